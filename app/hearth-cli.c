@@ -1,0 +1,49 @@
+#define G_LOG_DOMAIN "hearth-cli"
+
+/* hearth-cli: the engine without the window, for scripts, tests and
+ * benchmarks. Each subcommand lives in its own cli-*.c file. */
+
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hearth-cli.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  HearthCliCommand run;
+} CliEntry;
+
+static const CliEntry commands[] = {
+  { NULL, NULL, NULL },
+};
+
+static int
+print_usage (FILE *stream)
+{
+  fprintf (stream, "Usage: hearth-cli COMMAND [OPTIONS]\n\nCommands:\n");
+  for (const CliEntry *c = commands; c->name != NULL; c++)
+    fprintf (stream, "  %-14s %s\n", c->name, c->summary);
+  fprintf (stream, "\nRun 'hearth-cli COMMAND --help' for a command's options.\n");
+  return stream == stdout ? 0 : 2;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    return print_usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)
+    return print_usage (stdout);
+
+  for (const CliEntry *c = commands; c->name != NULL; c++)
+    if (strcmp (argv[1], c->name) == 0)
+      return c->run (argc - 1, argv + 1);
+
+  fprintf (stderr, "hearth-cli: unknown command '%s'\n\n", argv[1]);
+  return print_usage (stderr);
+}

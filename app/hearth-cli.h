@@ -1,0 +1,6 @@
+/* hearth-cli.h: subcommands of hearth-cli. Each takes argv starting at the
+ * command name and returns the process exit status (0 ok, 1 failure,
+ * 2 usage error). Errors go to stderr; stdout carries only results. */
+#pragma once
+
+typedef int (*HearthCliCommand) (int argc, char **argv);
