@@ -595,7 +595,7 @@ gguf_file_open (const char *path, GError **error)
   if (file->mapping == NULL)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_IO,
-                   "Cannot open model %s: %s", path, map_error->message);
+                   "%s; check the path and that the file is readable", map_error->message);
       return NULL;
     }
   file->bytes = (const guint8 *) g_mapped_file_get_contents (file->mapping);
