@@ -511,6 +511,45 @@ test_corruptions (void)
   EXPECT_FAILURE (duplicate_tensor, corrupt, "blk.0.a", "twice");
 }
 
+/* Random byte changes (seeded by the GTest seed, so a failure can be
+ * replayed with --seed): each file either parses with every tensor inside
+ * it or fails with an engine error, never crashes or reads out of bounds. */
+static void
+test_random_corruptions (void)
+{
+  TestFile f = { 0 };
+  guint n_parsed = 0;
+
+  test_file_build (&f);
+  for (int round = 0; round < 2000; round++)
+    {
+      g_autoptr(GByteArray) copy = g_byte_array_sized_new (f.bytes->len);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GgufFile) file = NULL;
+      int n_changes = g_test_rand_int_range (1, 5);
+
+      g_byte_array_append (copy, f.bytes->data, f.bytes->len);
+      for (int i = 0; i < n_changes; i++)
+        copy->data[g_test_rand_int_range (0, copy->len)] = (guint8) g_test_rand_int_range (0, 256);
+
+      file = open_bytes (copy->data, copy->len, &error);
+      if (file == NULL)
+        {
+          g_assert_true (error->domain == HEARTH_ENGINE_ERROR);
+          continue;
+        }
+      n_parsed++;
+      for (guint64 t = 0; t < gguf_file_n_tensors (file); t++)
+        {
+          const GgufTensor *tensor = gguf_file_tensor_at (file, t);
+          g_assert_cmpuint (gguf_file_get_data_offset (file) + tensor->offset + tensor->n_bytes, <=,
+                            gguf_file_get_size (file));
+        }
+    }
+  g_test_message ("%u of 2000 corrupted files still parsed", n_parsed);
+  test_file_clear (&f);
+}
+
 /* A key whose value is an array of an array of ... 100 deep. */
 static void
 test_depth_bomb (void)
@@ -766,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gguf/written-file", test_written_file);
   g_test_add_func ("/gguf/every-prefix", test_every_prefix);
   g_test_add_func ("/gguf/corruptions", test_corruptions);
+  g_test_add_func ("/gguf/random-corruptions", test_random_corruptions);
   g_test_add_func ("/gguf/depth-bomb", test_depth_bomb);
   g_test_add_func ("/gguf/no-tensors", test_no_tensors);
   g_test_add_func ("/gguf/missing-file", test_missing_file);
