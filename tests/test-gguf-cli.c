@@ -22,11 +22,12 @@ cli_result_clear (CliResult *r)
   g_clear_pointer (&r->err, g_free);
 }
 
+/* Runs `hearth-cli info -m MODEL`, or `hearth-cli info` for a NULL model. */
 static void
 run_info (const char *model, CliResult *r)
 {
   const char *cli = g_getenv ("HEARTH_CLI");
-  const char *argv[] = { cli, "info", "-m", model, NULL };
+  const char *argv[] = { cli, "info", model != NULL ? "-m" : NULL, model, NULL };
   g_autoptr(GError) error = NULL;
   int wait_status;
 
@@ -99,6 +100,28 @@ test_stories260k (void)
   g_assert_true (g_regex_match_simple ("^architecture: +llama$", r.out, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("^vocab size: +512$", r.out, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("^tensors: +48 \\(F32: 48\\)$", r.out, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^device: +.+$", r.out, G_REGEX_MULTILINE, 0));
+  cli_result_clear (&r);
+}
+
+/* Every device listed, the chosen one marked; without Vulkan a message and
+ * exit status 1, never a crash. */
+static void
+test_devices (void)
+{
+  CliResult r = { 0 };
+
+  run_info (NULL, &r);
+  if (r.exit_status == 0)
+    {
+      g_assert_true (g_str_has_prefix (r.out, "Vulkan devices"));
+      g_assert_true (g_regex_match_simple ("^\\* [0-9]+: .+$", r.out, G_REGEX_MULTILINE, 0));
+    }
+  else
+    {
+      g_assert_cmpint (r.exit_status, ==, 1);
+      g_assert_cmpstr (r.err, !=, "");
+    }
   cli_result_clear (&r);
 }
 
@@ -109,5 +132,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-info/corrupt-file", test_corrupt_file);
   g_test_add_func ("/cli-info/missing-file", test_missing_file);
   g_test_add_func ("/cli-info/stories260k", test_stories260k);
+  g_test_add_func ("/cli-info/devices", test_devices);
   return g_test_run ();
 }
