@@ -64,22 +64,22 @@ meaning_of_sqlite_code (int rc)
     {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, "another program is using it",
+      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, "another program is using the chat history",
                          "Close any other copy of Hearth (or other program using the file) and try again." };
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH:
-      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, "it cannot be written",
+      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, "the chat history cannot be written",
                          "Make the file and its folder writable by you (chmod u+w) and try again." };
     case SQLITE_FULL:
       return (Meaning) { HEARTH_STORE_ERROR_DISK_FULL, "the disk is full",
                          "Free some disk space and try again." };
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, "the file is damaged or is not a Hearth database",
+      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, "the chat history is damaged or is not a Hearth database",
                          "Move it aside to start a new history; the damaged file is kept for recovery." };
     case SQLITE_CANTOPEN:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "it cannot be opened",
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "the chat history cannot be opened",
                          "Check that the file and its folder exist and that you may write them." };
     case SQLITE_IOERR:
       return (Meaning) { HEARTH_STORE_ERROR_FAILED, "reading or writing the disk failed",
@@ -107,8 +107,8 @@ set_sqlite_error (GError    **error,
   GError *local;
 
   local = g_error_new (HEARTH_STORE_ERROR, meaning.code,
-                       "Could not %s in the chat history “%s”: %s. %s (SQLite: %s, code %d)",
-                       doing, path, meaning.what, meaning.todo, sqlite_message, rc);
+                       "Could not %s: %s (file “%s”). %s (SQLite: %s, code %d)",
+                       doing, meaning.what, path, meaning.todo, sqlite_message, rc);
   hearth_store_error_get_private (local)->sqlite_code = rc;
   g_propagate_error (error, local);
 }
@@ -338,7 +338,7 @@ apply_migration (HearthStore *self,
                  guint        version,
                  GError     **error)
 {
-  g_autofree char *doing = g_strdup_printf ("upgrade the schema to version %u", version);
+  g_autofree char *doing = g_strdup_printf ("upgrade the chat history to schema version %u", version);
   g_autoptr(GBytes) sql = _hearth_store_migration_sql (version);
   g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
   g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
@@ -359,7 +359,7 @@ migrate (HearthStore *self,
     {
       guint version;
 
-      if (!_hearth_store_begin (self, "upgrade the schema", error))
+      if (!_hearth_store_begin (self, "upgrade the chat history", error))
         return FALSE;
       if (!read_user_version (self, &version, error)
           || !check_not_too_new (self, version, error)
@@ -368,7 +368,7 @@ migrate (HearthStore *self,
           _hearth_store_rollback (self);
           return FALSE;
         }
-      if (!_hearth_store_commit (self, "upgrade the schema", error))
+      if (!_hearth_store_commit (self, "upgrade the chat history", error))
         return FALSE;
       if (version + 1 >= latest)
         return TRUE;
@@ -408,7 +408,7 @@ repair_companion_mode (const char *path,
   if (g_stat (companion, &st) != 0)
     return TRUE; /* SQLite creates it later with the database's mode */
   if ((st.st_mode & 0077) != 0 && g_chmod (companion, 0600) != 0)
-    return set_errno_error (error, errno, companion, "make private");
+    return set_errno_error (error, errno, companion, "restrict access to");
   return TRUE;
 }
 
@@ -435,7 +435,7 @@ ensure_private_file (const char *path,
                  "The chat history “%s” is marked read-only, so Hearth cannot save chats. "
                  "Make it writable (chmod u+w) and try again.", path);
   else if ((st.st_mode & 0777) != 0600 && fchmod (fd, 0600) != 0)
-    set_errno_error (error, errno, path, "make private");
+    set_errno_error (error, errno, path, "restrict access to");
   else
     ok = TRUE;
 
@@ -458,14 +458,14 @@ configure_connection (HearthStore *self,
                              "PRAGMA secure_delete = ON;"
                              "PRAGMA foreign_keys = ON;"
                              "PRAGMA synchronous = NORMAL;",
-                             "set up the connection", error);
+                             "open the chat history", error);
 }
 
 static gboolean
 check_integrity (HearthStore *self,
                  GError     **error)
 {
-  const char *doing = "check the file";
+  const char *doing = "check the chat history";
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self, "PRAGMA quick_check", doing, error);
   const char *verdict;
 
@@ -532,7 +532,7 @@ hearth_store_open (const char *path,
   if (rc != SQLITE_OK)
     {
       set_sqlite_error (error, rc, path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc),
-                        "open the file");
+                        "open the chat history");
       return NULL;
     }
 
