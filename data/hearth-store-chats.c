@@ -644,6 +644,7 @@ hearth_store_add_attachment (HearthStore *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gsize size;
   const void *bytes;
+  int rc;
 
   g_return_val_if_fail (mime != NULL && *mime != '\0', 0);
   g_return_val_if_fail (width >= 0 && height >= 0, 0);
@@ -661,8 +662,13 @@ hearth_store_add_attachment (HearthStore *self,
   sqlite3_bind_text (stmt, 2, mime, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, width);
   sqlite3_bind_int (stmt, 4, height);
-  /* An oversized blob fails the bind; the step then reports SQLITE_TOOBIG. */
-  sqlite3_bind_blob64 (stmt, 5, bytes != NULL ? bytes : "", size, SQLITE_STATIC);
+  /* Binding checks the size against SQLite's limit (SQLITE_TOOBIG). */
+  rc = sqlite3_bind_blob64 (stmt, 5, bytes != NULL ? bytes : "", size, SQLITE_STATIC);
+  if (rc != SQLITE_OK)
+    {
+      _hearth_store_fail (self, rc, doing, error);
+      return 0;
+    }
   if (!_hearth_store_run (self, stmt, doing, error))
     return 0;
   return sqlite3_last_insert_rowid (self->db);

@@ -308,6 +308,7 @@ test_too_new (Fixture      *fixture,
 
   assert_open_fails (fixture->path, HEARTH_STORE_ERROR_TOO_NEW, &error);
   g_assert_nonnull (strstr (error->message, "newer Hearth"));
+  g_assert_cmpint (hearth_store_error_get_sqlite_code (error), ==, SQLITE_OK);
   after = store_test_read_file (fixture->path);
   assert_same_bytes (before, after);
 }
@@ -346,6 +347,10 @@ test_locked_write (Fixture      *fixture,
   g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_LOCKED);
   g_assert_cmpint (hearth_store_error_get_sqlite_code (error) & 0xff, ==, SQLITE_BUSY);
   g_assert_nonnull (strstr (error->message, fixture->path));
+  {
+    g_autoptr(GError) copy = g_error_copy (error);
+    g_assert_cmpint (hearth_store_error_get_sqlite_code (copy), ==, hearth_store_error_get_sqlite_code (error));
+  }
   g_clear_error (&error);
 
   /* Once the other program lets go, the same connection works again. */
@@ -369,6 +374,30 @@ test_read_only (Fixture      *fixture,
   assert_open_fails (fixture->path, HEARTH_STORE_ERROR_READ_ONLY, &error);
   g_assert_nonnull (strstr (error->message, "chmod u+w"));
   g_assert_cmpuint (store_test_file_mode (fixture->path), ==, 0400);
+}
+
+/* ---- a full disk ---- */
+
+/* A page limit stands in for a full disk: SQLite reports both as SQLITE_FULL. */
+static void
+test_disk_full (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HearthStore) store = open_store (fixture->path);
+  g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (1 << 20), 1 << 20);
+  g_autofree char *limit = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT,
+                                            store_test_query_int (store->db, "PRAGMA page_count"));
+  gint64 chat_id = hearth_store_create_chat (store, "Photos", NULL, &error);
+  gint64 message_id = hearth_store_add_message (store, chat_id, HEARTH_ROLE_USER, "Look", &error);
+
+  g_assert_no_error (error);
+  store_test_exec_raw (store->db, limit);
+  g_assert_cmpint (hearth_store_add_attachment (store, message_id, "image/png", 1, 1, big, &error), ==, 0);
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_DISK_FULL);
+  g_assert_cmpint (hearth_store_error_get_sqlite_code (error), ==, SQLITE_FULL);
+  g_assert_nonnull (strstr (error->message, "Free some disk space"));
+  g_assert_nonnull (strstr (error->message, fixture->path));
 }
 
 /* ---- damaged files ---- */
@@ -660,6 +689,7 @@ main (int    argc,
   ADD_TEST ("/store/errors/locked-at-open", test_locked_at_open);
   ADD_TEST ("/store/errors/locked-write", test_locked_write);
   ADD_TEST ("/store/errors/read-only", test_read_only);
+  ADD_TEST ("/store/errors/disk-full", test_disk_full);
   ADD_TEST ("/store/errors/corrupt-random-bytes", test_corrupt_random_bytes);
   ADD_TEST ("/store/errors/corrupt-truncated-header", test_corrupt_truncated_header);
   ADD_TEST ("/store/errors/corrupt-page", test_corrupt_page);
