@@ -15,6 +15,12 @@
  * SQLite (extended) result code behind it.
  *
  * Times are Unix microseconds (UTC), as g_get_real_time() returns them.
+ * Functions returning an id return 0 on error; functions returning a
+ * GPtrArray return NULL on error, and the array frees its elements.
+ *
+ * Privacy: files are 0600 in a 0700 folder, deleted rows are overwritten
+ * (secure_delete), and purging deleted chats also merges the search index
+ * and truncates the write-ahead log so their text leaves the disk.
  */
 #pragma once
 
