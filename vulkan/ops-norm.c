@@ -29,7 +29,7 @@ record_norm (HvkOps *ops, HvkRecorder *rec, const char *shader, HvkView x, HvkVi
   guint64 row_bytes = (guint64) n * sizeof (float);
   NormPush push = { n, rows, eps, 0 };
 
-  g_return_val_if_fail (n > 0 && rows > 0, FALSE);
+  g_return_val_if_fail (n > 0 && rows > 0 && rows <= 65535, FALSE);   /* one group per row */
 
   pipeline = _hvk_ops_pipeline (ops, shader, 4, sizeof (NormPush), spec, G_N_ELEMENTS (spec), error);
   if (pipeline == NULL)

@@ -31,7 +31,7 @@ hvk_op_softmax (HvkOps *ops, HvkRecorder *rec, HvkView x, guint n, guint rows, f
   HvkPipeline *pipeline;
   SoftmaxPush push = { n, rows, scale, 0 };
 
-  g_return_val_if_fail (n > 0 && rows > 0, FALSE);
+  g_return_val_if_fail (n > 0 && rows > 0 && rows <= 65535, FALSE);   /* one group per row */
 
   pipeline = _hvk_ops_pipeline (ops, "softmax", 1, sizeof (SoftmaxPush),
                                 reduce_spec, G_N_ELEMENTS (reduce_spec), error);
@@ -53,7 +53,7 @@ hvk_op_argmax (HvkOps *ops, HvkRecorder *rec, HvkView x, HvkView out, guint n, g
   HvkPipeline *pipeline;
   ArgmaxPush push = { n, rows };
 
-  g_return_val_if_fail (n > 0 && rows > 0, FALSE);
+  g_return_val_if_fail (n > 0 && rows > 0 && rows <= 65535, FALSE);   /* one group per row */
 
   pipeline = _hvk_ops_pipeline (ops, "argmax", 2, sizeof (ArgmaxPush),
                                 reduce_spec, G_N_ELEMENTS (reduce_spec), error);

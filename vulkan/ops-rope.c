@@ -41,7 +41,7 @@ hvk_op_rope (HvkOps *ops, HvkRecorder *rec, HvkView x, guint n_tokens, guint n_h
   guint64 x_bytes = (guint64) n_tokens * n_heads * head_dim * sizeof (float);
   guint n_pairs = n_heads * (n_rot / 2);
 
-  g_return_val_if_fail (n_tokens > 0 && n_heads > 0, FALSE);
+  g_return_val_if_fail (n_tokens > 0 && n_tokens <= 65535 && n_heads > 0, FALSE);
   g_return_val_if_fail (n_rot > 0 && n_rot % 2 == 0 && n_rot <= head_dim, FALSE);
 
   pipeline = _hvk_ops_pipeline (ops, mode == HVK_ROPE_NEOX ? "rope_neox" : "rope_normal", 2,
@@ -67,7 +67,7 @@ hvk_op_rope (HvkOps *ops, HvkRecorder *rec, HvkView x, guint n_tokens, guint n_h
                 : _hvk_bind (x, x_bytes, FALSE),
   };
   hvk_recorder_dispatch (rec, pipeline, bindings, G_N_ELEMENTS (bindings), &push, sizeof push,
-                         _hvk_groups_1d (n_pairs, ROPE_BLOCK), n_tokens, 1);
+                         (n_pairs + ROPE_BLOCK - 1) / ROPE_BLOCK, n_tokens, 1);
   return TRUE;
 }
 
@@ -76,9 +76,9 @@ hvk_op_kv_store (HvkOps *ops, HvkRecorder *rec, HvkView src, HvkView cache, guin
                  guint pos0, guint n_tokens, GError **error)
 {
   static const guint32 spec[] = { KV_STORE_BLOCK };
-  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
   HvkPipeline *pipeline;
   guint64 n = (guint64) width * n_tokens;
+  guint32 gx, gy;
   KvStorePush push = { (guint32) n, pos0 * width };
 
   g_return_val_if_fail (width > 0 && n_tokens > 0, FALSE);
@@ -95,8 +95,8 @@ hvk_op_kv_store (HvkOps *ops, HvkRecorder *rec, HvkView src, HvkView cache, guin
     _hvk_bind (src, n * sizeof (float), FALSE),
     _hvk_bind (cache, (guint64) (pos0 + n_tokens) * width * sizeof (guint16), TRUE),
   };
+  _hvk_groups_1d (ops, (n + KV_STORE_BLOCK - 1) / KV_STORE_BLOCK, &gx, &gy);
   hvk_recorder_dispatch (rec, pipeline, bindings, G_N_ELEMENTS (bindings), &push, sizeof push,
-                         MIN (_hvk_groups_1d (n, KV_STORE_BLOCK), info->max_workgroup_count[0]),
-                         1, 1);
+                         gx, gy, 1);
   return TRUE;
 }

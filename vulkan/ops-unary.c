@@ -35,9 +35,9 @@ record_activation (HvkOps *ops, HvkRecorder *rec, HvkUnary act, const HvkView *i
                    guint n_inputs, HvkView y, guint64 n, GError **error)
 {
   static const guint32 spec[] = { UNARY_BLOCK };
-  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
   HvkPipeline *pipeline;
   HvkBinding bindings[3];
+  guint32 gx, gy;
   UnaryPush push = { (guint32) n };
 
   g_return_val_if_fail (n > 0 && n <= G_MAXUINT32, FALSE);
@@ -50,10 +50,8 @@ record_activation (HvkOps *ops, HvkRecorder *rec, HvkUnary act, const HvkView *i
   for (guint i = 0; i < n_inputs; i++)
     bindings[i] = _hvk_bind (inputs[i], n * sizeof (float), FALSE);
   bindings[n_inputs] = _hvk_bind (y, n * sizeof (float), TRUE);
-  /* The shader loops grid-stride, so capping the group count is enough. */
-  hvk_recorder_dispatch (rec, pipeline, bindings, n_inputs + 1, &push, sizeof push,
-                         MIN (_hvk_groups_1d (n, UNARY_BLOCK), info->max_workgroup_count[0]),
-                         1, 1);
+  _hvk_groups_1d (ops, (n + UNARY_BLOCK - 1) / UNARY_BLOCK, &gx, &gy);
+  hvk_recorder_dispatch (rec, pipeline, bindings, n_inputs + 1, &push, sizeof push, gx, gy, 1);
   return TRUE;
 }
 

@@ -17,8 +17,9 @@ layout(std430, binding = 1) writeonly buffer C { float16_t cache[]; };
 void
 main ()
 {
-  /* Grid-stride: the host caps the group count at the device limit. */
-  const uint stride = gl_NumWorkGroups.x * BLOCK;
-  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += stride)
+  /* Groups are laid out 2-D by the host (_hvk_groups_1d). */
+  const uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  const uint i = group * BLOCK + gl_LocalInvocationID.x;
+  if (i < p.n)
     cache[p.dst_offset + i] = float16_t (src[i]);
 }

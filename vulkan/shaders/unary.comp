@@ -56,13 +56,14 @@ act (float v)
 void
 main ()
 {
-  /* Grid-stride: the host caps the group count at the device limit. */
-  const uint stride = gl_NumWorkGroups.x * BLOCK;
-  for (uint i = gl_GlobalInvocationID.x; i < p.n; i += stride) {
+  /* Groups are laid out 2-D by the host (_hvk_groups_1d). */
+  const uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  const uint i = group * BLOCK + gl_LocalInvocationID.x;
+  if (i >= p.n)
+    return;
 #ifdef GATED
-    y[i] = act (x[i]) * up[i];
+  y[i] = act (x[i]) * up[i];
 #else
-    y[i] = act (x[i]);
+  y[i] = act (x[i]);
 #endif
-  }
 }
