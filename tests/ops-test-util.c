@@ -41,11 +41,12 @@ ops_test_check_close (const char *what, const float *ref, const float *got, gsiz
                       double abs_tol, double rel_tol)
 {
   gsize worst = 0;
-  double worst_excess = -INFINITY;
+  double worst_excess = -INFINITY, max_err = 0.0;
 
   for (gsize i = 0; i < n; i++)
     {
       double err = fabs ((double) ref[i] - got[i]);
+      max_err = fmax (max_err, err);
       double excess = isnan (got[i]) ? INFINITY : err - (abs_tol + rel_tol * fabs (ref[i]));
       if (excess > worst_excess)
         {
@@ -53,6 +54,7 @@ ops_test_check_close (const char *what, const float *ref, const float *got, gsiz
           worst = i;
         }
     }
+  g_test_message ("%s: max abs error %.3g", what, max_err);
   if (worst_excess > 0)
     {
       g_test_message ("%s: element %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
