@@ -4,7 +4,8 @@
  * position 0 and continuing a conversation at q_pos0 > 0) and non-causal
  * (vision encoder), grouped-query head ratios from 1 to 4, decode
  * (n_tokens == 1) and blocks of queries, key counts below and above the
- * kernel's key block. The reference reads the same f16 K/V values. */
+ * kernel's key block (128), head_dim with and without the 8-aligned fast
+ * path. The reference reads the same f16 K/V values. */
 
 #include <math.h>
 
@@ -42,6 +43,10 @@ static const AttentionCase cases[] = {
   { 8, 4, 64, 5, 0, 300, FALSE, 1.0f },
   { 9, 3, 80, 1, 0, 129, FALSE, 4.0f },
   { 8, 8, 8, 33, 0, 7, FALSE, 1.0f },
+  /* head_dim not a multiple of 8: the kernel's scalar-load variant */
+  { 4, 2, 20, 5, 30, 0, TRUE, 1.0f },
+  { 3, 1, 36, 1, 140, 0, TRUE, 1.0f },
+  { 4, 4, 6, 17, 0, 150, FALSE, 1.0f },
 };
 
 static void

@@ -38,7 +38,9 @@ hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v
   g_return_val_if_fail (n_head_kv > 0 && n_head % n_head_kv == 0, FALSE);
   g_return_val_if_fail (head_dim > 0 && head_dim <= ATTENTION_MAX_HEAD_DIM, FALSE);
 
-  pipeline = _hvk_ops_pipeline (ops, "attention", 4, sizeof (AttentionPush),
+  /* Views are aligned (hvk-ops.h) and every key row starts at a multiple
+   * of head_dim, so with head_dim % 8 == 0 rows are 16-byte aligned. */
+  pipeline = _hvk_ops_pipeline (ops, head_dim % 8 == 0 ? "attention_x8" : "attention", 4, sizeof (AttentionPush),
                                 spec, G_N_ELEMENTS (spec), error);
   if (pipeline == NULL)
     return FALSE;

@@ -9,7 +9,9 @@
  *   - the block's max and exp-sum are workgroup reductions,
  *   - invocation d accumulates output dims d, d + BLOCK, ... over the block
  *     (reads of v rows are contiguous across the workgroup).
- * Everything accumulates in f32; k and v are f16 [n_kv][n_head_kv][head_dim]. */
+ * Everything accumulates in f32; k and v are f16 [n_kv][n_head_kv][head_dim].
+ * HEAD_DIM_X8 (head_dim a multiple of 8, every real model) reads k 16 bytes
+ * at a time, which halves the time of the scoring loop on lavapipe. */
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -34,7 +36,11 @@ layout(push_constant) uniform Push {
 } p;
 
 layout(std430, binding = 0) readonly  buffer Q { float q[]; };
+#ifdef HEAD_DIM_X8
+layout(std430, binding = 1) readonly  buffer K { uvec4 k8[]; };   /* 8 f16 each */
+#else
 layout(std430, binding = 1) readonly  buffer K { float16_t k[]; };
+#endif
 layout(std430, binding = 2) readonly  buffer V { float16_t v[]; };
 layout(std430, binding = 3) writeonly buffer O { float o[]; };
 
@@ -68,10 +74,21 @@ main ()
     float score = WG_NEG_BIG;
     if (j < n_visible) {
       const uint kb = j * kv_stride + kv_base;
-      float dot = 0.0;
+      float qk = 0.0;
+#ifdef HEAD_DIM_X8
+      /* 8 halves per 16-byte load: each invocation reads a whole key row. */
+      for (uint d = 0; d < p.head_dim; d += 8u) {
+        const uvec4 w = k8[(kb + d) / 8u];
+        qk += dot (vec4 (sh_q[d], sh_q[d + 1u], sh_q[d + 2u], sh_q[d + 3u]),
+                   vec4 (unpackHalf2x16 (w.x), unpackHalf2x16 (w.y)))
+            + dot (vec4 (sh_q[d + 4u], sh_q[d + 5u], sh_q[d + 6u], sh_q[d + 7u]),
+                   vec4 (unpackHalf2x16 (w.z), unpackHalf2x16 (w.w)));
+      }
+#else
       for (uint d = 0; d < p.head_dim; d++)
-        dot += sh_q[d] * float (k[kb + d]);
-      score = dot;
+        qk += sh_q[d] * float (k[kb + d]);
+#endif
+      score = qk;
     }
     const float m_new = max (m, wg_max (score));
     const float e = j < n_visible ? exp (score - m_new) : 0.0;
