@@ -3,8 +3,9 @@
 /* Attention over an f16 KV cache against ref-ops.c: causal (prefill from
  * position 0 and continuing a conversation at q_pos0 > 0) and non-causal
  * (vision encoder), grouped-query head ratios from 1 to 4, decode
- * (n_tokens == 1) and blocks of queries, key counts below and above the
- * kernel's key block (128), head_dim with and without the 8-aligned fast
+ * (n_tokens == 1) and blocks of queries, query-row counts (n_tokens · g)
+ * that do and do not fill the kernel's tiles of 4, key counts below and
+ * above its key block (128), head_dim with and without the 8-aligned fast
  * path. The reference reads the same f16 K/V values. */
 
 #include <math.h>
