@@ -4,3 +4,6 @@
 #pragma once
 
 typedef int (*HearthCliCommand) (int argc, char **argv);
+
+/* gguf: describe a model file and the Vulkan devices */
+int hearth_cli_info (int argc, char **argv);
