@@ -77,6 +77,10 @@ hash_bytes (const char *s, gsize len)
 
   for (gsize i = 0; i < len; i++)
     h = (h ^ (guint8) s[i]) * 16777619u;
+  /* FNV's low bits cluster on short keys; the table masks low bits. */
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
   return h;
 }
 
@@ -231,32 +235,32 @@ spm_unescape (const char *s, gsize len, GString *out)
     }
 }
 
-/* Fills key and piece of token id (its text is already in the pool). */
+/* Fills key and piece of token id from its text; bytes is scratch. */
 static void
-set_key_and_piece (HearthTokenizer *tok, GString *pool, guint32 id)
+set_key_and_piece (HearthTokenizer *tok, GString *pool, guint32 id, const char *text, gsize len,
+                   GString *bytes)
 {
   Token *t = &tok->tokens[id];
-  g_autoptr (GString) text = g_string_new_len (pool->str + t->text_off, t->text_len);
-  g_autoptr (GString) bytes = g_string_new (NULL);
   gboolean special = t->type == HEARTH_TOKEN_CONTROL || t->type == HEARTH_TOKEN_UNKNOWN
                      || t->type == HEARTH_TOKEN_USER_DEFINED;
   int byte;
 
+  g_string_truncate (bytes, 0);
   if (tok->kind == HEARTH_TOKENIZER_SPM)
     {
       t->key_off = t->text_off, t->key_len = t->text_len;
       if (special)
-        g_string_append_len (bytes, text->str, text->len);
+        g_string_append_len (bytes, text, len);
       else if (t->type == HEARTH_TOKEN_NORMAL)
-        spm_unescape (text->str, text->len, bytes);
-      else if (t->type == HEARTH_TOKEN_BYTE && (byte = spm_byte_value (text->str, text->len)) != NO_BYTE)
+        spm_unescape (text, len, bytes);
+      else if (t->type == HEARTH_TOKEN_BYTE && (byte = spm_byte_value (text, len)) != NO_BYTE)
         g_string_append_c (bytes, (char) byte);
       t->piece_off = pool_append (pool, bytes->str, bytes->len);
       t->piece_len = (guint32) bytes->len;
       return;
     }
 
-  if (byte_level_decode (text->str, text->len, bytes))
+  if (byte_level_decode (text, len, bytes))
     {
       t->key_off = pool_append (pool, bytes->str, bytes->len);
       t->key_len = (guint32) bytes->len;
@@ -277,7 +281,8 @@ set_key_and_piece (HearthTokenizer *tok, GString *pool, guint32 id)
 static gboolean
 load_tokens (HearthTokenizer *tok, const HearthVocabSpec *spec, GError **error)
 {
-  g_autoptr (GString) pool = g_string_new (NULL);
+  g_autoptr (GString) pool = g_string_sized_new (spec->n_tokens * 16);
+  g_autoptr (GString) bytes = g_string_new (NULL);
 
   tok->tokens = g_new0 (Token, spec->n_tokens);
   for (guint32 i = 0; i < spec->n_tokens; i++)
@@ -302,7 +307,7 @@ load_tokens (HearthTokenizer *tok, const HearthVocabSpec *spec, GError **error)
       t->score = spec->scores ? spec->scores[i] : 0.0f;
       t->text_off = pool_append (pool, spec->tokens[i], spec->token_lens[i]);
       t->text_len = (guint32) spec->token_lens[i];
-      set_key_and_piece (tok, pool, i);
+      set_key_and_piece (tok, pool, i, spec->tokens[i], spec->token_lens[i], bytes);
     }
   tok->pool = g_string_free (g_steal_pointer (&pool), FALSE);
 
@@ -1126,7 +1131,7 @@ hearth_tokenizer_decode (HearthTokenizer  *tok,
   g_autoptr (GString) text = g_string_new (NULL);
   gsize first = n_ids > 0 && ids[0] == tok->bos ? 1 : 0;
 
-  for (gsize i = 0; i < n_ids; i++)
+  for (gsize i = render_special ? 0 : first; i < n_ids; i++)
     {
       gsize len;
       const char *piece;

@@ -83,7 +83,7 @@ const char *hearth_tokenizer_token_to_piece (HearthTokenizer *tok,
                                              gsize           *len);
 
 /* Decodes a whole text as encode() produced it: pieces concatenated, a
- * leading BOS skipped, and for "llama" vocabularies with add_space_prefix
+ * leading BOS left out unless render_special, and for "llama" vocabularies with add_space_prefix
  * the space encode() put in front is removed again. The result is the exact
  * bytes (NUL-terminated; *out_len without the NUL) and may be invalid UTF-8
  * if the ids are; use HearthTokenStream for display. Fails with
