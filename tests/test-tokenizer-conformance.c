@@ -4,8 +4,12 @@
  * every case of every vocabulary that has a .gguf and an .inp/.out pair
  * (Hugging Face's encode(add_special_tokens=False), or llama.cpp's
  * llama-tokenize for llama3/smolvlm), encoded with add_special = FALSE and
- * parse_special = FALSE. Also: decode(encode(x)) == x for each case. */
+ * parse_special = FALSE. Also: decode(encode(x)) == x for each case, and
+ * the prompt ids and generated pieces recorded with real models in
+ * ../shared/fixtures/reference (add_special = TRUE: BOS as the vocabulary
+ * asks, e.g. none for smollm-tiny). */
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "gguf.h"
@@ -203,6 +207,99 @@ test_load_only (gconstpointer data)
 }
 
 static void
+compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, guint index, guint *failed)
+{
+  const char *prompt = json_object_get_string_member (c, "prompt");
+  JsonArray *want = json_object_get_array_member (c, "prompt_ids");
+  JsonArray *gen_ids = json_object_get_array_member (c, "greedy_ids");
+  JsonArray *gen_pieces = json_object_get_array_member (c, "greedy_pieces");
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GArray) want_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < json_array_get_length (want); i++)
+    {
+      gint32 id = (gint32) json_array_get_int_element (want, i);
+      g_array_append_val (want_ids, id);
+    }
+  g_assert_true (hearth_tokenizer_encode (tok, prompt, -1, TRUE, FALSE, ids, &error));
+  if (!same_ids (ids, want_ids))
+    {
+      g_autofree char *w = format_ids (want_ids);
+      g_autofree char *g = format_ids (ids);
+      g_test_message ("%s case %u prompt ids:\n  expected %s\n  got      %s", ref, index, w, g);
+      (*failed)++;
+    }
+  for (guint i = 0; i < json_array_get_length (gen_ids); i++)
+    {
+      gsize len;
+      const char *piece = hearth_tokenizer_token_to_piece (tok, (gint32) json_array_get_int_element (gen_ids, i),
+                                                           FALSE, &len);
+      const char *want_piece = json_array_get_string_element (gen_pieces, i);
+      /* JSON holds text: the recorder wrote a lone byte such as 0x9B as U+FFFD */
+      g_autofree char *shown = g_utf8_make_valid (piece, len);
+      if (strcmp (shown, want_piece) != 0)
+        {
+          g_test_message ("%s case %u: piece of generated id %" G_GINT64_FORMAT " differs", ref, index,
+                          json_array_get_int_element (gen_ids, i));
+          (*failed)++;
+        }
+    }
+}
+
+/* A llama-ref-v1 file: its model is under models/ or models/random/. */
+static void
+test_reference (gconstpointer data)
+{
+  const char *path = data;
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
+  g_autofree char *model = NULL;
+  JsonObject *root;
+  JsonArray *cases;
+  guint failed = 0;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  model = g_build_filename (shared, "models", json_object_get_string_member (root, "model_file"), NULL);
+  if (!g_file_test (model, G_FILE_TEST_EXISTS))
+    {
+      g_free (model);
+      model = g_build_filename (shared, "models", "random", json_object_get_string_member (root, "model_file"), NULL);
+    }
+  tok = load (model, &error);
+  g_assert_no_error (error);
+  cases = json_object_get_array_member (root, "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    compare_reference_case (tok, path, json_array_get_object_element (cases, i), i, &failed);
+  if (failed > 0)
+    g_test_fail ();
+}
+
+static void
+add_reference_tests (const char *shared)
+{
+  g_autofree char *dir = g_build_filename (shared, "fixtures", "reference", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+    {
+      char *path = g_build_filename (dir, entry, NULL);
+      g_autofree char *contents = NULL;
+      g_autofree char *test_path = g_strdup_printf ("/tokenizer/reference/%s", entry);
+
+      if (g_str_has_suffix (entry, ".json") && g_file_get_contents (path, &contents, NULL, NULL)
+          && strstr (contents, "\"llama-ref-v1\"") != NULL)
+        g_test_add_data_func_full (test_path, path, test_reference, g_free);
+      else
+        g_free (path);
+    }
+}
+
+static void
 test_no_shared (void)
 {
   g_test_skip ("HEARTH_SHARED_DIR is not set or has no fixtures/tokenizer; conformance not run");
@@ -266,6 +363,9 @@ main (int argc, char **argv)
   if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
     g_test_add_func ("/tokenizer/conformance", test_no_shared);
   else
-    add_tests (dir);
+    {
+      add_tests (dir);
+      add_reference_tests (g_getenv ("HEARTH_SHARED_DIR"));
+    }
   return g_test_run ();
 }
