@@ -626,7 +626,7 @@ get_id (GgufFile *file, const char *key, gint64 *out, GError **error)
 
   *out = HEARTH_VOCAB_DEFAULT;
   if (gguf_file_get_u32 (file, key, &value, &local))
-    *out = value == G_MAXUINT32 ? -1 : value; /* llama.cpp writes -1 as UINT32_MAX */
+    *out = value == G_MAXUINT32 ? -1 : (gint64) value; /* llama.cpp writes -1 as UINT32_MAX */
   else if (local != NULL)
     {
       g_propagate_error (error, local);
