@@ -366,7 +366,8 @@ load_merges (HearthTokenizer *tok, const HearthVocabSpec *spec, GError **error)
                    "A gpt2 vocabulary needs tokenizer.ggml.merges, and this one has none");
       return FALSE;
     }
-  while (size < spec->n_merges * 2u)
+  /* load factor at most 2/3: short probes, and 280k merges fit 512k slots */
+  while (size < spec->n_merges + spec->n_merges / 2u)
     size *= 2;
   tok->merges = g_new0 (Merge, size);
   tok->merges_mask = size - 1;
