@@ -213,9 +213,9 @@ static void
 test_unsupported (void)
 {
   g_autoptr (GError) error = NULL;
-  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1 };
   const char *text = "a";
   gsize len = 1;
+  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1, .tokens = &text, .token_lens = &len };
 
   g_assert_null (hearth_tokenizer_new_from_spec (&spec, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
