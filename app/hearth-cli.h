@@ -7,3 +7,7 @@ typedef int (*HearthCliCommand) (int argc, char **argv);
 
 /* gguf: describe a model file and the Vulkan devices */
 int hearth_cli_info (int argc, char **argv);
+
+/* tokenizer: text <-> token ids */
+int hearth_cli_tokenize (int argc, char **argv);
+int hearth_cli_detokenize (int argc, char **argv);
