@@ -16,26 +16,20 @@ typedef struct {
   guint32 n_in;
   guint32 n_out;      /* weight rows in this dispatch */
   guint32 n_tokens;
-  guint32 x_off;      /* floats from the x binding to x[0][0] */
-  guint32 x_stride;
-  guint32 y_off;      /* floats from the y binding to this slice's first row */
-  guint32 y_stride;
-  guint32 pad;
+  guint32 row0;       /* row of y that this dispatch's first weight row writes */
+  guint32 y_stride;   /* floats between tokens of y: the full n_out */
+  guint32 pad[3];
 } MatmulPush;
 _Static_assert (sizeof (MatmulPush) == 32, "MatmulPush must match matvec.comp / matmul.comp");
 
 /* Mirrors the push block of get_rows.comp. */
 typedef struct {
   guint32 n_cols;
-  guint32 row0;
-  guint32 n_rows;
+  guint32 row0;       /* first table row bound in this dispatch */
+  guint32 n_rows;     /* table rows bound in this dispatch */
   guint32 n_ids;
-  guint32 ids_off;
-  guint32 out_off;
-  guint32 pad0;
-  guint32 pad1;
 } GetRowsPush;
-_Static_assert (sizeof (GetRowsPush) == 32, "GetRowsPush must match get_rows.comp");
+_Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.comp");
 
 /* matmul.comp's tile and get_rows.comp's workgroup (see the shaders). */
 #define MATMUL_TILE_ROWS   64
@@ -113,19 +107,16 @@ rows_per_slice (HvkOps *ops, guint64 row_bytes, guint64 max_rows, const char *wh
   return rows;
 }
 
-/* Binds an f32/i32 view spanning n_bytes: the binding starts at the aligned
- * offset below the view and *elem_off says how many 4-byte elements in the
- * view begins. FALSE with error set if the span is too large to bind. */
+/* The binding of an activation view (f32 or i32) of n_bytes; FALSE with
+ * error set if it is too large for one binding (activations are not split). */
 static gboolean
-bind_elements (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
-               const char *what, HvkBinding *binding, guint32 *elem_off, GError **error)
+bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
+                  const char *what, HvkBinding *binding, GError **error)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 1);
-  guint64 skip = view.offset % align;
 
-  g_return_val_if_fail (view.offset % 4 == 0, FALSE);
-  if (skip + n_bytes > info->max_storage_buffer_range)
+  g_return_val_if_fail (view.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  if (n_bytes > info->max_storage_buffer_range)
     {
       g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED,
                    "%s: %" G_GUINT64_FORMAT " bytes of activations exceed one storage buffer "
@@ -133,25 +124,8 @@ bind_elements (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
                    what, n_bytes, info->max_storage_buffer_range);
       return FALSE;
     }
-  *binding = (HvkBinding) {
-    .buffer = view.buffer,
-    .offset = view.offset - skip,
-    .range = skip + n_bytes,
-    .writes = writes,
-  };
-  *elem_off = skip / 4;
+  *binding = _hvk_bind (view, n_bytes, writes);
   return TRUE;
-}
-
-/* Workgroup count n as x × y within the device's per-dimension limit;
- * the shader skips the surplus groups of the last y row. */
-static void
-groups_2d (HvkOps *ops, guint64 n, guint32 *gx, guint32 *gy)
-{
-  guint32 max_x = hvk_device_get_info (hvk_ops_get_device (ops))->max_workgroup_count[0];
-
-  *gx = (guint32) MIN (n, max_x);
-  *gy = (guint32) ((n + *gx - 1) / *gx);
 }
 
 /* matvec.comp workgroup shape: enough subgroups to hide latency on GPUs,
@@ -176,7 +150,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   guint32 spec[2];
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
-  MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .x_stride = n_in, .y_stride = n_out };
+  MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
   char name[32];
   HvkPipeline *pipeline;
 
@@ -197,25 +171,24 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   slice_rows = rows_per_slice (ops, row_bytes, max_rows, name, error);
   if (slice_rows == 0)
     return FALSE;
-  if (!bind_elements (ops, x, (guint64) n_tokens * n_in * 4, FALSE, name, &bx, &push.x_off, error) ||
-      !bind_elements (ops, y, (guint64) n_tokens * n_out * 4, TRUE, name, &by, &push.y_off, error))
+  if (!bind_activations (ops, x, (guint64) n_tokens * n_in * 4, FALSE, name, &bx, error) ||
+      !bind_activations (ops, y, (guint64) n_tokens * n_out * 4, TRUE, name, &by, error))
     return FALSE;
 
-  guint32 y_off = push.y_off;
   for (guint64 row0 = 0; row0 < n_out; row0 += slice_rows)
     {
       guint64 rows = MIN (slice_rows, n_out - row0);
       HvkBinding bindings[3] = {
-        { .buffer = w.buffer, .offset = w.offset + row0 * row_bytes, .range = rows * row_bytes },
+        _hvk_bind ((HvkView) { w.buffer, w.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
         bx,
         by,
       };
       guint32 gx, gy;
 
       push.n_out = rows;
-      push.y_off = y_off + row0;
+      push.row0 = row0;
       if (is_vec)
-        groups_2d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
+        _hvk_groups_1d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
       else
         {
           gx = (rows + MATMUL_TILE_ROWS - 1) / MATMUL_TILE_ROWS;
@@ -252,15 +225,15 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
   slice_rows = rows_per_slice (ops, row_bytes, G_MAXUINT32, name, error);
   if (slice_rows == 0)
     return FALSE;
-  if (!bind_elements (ops, ids, (guint64) n_ids * 4, FALSE, name, &bids, &push.ids_off, error) ||
-      !bind_elements (ops, out, (guint64) n_ids * n_cols * 4, TRUE, name, &bout, &push.out_off, error))
+  if (!bind_activations (ops, ids, (guint64) n_ids * 4, FALSE, name, &bids, error) ||
+      !bind_activations (ops, out, (guint64) n_ids * n_cols * 4, TRUE, name, &bout, error))
     return FALSE;
 
   for (guint64 row0 = 0; row0 < n_rows; row0 += slice_rows)
     {
       guint64 rows = MIN (slice_rows, n_rows - row0);
       HvkBinding bindings[3] = {
-        { .buffer = table.buffer, .offset = table.offset + row0 * row_bytes, .range = rows * row_bytes },
+        _hvk_bind ((HvkView) { table.buffer, table.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
         bids,
         bout,
       };

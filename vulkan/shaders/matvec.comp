@@ -14,14 +14,12 @@ layout(local_size_x_id = 0) in;
 
 // Mirrored by MatmulPush in ops-matmul.c.
 layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row
-  uint n_out;     // weight rows in this dispatch
+  uint n_in;      // elements per weight row (and per token of x)
+  uint n_out;     // weight rows bound in this dispatch
   uint n_tokens;
-  uint x_off;     // floats from the x binding to x[0][0]
-  uint x_stride;  // floats between tokens of x
-  uint y_off;     // floats from the y binding to y[0][first row of this dispatch]
+  uint row0;      // row of y written by the first bound weight row
   uint y_stride;  // floats between tokens of y
-  uint pad;
+  uint pad0, pad1, pad2;
 } pc;
 
 #define W_BINDING 0
@@ -49,9 +47,9 @@ void main ()
     uint k0 = unit * UNIT;
     [[unroll]] for (uint i = 0; i < UNIT; i++)
 #ifdef WEIGHT_IS_FLOAT
-      xv[i] = k0 + i < pc.n_in ? x[pc.x_off + k0 + i] : 0.0;
+      xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
 #else
-      xv[i] = x[pc.x_off + k0 + i];
+      xv[i] = x[k0 + i];
 #endif
     [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
       if (row0 + r < pc.n_out) {
@@ -77,7 +75,7 @@ void main ()
       float s = 0.0;
       for (uint g = 0; g < gl_NumSubgroups; g++)
         s += partial[r][g];
-      y[pc.y_off + row0 + r] = s;
+      y[pc.row0 + row0 + r] = s;
     }
   }
 }
