@@ -25,6 +25,7 @@ layout(push_constant) uniform Push {
 #define W_BINDING 0
 #include "quant.glsl"
 layout(binding = 1) readonly buffer X { float x[]; };
+layout(binding = 1) readonly buffer X4 { vec4 x4[]; };   // x is 16-byte aligned (ops contract)
 layout(binding = 2) writeonly buffer Y { float y[]; };
 
 // One partial sum per row and subgroup: WG <= 64 · subgroup size.
@@ -45,12 +46,18 @@ void main ()
   for (uint unit = gl_LocalInvocationID.x; unit < n_units; unit += WG) {
     float xv[UNIT];
     uint k0 = unit * UNIT;
-    [[unroll]] for (uint i = 0; i < UNIT; i++)
 #ifdef WEIGHT_IS_FLOAT
-      xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
-#else
-      xv[i] = x[k0 + i];
+    if (k0 + UNIT > pc.n_in) {
+      [[unroll]] for (uint i = 0; i < UNIT; i++)
+        xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
+    } else
 #endif
+    {
+      [[unroll]] for (uint i = 0; i < UNIT / 4; i++) {
+        vec4 q = x4[k0 / 4 + i];
+        xv[4 * i] = q.x; xv[4 * i + 1] = q.y; xv[4 * i + 2] = q.z; xv[4 * i + 3] = q.w;
+      }
+    }
     [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
       if (row0 + r < pc.n_out) {
         float wv[UNIT];
