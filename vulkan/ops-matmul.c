@@ -74,6 +74,12 @@ max_binding_range (HvkOps *ops)
 }
 
 static guint64
+offset_alignment (HvkOps *ops)
+{
+  return MAX (hvk_device_get_info (hvk_ops_get_device (ops))->min_storage_buffer_offset_alignment, 1);
+}
+
+static guint64
 gcd64 (guint64 a, guint64 b)
 {
   while (b != 0)
@@ -92,8 +98,7 @@ static guint64
 rows_per_slice (HvkOps *ops, guint64 row_bytes, guint64 max_rows, const char *what,
                 GError **error)
 {
-  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 1);
+  guint64 align = offset_alignment (ops);
   guint64 step = align / gcd64 (row_bytes, align);
   guint64 rows = MIN (max_binding_range (ops) / row_bytes, max_rows);
 
@@ -115,7 +120,7 @@ bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  g_return_val_if_fail (view.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  g_return_val_if_fail (view.offset % offset_alignment (ops) == 0, FALSE);
   if (n_bytes > info->max_storage_buffer_range)
     {
       g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED,
@@ -146,7 +151,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
   gboolean is_vec = n_tokens == 1;
-  guint64 row_bytes = hvk_type_row_size (wtype, n_in);
+  guint64 row_bytes;
   guint32 spec[2];
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
@@ -156,7 +161,8 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
 
   g_return_val_if_fail (n_in > 0 && n_out > 0 && n_tokens > 0, FALSE);
   g_return_val_if_fail (n_in % hvk_type_block_size (wtype) == 0, FALSE);
-  g_return_val_if_fail (w.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  g_return_val_if_fail (w.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (wtype, n_in);
 
   matvec_shape (ops, spec);
   g_snprintf (name, sizeof name, "%s_%s", is_vec ? "matvec" : "matmul", type_suffix (wtype));
@@ -205,7 +211,7 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
                  guint n_ids, GError **error)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 row_bytes = hvk_type_row_size (type, n_cols);
+  guint64 row_bytes;
   guint64 slice_rows;
   HvkBinding bids, bout;
   GetRowsPush push = { .n_cols = n_cols, .n_ids = n_ids };
@@ -215,7 +221,8 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
 
   g_return_val_if_fail (n_rows > 0 && n_cols > 0 && n_ids > 0, FALSE);
   g_return_val_if_fail (n_cols % hvk_type_block_size (type) == 0, FALSE);
-  g_return_val_if_fail (table.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  g_return_val_if_fail (table.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (type, n_cols);
 
   g_snprintf (name, sizeof name, "get_rows_%s", type_suffix (type));
   pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (GetRowsPush), NULL, 0, error);
