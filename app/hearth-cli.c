@@ -17,6 +17,8 @@ typedef struct {
 } CliEntry;
 
 static const CliEntry commands[] = {
+  /* template */
+  { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
   { NULL, NULL, NULL },
 };
 

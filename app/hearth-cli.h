@@ -4,3 +4,6 @@
 #pragma once
 
 typedef int (*HearthCliCommand) (int argc, char **argv);
+
+/* template: chat templates */
+int hearth_cli_chat_template (int argc, char **argv);
