@@ -17,6 +17,8 @@ typedef struct {
 } CliEntry;
 
 static const CliEntry commands[] = {
+  /* gguf */
+  { "info", "Describe a GGUF model (-m FILE) and the Vulkan devices", hearth_cli_info },
   /* template */
   { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
   { NULL, NULL, NULL },

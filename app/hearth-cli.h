@@ -5,5 +5,8 @@
 
 typedef int (*HearthCliCommand) (int argc, char **argv);
 
+/* gguf: describe a model file and the Vulkan devices */
+int hearth_cli_info (int argc, char **argv);
+
 /* template: chat templates */
 int hearth_cli_chat_template (int argc, char **argv);
