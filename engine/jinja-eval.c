@@ -864,18 +864,18 @@ loop_object (JValue *items, guint i)
 {
   guint n = items->list->len;
   JValue *loop = jv_dict_new (FALSE);
-  jv_dict_set_str (loop, "index", jv_int (i + 1));
-  jv_dict_set_str (loop, "index0", jv_int (i));
-  jv_dict_set_str (loop, "revindex", jv_int (n - i));
-  jv_dict_set_str (loop, "revindex0", jv_int (n - i - 1));
-  jv_dict_set_str (loop, "first", jv_bool (i == 0));
-  jv_dict_set_str (loop, "last", jv_bool (i + 1 == n));
-  jv_dict_set_str (loop, "length", jv_int (n));
-  jv_dict_set_str (loop, "depth", jv_int (1));
-  jv_dict_set_str (loop, "depth0", jv_int (0));
-  jv_dict_set_str (loop, "previtem", i > 0 ? jv_ref (g_ptr_array_index (items->list, i - 1))
+  jv_dict_append_str (loop, "index", jv_int (i + 1));
+  jv_dict_append_str (loop, "index0", jv_int (i));
+  jv_dict_append_str (loop, "revindex", jv_int (n - i));
+  jv_dict_append_str (loop, "revindex0", jv_int (n - i - 1));
+  jv_dict_append_str (loop, "first", jv_bool (i == 0));
+  jv_dict_append_str (loop, "last", jv_bool (i + 1 == n));
+  jv_dict_append_str (loop, "length", jv_int (n));
+  jv_dict_append_str (loop, "depth", jv_int (1));
+  jv_dict_append_str (loop, "depth0", jv_int (0));
+  jv_dict_append_str (loop, "previtem", i > 0 ? jv_ref (g_ptr_array_index (items->list, i - 1))
                                            : jv_undefined ("there is no previous item"));
-  jv_dict_set_str (loop, "nextitem", i + 1 < n ? jv_ref (g_ptr_array_index (items->list, i + 1))
+  jv_dict_append_str (loop, "nextitem", i + 1 < n ? jv_ref (g_ptr_array_index (items->list, i + 1))
                                                : jv_undefined ("there is no next item"));
   return loop;
 }

@@ -79,12 +79,12 @@ JValue     *jv_from_json      (JsonNode *node);
 void        jv_list_append    (JValue *list, JValue *item);  /* takes item */
 void        jv_dict_set       (JValue *dict, JValue *key, JValue *value); /* takes both */
 void        jv_dict_set_str   (JValue *dict, const char *key, JValue *value);
+void        jv_dict_append_str(JValue *dict, const char *key, JValue *value); /* key known to be new */
 JValue     *jv_dict_lookup    (JValue *dict, JValue *key);   /* borrowed or NULL */
 JValue     *jv_dict_lookup_str(JValue *dict, const char *key);
 
 gboolean    jv_truthy         (JValue *v);
 gboolean    jv_equal          (JValue *a, JValue *b);
-gboolean    jv_is_string      (JValue *v);
 gboolean    jv_is_number      (JValue *v); /* int, float or bool, as in Python */
 double      jv_as_double      (JValue *v);
 const char *jv_type_name      (JValue *v); /* Python's name: 'str', 'dict', ... */

@@ -184,6 +184,13 @@ jv_dict_set_str (JValue *dict, const char *key, JValue *value)
   jv_dict_set (dict, jv_string (key), value);
 }
 
+void
+jv_dict_append_str (JValue *dict, const char *key, JValue *value)
+{
+  g_ptr_array_add (dict->dict.keys, jv_string (key));
+  g_ptr_array_add (dict->dict.values, value);
+}
+
 JValue *
 jv_dict_lookup (JValue *dict, JValue *key)
 {
@@ -238,7 +245,7 @@ jv_from_json (JsonNode *node)
         JsonNode *member;
         json_object_iter_init_ordered (&iter, object);
         while (json_object_iter_next_ordered (&iter, &key, &member))
-          jv_dict_set_str (dict, key, jv_from_json (member));
+          jv_dict_append_str (dict, key, jv_from_json (member));
         return dict;
       }
     }
@@ -268,12 +275,6 @@ jv_truthy (JValue *v)
     default:
       return TRUE;
     }
-}
-
-gboolean
-jv_is_string (JValue *v)
-{
-  return v->type == JV_STRING;
 }
 
 gboolean
