@@ -231,7 +231,10 @@ get_slice (JEval *ev, const JNode *at, JValue *obj, JValue *parts[3], GError **e
   for (gint64 i = start; step > 0 ? i < stop : i > stop; i += step)
     jv_list_append (result, jv_ref (g_ptr_array_index (items->list, i)));
   if (!is_string)
-    return result;
+    {
+      result->is_tuple = obj->is_tuple;
+      return result;
+    }
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < result->list->len; i++)
     jv_append_str (s, g_ptr_array_index (result->list, i));
@@ -691,7 +694,8 @@ eval_compare (JEval *ev, const JNode *node, GError **error)
 static JValue *
 eval_sequence (JEval *ev, const JNode *node, GError **error)
 {
-  g_autoptr (JValue) result = node->kind == JN_DICT ? jv_dict_new (FALSE) : jv_list_new ();
+  g_autoptr (JValue) result = node->kind == JN_DICT ? jv_dict_new (FALSE)
+                              : node->kind == JN_TUPLE ? jv_tuple_new () : jv_list_new ();
   for (guint i = 0; i < node->args->len; i++)
     {
       JValue *item = eval (ev, g_ptr_array_index (node->args, i), error);

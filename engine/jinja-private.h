@@ -45,6 +45,7 @@ typedef JValue *(*JFunction) (JEval *ev, const JNode *at, GPtrArray *args,
 struct _JValue {
   gint       ref_count;
   JValueType type;
+  gboolean   is_tuple;  /* a JV_LIST that Python would show as a tuple */
   union {
     gboolean b;
     gint64   i;
@@ -71,6 +72,7 @@ JValue     *jv_string         (const char *s);
 JValue     *jv_string_len     (const char *s, gsize len);
 JValue     *jv_string_take    (char *s);
 JValue     *jv_list_new       (void);
+JValue     *jv_tuple_new      (void);
 JValue     *jv_dict_new       (gboolean is_namespace);
 JValue     *jv_function       (const char *name, JFunction fn);
 JValue     *jv_macro          (const JNode *macro);
