@@ -99,6 +99,27 @@ load_messages (const char *path, GError **error)
   return json_array_ref (json_node_get_array (root));
 }
 
+/* From --template FILE, or from -m MODEL (filling model with its BOS/EOS). */
+static HearthChatTemplate *
+open_template (const char *template_path, const char *model_path, ModelTemplate *model, GError **error)
+{
+  if (model_path == NULL)
+    {
+      g_autofree char *source = NULL;
+      if (!g_file_get_contents (template_path, &source, NULL, error))
+        return NULL;
+      return hearth_chat_template_new (template_path, source, error);
+    }
+  if (!load_model_template (model_path, model, error))
+    return NULL;
+  g_autofree char *note = NULL;
+  HearthChatTemplate *tpl = hearth_chat_template_new_for_model (model->name, model->source, model->architecture,
+                                                                model->model_name, &note);
+  if (note != NULL)
+    fprintf (stderr, "hearth-cli chat-template: %s\n", note);
+  return tpl;
+}
+
 int
 hearth_cli_chat_template (int argc, char **argv)
 {
@@ -147,25 +168,10 @@ hearth_cli_chat_template (int argc, char **argv)
         }
     }
 
-  g_autoptr (JsonArray) messages = load_messages (messages_path, &error);
-  g_autoptr (HearthChatTemplate) tpl = NULL;
   g_auto (ModelTemplate) model = { NULL };
-  g_autofree char *source = NULL;
-  if (messages == NULL)
-    ;
-  else if (model_path != NULL)
-    {
-      if (load_model_template (model_path, &model, &error))
-        {
-          g_autofree char *note = NULL;
-          tpl = hearth_chat_template_new_for_model (model.name, model.source, model.architecture,
-                                                    model.model_name, &note);
-          if (note != NULL)
-            fprintf (stderr, "hearth-cli chat-template: %s\n", note);
-        }
-    }
-  else if (g_file_get_contents (template_path, &source, NULL, &error))
-    tpl = hearth_chat_template_new (template_path, source, &error);
+  g_autoptr (JsonArray) messages = load_messages (messages_path, &error);
+  g_autoptr (HearthChatTemplate) tpl = messages != NULL ? open_template (template_path, model_path, &model, &error)
+                                                        : NULL;
   if (tpl == NULL)
     {
       fprintf (stderr, "hearth-cli chat-template: %s\n", error->message);
