@@ -32,7 +32,11 @@ gboolean hvk_type_is_supported (guint ggml_type);
 guint64  hvk_type_row_size     (HvkType type, guint64 n);
 guint32  hvk_type_block_size   (HvkType type);
 
-/* A tensor: a buffer and a byte offset into it. */
+/* A tensor: a buffer and a byte offset into it.
+ *
+ * Contract for every op: each view's offset is a multiple of the device's
+ * min_storage_buffer_offset_alignment (HvkDeviceInfo); the engine lays out
+ * its tensors to guarantee this. Ops assert it (programmer error). */
 typedef struct {
   HvkBuffer *buffer;
   guint64    offset;
