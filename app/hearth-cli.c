@@ -17,6 +17,11 @@ typedef struct {
 } CliEntry;
 
 static const CliEntry commands[] = {
+  /* gguf */
+  { "info", "Describe a GGUF model (-m FILE) and the Vulkan devices", hearth_cli_info },
+  /* tokenizer */
+  { "tokenize", "Print the token ids of a text (-m FILE TEXT or -f TEXTFILE)", hearth_cli_tokenize },
+  { "detokenize", "Print the text of token ids (-m FILE ID...)", hearth_cli_detokenize },
   { NULL, NULL, NULL },
 };
 

@@ -166,8 +166,8 @@ cursor_check_count (Cursor *c, guint64 count, guint64 min_bytes, const char *wha
   if (count <= cursor_remaining (c) / min_bytes)
     return TRUE;
   g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-               "%s: %s %" G_GUINT64_FORMAT " cannot fit in the %" G_GUINT64_FORMAT
-               " bytes left after byte %" G_GUINT64_FORMAT "; the file is damaged",
+               "%s: %s is %" G_GUINT64_FORMAT ", more than the %" G_GUINT64_FORMAT
+               " bytes left after byte %" G_GUINT64_FORMAT " can hold; the file is damaged",
                c->file->path, what, count, cursor_remaining (c), c->pos);
   return FALSE;
 }
@@ -595,7 +595,7 @@ gguf_file_open (const char *path, GError **error)
   if (file->mapping == NULL)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_IO,
-                   "Cannot open model %s: %s", path, map_error->message);
+                   "%s; check the path and that the file is readable", map_error->message);
       return NULL;
     }
   file->bytes = (const guint8 *) g_mapped_file_get_contents (file->mapping);
@@ -649,6 +649,12 @@ guint64
 gguf_file_get_alignment (GgufFile *file)
 {
   return file->alignment;
+}
+
+guint64
+gguf_file_get_data_offset (GgufFile *file)
+{
+  return file->data_offset;
 }
 
 guint64

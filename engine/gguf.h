@@ -98,6 +98,8 @@ guint64           gguf_file_n_tensors   (GgufFile *file);
 const GgufTensor *gguf_file_tensor_at   (GgufFile *file, guint64 index);
 const GgufTensor *gguf_file_find_tensor (GgufFile *file, const char *name); /* NULL if absent */
 guint64           gguf_file_get_alignment (GgufFile *file);
+/* Byte offset of the data section in the file; tensor offsets count from here. */
+guint64           gguf_file_get_data_offset (GgufFile *file);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GgufFile, gguf_file_free)
 
