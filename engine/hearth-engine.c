@@ -318,10 +318,12 @@ job_new (JobRunFunc run, HearthEnginePriority priority, GCancellable *user_cance
 static void
 job_set_task (Job *job, gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data)
 {
-  job->task = g_task_new (NULL, job->cancel, callback, user_data);
+  /* No cancellable: the job reports cancellation itself (as
+   * HEARTH_ENGINE_ERROR), and a GTask with a cancelled cancellable would
+   * defer its callback by one more main-loop iteration, letting later
+   * jobs' results overtake it. */
+  job->task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (job->task, source_tag);
-  /* Cancellation is reported by the job itself, as HEARTH_ENGINE_ERROR. */
-  g_task_set_check_cancellable (job->task, FALSE);
 }
 
 static void

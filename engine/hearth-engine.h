@@ -100,7 +100,7 @@ typedef struct {
   guint            n_prompt_processed; /* of those, run through the model now */
   guint            n_generated;        /* tokens sampled */
   double           prompt_seconds;     /* time to process the prompt */
-  double           generate_seconds;   /* time from the first to the last sampled token */
+  double           generate_seconds;   /* time spent sampling and running the reply */
   double           tokens_per_second;  /* n_generated / generate_seconds (0 if unknown) */
   HearthStopReason stop_reason;
   char            *text;               /* all text generated, even what was not delivered */
