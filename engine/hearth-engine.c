@@ -11,11 +11,14 @@
  *
  * Every job has an internal GCancellable, cancelled by the caller's
  * cancellable, by a newer generate on the same session and by shutdown.
+ * Each generate gets an id, the session's count of generations.
+ *
  * Output to the caller goes through an Outbox: the engine thread appends
  * and attaches at most one idle source at a time on the caller's context;
- * the idle delivers everything pending unless the job was cancelled by
- * then (which is how superseded or cancelled generations' batches are
- * dropped on the receiving side). The job's completion is one more idle on
+ * the idle delivers everything pending unless, by then, the job was
+ * cancelled or (for a generation) its id is no longer the session's
+ * newest: that is how batches of cancelled and superseded generations are
+ * dropped on the receiving side. The job's completion is one more idle on
  * the same context, attached after the last batch: it delivers what is
  * left and returns the GTask. */
 
@@ -54,7 +57,8 @@ struct _HearthSession {
   HearthModel    *model;
   guint           n_ctx;
   GMutex          lock;
-  GCancellable   *latest; /* the newest generation's cancellable, under lock */
+  guint           generation;     /* the newest generation's id, under lock */
+  GCancellable   *latest_cancel;  /* and its job's cancellable, under lock */
 };
 
 HearthModel *
@@ -98,13 +102,24 @@ hearth_session_unref (HearthSession *session)
   if (!g_atomic_ref_count_dec (&session->ref))
     return;
   hearth_model_unref (session->model);
-  g_clear_object (&session->latest);
+  g_clear_object (&session->latest_cancel);
   g_mutex_clear (&session->lock);
   g_free (session);
 }
 
 HearthModel *hearth_session_get_model (HearthSession *s) { return s->model; }
 guint        hearth_session_get_n_ctx (HearthSession *s) { return s->n_ctx; }
+
+static guint
+session_latest_generation (HearthSession *session)
+{
+  guint generation;
+
+  g_mutex_lock (&session->lock);
+  generation = session->generation;
+  g_mutex_unlock (&session->lock);
+  return generation;
+}
 
 void
 hearth_sampling_params_init (HearthSamplingParams *params)
@@ -140,6 +155,8 @@ typedef struct {
   GMutex                 lock;
   GMainContext          *context;
   GCancellable          *cancel;    /* the job's: once cancelled, nothing is delivered */
+  HearthSession         *session;   /* a generation's session, or NULL ... */
+  guint                  generation;/* ... and its id there: once superseded, nothing is delivered */
   HearthLoadProgressFunc progress;
   HearthTokenFunc        token;
   gpointer               user_data;
@@ -181,6 +198,7 @@ outbox_unref (Outbox *o)
     return;
   g_main_context_unref (o->context);
   g_object_unref (o->cancel);
+  g_clear_pointer (&o->session, hearth_session_unref);
   g_string_free (o->text, TRUE);
   g_mutex_clear (&o->lock);
   g_free (o);
@@ -202,7 +220,8 @@ outbox_deliver (Outbox *o)
   o->idle_pending = FALSE;
   g_mutex_unlock (&o->lock);
 
-  if (g_cancellable_is_cancelled (o->cancel))
+  if (g_cancellable_is_cancelled (o->cancel) ||
+      (o->session != NULL && o->generation != session_latest_generation (o->session)))
     return;
   if (fraction >= 0 && o->progress != NULL)
     o->progress (fraction, o->user_data);
@@ -1084,14 +1103,17 @@ run_generate (EngineState *st, Job *job)
     g->result->stop_reason = HEARTH_STOP_CANCELLED;
 }
 
-/* Makes job the session's newest generation and cancels the one before. */
+/* Makes job the session's newest generation: the one before is cancelled
+ * on the engine thread, and its undelivered output dropped by its outbox. */
 static void
 session_supersede (HearthSession *session, Job *job)
 {
   g_mutex_lock (&session->lock);
-  if (session->latest != NULL)
-    g_cancellable_cancel (session->latest);
-  g_set_object (&session->latest, job->cancel);
+  if (session->latest_cancel != NULL)
+    g_cancellable_cancel (session->latest_cancel);
+  g_set_object (&session->latest_cancel, job->cancel);
+  job->outbox->session = hearth_session_ref (session);
+  job->outbox->generation = ++session->generation;
   g_mutex_unlock (&session->lock);
 }
 

@@ -332,14 +332,17 @@ test_kv_reuse (void)
   hearth_engine_close_session (engine, fresh);
 }
 
+/* Lets the engine thread get ahead first, so that batches are pending. */
 static void
-cancel_now (Gen *g)
+cancel_later (Gen *g)
 {
+  g_usleep (20 * G_TIME_SPAN_MILLISECOND);
   g_cancellable_cancel (g->cancellable);
 }
 
-/* Cancelling after the first batch: nothing more is delivered, the result
- * is CANCELLED with the partial text, long before the context is full. */
+/* Cancelling after the first batch: nothing more is delivered (what was
+ * pending is dropped), the result is CANCELLED with the partial text, long
+ * before the context is full. */
 static void
 test_cancel (void)
 {
@@ -350,10 +353,12 @@ test_cancel (void)
     return;
   session = hearth_engine_new_session (engine, model, 512);
   gen_init (&g);
-  g.on_batch = cancel_now;
+  g.on_batch = cancel_later;
   gen_start (&g, session, once, 1, 0);
   gen_wait (&g);
   print_stats ("cancelled", &g);
+  g_test_message ("cancelled: %zu bytes delivered of %zu generated", g.streamed->len,
+                  strlen (g.result.text));
 
   g_assert_false (g.ok);
   g_assert_error (g.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED);
@@ -378,7 +383,7 @@ static void
 start_superseding (Gen *g)
 {
   (void) g;
-  /* Let the engine thread get ahead, so that batches are pending. */
+  /* As in cancel_later(). */
   g_usleep (20 * G_TIME_SPAN_MILLISECOND);
   gen_init (&superseding);
   gen_start (&superseding, supersede_session, once, 1, 16);
