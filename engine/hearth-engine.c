@@ -497,7 +497,7 @@ struct _HearthEngine {
   gboolean      shutting_down; /* under lock */
   guint64       next_seq;      /* under lock */
 
-  guint         next_session_id; /* atomic */
+  guint         next_id; /* atomic */
 };
 
 G_DEFINE_FINAL_TYPE (HearthEngine, hearth_engine, G_TYPE_OBJECT)
@@ -758,7 +758,7 @@ hearth_engine_load_model_async (HearthEngine *self, const char *path,
   lj = g_new0 (LoadJob, 1);
   lj->path = g_strdup (path);
   /* Model and session ids share one counter, so neither is ever 0. */
-  lj->id = g_atomic_int_add (&self->next_session_id, 1) + 1;
+  lj->id = g_atomic_int_add (&self->next_id, 1) + 1;
   job->data = lj;
   job->data_free = (GDestroyNotify) load_job_free;
   engine_submit (self, job);
@@ -840,7 +840,7 @@ hearth_engine_new_session (HearthEngine *self, HearthModel *model, guint n_ctx)
   session = g_new0 (HearthSession, 1);
   g_atomic_ref_count_init (&session->ref);
   g_mutex_init (&session->lock);
-  session->id = g_atomic_int_add (&self->next_session_id, 1) + 1;
+  session->id = g_atomic_int_add (&self->next_id, 1) + 1;
   session->model = hearth_model_ref (model);
   session->n_ctx = n_ctx > 0 ? n_ctx : MIN (model->n_ctx_train, DEFAULT_MAX_CTX);
 
