@@ -91,8 +91,8 @@ print_tensor_summary (GgufFile *file)
       gpointer key = GUINT_TO_POINTER (t->type + 1);
       guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key));
 
-      /* The reader checked each product; the sum of products fits as the
-       * tensors fit in the file. */
+      /* No overflow: every tensor lies in the file and no type packs more
+       * than 6 elements per byte. */
       n_params += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
       if (count == 0)
         g_array_append_val (types, t->type);

@@ -734,7 +734,7 @@ wrong_type (GgufFile *file, const char *key, const GgufValue *v, const char *exp
   return FALSE;
 }
 
-/* Any integer value within [min, max], as a signed 128-bit-free check. */
+/* Any integer-typed value that lies within [min, max], given as u64 and i64. */
 static gboolean
 get_integer (GgufFile *file, const char *key, gint64 min, guint64 max,
              guint64 *out_u, gint64 *out_i, GError **error)
