@@ -14,6 +14,7 @@ hvk_test_device (void)
     {
       g_autoptr(GError) error = NULL;
       tried = TRUE;
+      g_setenv ("HEARTH_VULKAN_VALIDATION", "1", FALSE);
       device = hvk_device_new (&error);
       if (device == NULL)
         g_test_fail_printf ("Cannot open a Vulkan device: %s", error->message);

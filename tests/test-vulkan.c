@@ -422,11 +422,33 @@ test_unknown_shader (void)
   g_assert_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_SHADER);
 }
 
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 int
 main (int argc, char **argv)
 {
   /* Also check the recorder's barriers with synchronization validation. */
   g_setenv ("VK_LAYER_ENABLES", "VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT", FALSE);
+  /* A private XDG_CACHE_HOME: no other test process can touch the pipeline
+   * cache file under test. (G_TEST_OPTION_ISOLATE_DIRS would also hide the
+   * Vulkan drivers and layers in XDG_DATA_DIRS.) */
+  g_autofree char *cache_home = g_dir_make_tmp ("hearth-test-vulkan-XXXXXX", NULL);
+  g_assert_nonnull (cache_home);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vulkan/device-info", test_device_info);
   g_test_add_func ("/vulkan/device-override", test_device_override);
@@ -440,5 +462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/cancel", test_cancel);
   g_test_add_func ("/vulkan/pipeline-cache", test_pipeline_cache);
   g_test_add_func ("/vulkan/unknown-shader", test_unknown_shader);
-  return g_test_run ();
+  int status = g_test_run ();
+  remove_tree (cache_home);
+  return status;
 }

@@ -61,12 +61,10 @@ hvk_recorder_free (HvkRecorder *self)
   if (self == NULL)
     return;
   VkDevice device = self->device->device;
-  if (self->recording)
-    vkEndCommandBuffer (self->cmd);
   if (self->fence != VK_NULL_HANDLE)
     vkDestroyFence (device, self->fence, NULL);
   if (self->pool != VK_NULL_HANDLE)
-    vkDestroyCommandPool (device, self->pool, NULL);
+    vkDestroyCommandPool (device, self->pool, NULL);   /* frees the command buffer in any state */
   g_array_unref (self->written);
   g_array_unref (self->read);
   g_free (self);
