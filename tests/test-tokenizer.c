@@ -213,9 +213,9 @@ static void
 test_unsupported (void)
 {
   g_autoptr (GError) error = NULL;
-  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1 };
   const char *text = "a";
   gsize len = 1;
+  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1, .tokens = &text, .token_lens = &len };
 
   g_assert_null (hearth_tokenizer_new_from_spec (&spec, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
@@ -303,6 +303,43 @@ test_round_trip (void)
       g_autofree char *text = random_text (rand);
       for (guint t = 0; t < toks->len; t++)
         check_round_trip (toks->pdata[t], text);
+    }
+}
+
+/* Arbitrary bytes: every invalid byte is read as U+FFFD, so decoding gives
+ * the repaired text back; nothing reads out of bounds (ASan run). */
+static void
+test_invalid_utf8 (void)
+{
+  const char *const pres[] = { "llama-bpe", "gpt-2", "smollm", "deepseek-llm", "falcon" };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr (GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pres); i++)
+    g_ptr_array_add (toks, make_bpe (pres[i]));
+  g_ptr_array_add (toks, make_spm ());
+
+  for (guint iter = 0; iter < 300; iter++)
+    {
+      guint8 bytes[24];
+      gsize n = g_rand_int_range (rand, 1, sizeof bytes);
+      g_autofree char *owned = NULL;
+      gsize fixed_len = n;
+      const char *fixed;
+
+      for (gsize i = 0; i < n; i++)
+        bytes[i] = (guint8) g_rand_int_range (rand, 1, 256);
+      fixed = hearth_utf8_sanitize ((const char *) bytes, &fixed_len, &owned);
+      for (guint t = 0; t < toks->len; t++)
+        {
+          g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+          g_autofree char *decoded = NULL;
+          gsize len;
+
+          g_assert_true (hearth_tokenizer_encode (toks->pdata[t], (const char *) bytes, n, FALSE, TRUE, ids, NULL));
+          decoded = hearth_tokenizer_decode (toks->pdata[t], (const gint32 *) ids->data, ids->len, TRUE, &len, NULL);
+          g_assert_cmpmem (decoded, len, fixed, fixed_len);
+        }
     }
 }
 
@@ -410,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/spm-merges", test_spm_merges);
   g_test_add_func ("/tokenizer/unsupported", test_unsupported);
   g_test_add_func ("/tokenizer/round-trip", test_round_trip);
+  g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/tokenizer/stream-bytes", test_stream_bytes);
   g_test_add_func ("/tokenizer/pretokenize", test_pretokenize);
   return g_test_run ();

@@ -1,17 +1,21 @@
 #define G_LOG_DOMAIN "hearth-vulkan"
 
-/* Attention over an f16 KV cache (attention.comp): one workgroup per
- * (query head, token), keys streamed in blocks with an online softmax. */
+/* Attention over an f16 KV cache (attention.comp): one workgroup per KV
+ * head and tile of four query rows sharing it (the grouped-query heads of
+ * a token, then the next tokens), keys streamed in blocks with an online
+ * softmax. */
 
 #include "hvk-ops-private.h"
 
 #define ATTENTION_BLOCK 128u
-/* attention.comp keeps ACC_SLOTS output dims per invocation and q in a
- * shared array of MAX_HEAD_DIM floats. */
-#define ATTENTION_MAX_HEAD_DIM 512u
+/* Query rows per workgroup, one per vec4 lane in attention.comp. */
+#define ATTENTION_TILE 4u
+/* attention.comp keeps q in a shared array of MAX_HEAD_DIM vec4s. */
+#define ATTENTION_MAX_HEAD_DIM 256u
 
 /* Mirrors attention.comp's push-constant block. */
 typedef struct {
+  guint32 n_tokens;
   guint32 n_kv;
   guint32 q_pos0;
   guint32 n_head;
@@ -19,7 +23,6 @@ typedef struct {
   guint32 head_dim;
   float   scale;
   guint32 causal;
-  guint32 pad;
 } AttentionPush;
 _Static_assert (sizeof (AttentionPush) == 32, "AttentionPush must match attention.comp");
 
@@ -35,15 +38,19 @@ hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v
   guint64 kv_bytes = (guint64) n_kv * n_head_kv * head_dim * sizeof (guint16);
 
   g_return_val_if_fail (n_tokens > 0 && n_kv > 0, FALSE);
+  g_return_val_if_fail ((guint64) n_tokens * n_head <= 65535 * ATTENTION_TILE, FALSE);
   g_return_val_if_fail (n_head_kv > 0 && n_head % n_head_kv == 0, FALSE);
   g_return_val_if_fail (head_dim > 0 && head_dim <= ATTENTION_MAX_HEAD_DIM, FALSE);
 
-  pipeline = _hvk_ops_pipeline (ops, "attention", 4, sizeof (AttentionPush),
-                                spec, G_N_ELEMENTS (spec), error);
+  /* Views are aligned (hvk-ops.h) and every key row starts at a multiple
+   * of head_dim, so with head_dim % 8 == 0 rows are 16-byte aligned. */
+  pipeline = _hvk_ops_pipeline (ops, head_dim % 8 == 0 ? "attention_x8" : "attention", 4,
+                                sizeof (AttentionPush), spec, G_N_ELEMENTS (spec), error);
   if (pipeline == NULL)
     return FALSE;
 
   AttentionPush push = {
+    .n_tokens = n_tokens,
     .n_kv = n_kv,
     .q_pos0 = q_pos0,
     .n_head = n_head,
@@ -58,7 +65,8 @@ hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v
     _hvk_bind (v, kv_bytes, FALSE),
     _hvk_bind (out, q_bytes, TRUE),
   };
+  guint64 n_rows = (guint64) n_tokens * (n_head / n_head_kv);
   hvk_recorder_dispatch (rec, pipeline, bindings, G_N_ELEMENTS (bindings), &push, sizeof push,
-                         n_head, n_tokens, 1);
+                         n_head_kv, (n_rows + ATTENTION_TILE - 1) / ATTENTION_TILE, 1);
   return TRUE;
 }

@@ -16,26 +16,20 @@ typedef struct {
   guint32 n_in;
   guint32 n_out;      /* weight rows in this dispatch */
   guint32 n_tokens;
-  guint32 x_off;      /* floats from the x binding to x[0][0] */
-  guint32 x_stride;
-  guint32 y_off;      /* floats from the y binding to this slice's first row */
-  guint32 y_stride;
-  guint32 pad;
+  guint32 row0;       /* row of y that this dispatch's first weight row writes */
+  guint32 y_stride;   /* floats between tokens of y: the full n_out */
+  guint32 pad[3];
 } MatmulPush;
 _Static_assert (sizeof (MatmulPush) == 32, "MatmulPush must match matvec.comp / matmul.comp");
 
 /* Mirrors the push block of get_rows.comp. */
 typedef struct {
   guint32 n_cols;
-  guint32 row0;
-  guint32 n_rows;
+  guint32 row0;       /* first table row bound in this dispatch */
+  guint32 n_rows;     /* table rows bound in this dispatch */
   guint32 n_ids;
-  guint32 ids_off;
-  guint32 out_off;
-  guint32 pad0;
-  guint32 pad1;
 } GetRowsPush;
-_Static_assert (sizeof (GetRowsPush) == 32, "GetRowsPush must match get_rows.comp");
+_Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.comp");
 
 /* matmul.comp's tile and get_rows.comp's workgroup (see the shaders). */
 #define MATMUL_TILE_ROWS   64
@@ -80,6 +74,12 @@ max_binding_range (HvkOps *ops)
 }
 
 static guint64
+offset_alignment (HvkOps *ops)
+{
+  return MAX (hvk_device_get_info (hvk_ops_get_device (ops))->min_storage_buffer_offset_alignment, 1);
+}
+
+static guint64
 gcd64 (guint64 a, guint64 b)
 {
   while (b != 0)
@@ -98,8 +98,7 @@ static guint64
 rows_per_slice (HvkOps *ops, guint64 row_bytes, guint64 max_rows, const char *what,
                 GError **error)
 {
-  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 1);
+  guint64 align = offset_alignment (ops);
   guint64 step = align / gcd64 (row_bytes, align);
   guint64 rows = MIN (max_binding_range (ops) / row_bytes, max_rows);
 
@@ -113,19 +112,16 @@ rows_per_slice (HvkOps *ops, guint64 row_bytes, guint64 max_rows, const char *wh
   return rows;
 }
 
-/* Binds an f32/i32 view spanning n_bytes: the binding starts at the aligned
- * offset below the view and *elem_off says how many 4-byte elements in the
- * view begins. FALSE with error set if the span is too large to bind. */
+/* The binding of an activation view (f32 or i32) of n_bytes; FALSE with
+ * error set if it is too large for one binding (activations are not split). */
 static gboolean
-bind_elements (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
-               const char *what, HvkBinding *binding, guint32 *elem_off, GError **error)
+bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
+                  const char *what, HvkBinding *binding, GError **error)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 1);
-  guint64 skip = view.offset % align;
 
-  g_return_val_if_fail (view.offset % 4 == 0, FALSE);
-  if (skip + n_bytes > info->max_storage_buffer_range)
+  g_return_val_if_fail (view.offset % offset_alignment (ops) == 0, FALSE);
+  if (n_bytes > info->max_storage_buffer_range)
     {
       g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED,
                    "%s: %" G_GUINT64_FORMAT " bytes of activations exceed one storage buffer "
@@ -133,36 +129,33 @@ bind_elements (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
                    what, n_bytes, info->max_storage_buffer_range);
       return FALSE;
     }
-  *binding = (HvkBinding) {
-    .buffer = view.buffer,
-    .offset = view.offset - skip,
-    .range = skip + n_bytes,
-    .writes = writes,
-  };
-  *elem_off = skip / 4;
+  *binding = _hvk_bind (view, n_bytes, writes);
   return TRUE;
 }
 
-/* Workgroup count n as x × y within the device's per-dimension limit;
- * the shader skips the surplus groups of the last y row. */
+/* matvec.comp's specialization: threads, rows per workgroup, ONE_SUBGROUP.
+ * GPUs: a few subgroups per workgroup to hide memory latency. CPU drivers
+ * (lavapipe) have a fixed subgroup size and run a barrier as a switch
+ * between invocations: there one subgroup per workgroup needs no barrier,
+ * and 4 rows amortize the per-workgroup cost (about twice as fast as 64
+ * threads × 2 rows on lavapipe, see tests/bench-matmul.c). */
 static void
-groups_2d (HvkOps *ops, guint64 n, guint32 *gx, guint32 *gy)
+matvec_shape (HvkOps *ops, guint32 spec[3])
 {
-  guint32 max_x = hvk_device_get_info (hvk_ops_get_device (ops))->max_workgroup_count[0];
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  *gx = (guint32) MIN (n, max_x);
-  *gy = (guint32) ((n + *gx - 1) / *gx);
-}
-
-/* matvec.comp workgroup shape: enough subgroups to hide latency on GPUs,
- * few enough threads that a CPU driver keeps every lane busy. */
-static void
-matvec_shape (HvkOps *ops, guint32 spec[2])
-{
-  guint32 subgroup = hvk_device_get_info (hvk_ops_get_device (ops))->subgroup_size;
-
-  spec[0] = CLAMP (subgroup * 8, 32, 128);  /* threads; <= 64 subgroups (shader's partial[]) */
-  spec[1] = 2;                              /* rows per workgroup */
+  if (info->type == HVK_DEVICE_CPU)
+    {
+      spec[0] = info->subgroup_size;
+      spec[1] = 4;
+      spec[2] = TRUE;
+    }
+  else
+    {
+      spec[0] = CLAMP (info->subgroup_size * 4, 32, 128);  /* <= 64 subgroups (partial[]) */
+      spec[1] = 2;
+      spec[2] = FALSE;
+    }
 }
 
 gboolean
@@ -172,22 +165,23 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
   gboolean is_vec = n_tokens == 1;
-  guint64 row_bytes = hvk_type_row_size (wtype, n_in);
-  guint32 spec[2];
+  guint64 row_bytes;
+  guint32 spec[3];
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
-  MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .x_stride = n_in, .y_stride = n_out };
+  MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
   char name[32];
   HvkPipeline *pipeline;
 
   g_return_val_if_fail (n_in > 0 && n_out > 0 && n_tokens > 0, FALSE);
   g_return_val_if_fail (n_in % hvk_type_block_size (wtype) == 0, FALSE);
-  g_return_val_if_fail (w.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  g_return_val_if_fail (w.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (wtype, n_in);
 
   matvec_shape (ops, spec);
   g_snprintf (name, sizeof name, "%s_%s", is_vec ? "matvec" : "matmul", type_suffix (wtype));
   pipeline = is_vec
-    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 2, error)
+    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 3, error)
     : _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), NULL, 0, error);
   if (pipeline == NULL)
     return FALSE;
@@ -197,25 +191,24 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   slice_rows = rows_per_slice (ops, row_bytes, max_rows, name, error);
   if (slice_rows == 0)
     return FALSE;
-  if (!bind_elements (ops, x, (guint64) n_tokens * n_in * 4, FALSE, name, &bx, &push.x_off, error) ||
-      !bind_elements (ops, y, (guint64) n_tokens * n_out * 4, TRUE, name, &by, &push.y_off, error))
+  if (!bind_activations (ops, x, (guint64) n_tokens * n_in * 4, FALSE, name, &bx, error) ||
+      !bind_activations (ops, y, (guint64) n_tokens * n_out * 4, TRUE, name, &by, error))
     return FALSE;
 
-  guint32 y_off = push.y_off;
   for (guint64 row0 = 0; row0 < n_out; row0 += slice_rows)
     {
       guint64 rows = MIN (slice_rows, n_out - row0);
       HvkBinding bindings[3] = {
-        { .buffer = w.buffer, .offset = w.offset + row0 * row_bytes, .range = rows * row_bytes },
+        _hvk_bind ((HvkView) { w.buffer, w.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
         bx,
         by,
       };
       guint32 gx, gy;
 
       push.n_out = rows;
-      push.y_off = y_off + row0;
+      push.row0 = row0;
       if (is_vec)
-        groups_2d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
+        _hvk_groups_1d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
       else
         {
           gx = (rows + MATMUL_TILE_ROWS - 1) / MATMUL_TILE_ROWS;
@@ -232,7 +225,7 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
                  guint n_ids, GError **error)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  guint64 row_bytes = hvk_type_row_size (type, n_cols);
+  guint64 row_bytes;
   guint64 slice_rows;
   HvkBinding bids, bout;
   GetRowsPush push = { .n_cols = n_cols, .n_ids = n_ids };
@@ -242,7 +235,8 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
 
   g_return_val_if_fail (n_rows > 0 && n_cols > 0 && n_ids > 0, FALSE);
   g_return_val_if_fail (n_cols % hvk_type_block_size (type) == 0, FALSE);
-  g_return_val_if_fail (table.offset % MAX (info->min_storage_buffer_offset_alignment, 1) == 0, FALSE);
+  g_return_val_if_fail (table.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (type, n_cols);
 
   g_snprintf (name, sizeof name, "get_rows_%s", type_suffix (type));
   pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (GetRowsPush), NULL, 0, error);
@@ -252,15 +246,15 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
   slice_rows = rows_per_slice (ops, row_bytes, G_MAXUINT32, name, error);
   if (slice_rows == 0)
     return FALSE;
-  if (!bind_elements (ops, ids, (guint64) n_ids * 4, FALSE, name, &bids, &push.ids_off, error) ||
-      !bind_elements (ops, out, (guint64) n_ids * n_cols * 4, TRUE, name, &bout, &push.out_off, error))
+  if (!bind_activations (ops, ids, (guint64) n_ids * 4, FALSE, name, &bids, error) ||
+      !bind_activations (ops, out, (guint64) n_ids * n_cols * 4, TRUE, name, &bout, error))
     return FALSE;
 
   for (guint64 row0 = 0; row0 < n_rows; row0 += slice_rows)
     {
       guint64 rows = MIN (slice_rows, n_rows - row0);
       HvkBinding bindings[3] = {
-        { .buffer = table.buffer, .offset = table.offset + row0 * row_bytes, .range = rows * row_bytes },
+        _hvk_bind ((HvkView) { table.buffer, table.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
         bids,
         bout,
       };

@@ -11,10 +11,6 @@ layout(push_constant) uniform Push {
   uint row0;      // first table row bound in this dispatch
   uint n_rows;    // table rows bound in this dispatch
   uint n_ids;
-  uint ids_off;   // ints from the ids binding to ids[0]
-  uint out_off;   // floats from the out binding to out[0][0]
-  uint pad0;
-  uint pad1;
 } pc;
 
 #define W_BINDING 0
@@ -28,13 +24,13 @@ void main ()
   if (unit * UNIT >= pc.n_cols)
     return;
   for (uint i = gl_WorkGroupID.y; i < pc.n_ids; i += gl_NumWorkGroups.y) {
-    int id = ids[pc.ids_off + i];
+    int id = ids[i];
     // Ids outside this slice belong to another dispatch (or to no row).
     if (id < int (pc.row0) || id >= int (pc.row0 + pc.n_rows))
       continue;
     float v[UNIT];
     load_unit (uint (id) - pc.row0, unit, pc.n_cols, v);
-    uint base = pc.out_off + i * pc.n_cols + unit * UNIT;
+    uint base = i * pc.n_cols + unit * UNIT;
     [[unroll]] for (uint j = 0; j < UNIT; j++)
       if (unit * UNIT + j < pc.n_cols)
         out_[base + j] = v[j];

@@ -14,14 +14,12 @@ layout(local_size_x = WG) in;
 
 // Mirrored by MatmulPush in ops-matmul.c.
 layout(push_constant) uniform Push {
-  uint n_in;
-  uint n_out;
+  uint n_in;      // elements per weight row (and per token of x)
+  uint n_out;     // weight rows bound in this dispatch
   uint n_tokens;
-  uint x_off;
-  uint x_stride;
-  uint y_off;
-  uint y_stride;
-  uint pad;
+  uint row0;      // row of y written by the first bound weight row
+  uint y_stride;  // floats between tokens of y
+  uint pad0, pad1, pad2;
 } pc;
 
 #define W_BINDING 0
@@ -69,7 +67,7 @@ void main ()
       uint t = idx / TK;
       uint kk = idx % TK;
       bool inside = tok_base + t < pc.n_tokens && k0 + kk < pc.n_in;
-      x_tile[t][kk] = inside ? x[pc.x_off + (tok_base + t) * pc.x_stride + k0 + kk] : 0.0;
+      x_tile[t][kk] = inside ? x[(tok_base + t) * pc.n_in + k0 + kk] : 0.0;
     }
     barrier ();
 
@@ -91,7 +89,7 @@ void main ()
     [[unroll]] for (uint j = 0; j < 4; j++) {
       uint t = tok_base + lane_t + 8 * j;
       if (r < pc.n_out && t < pc.n_tokens)
-        y[pc.y_off + t * pc.y_stride + r] = acc[i][j];
+        y[t * pc.y_stride + pc.row0 + r] = acc[i][j];
     }
   }
 }

@@ -10,23 +10,26 @@
 
 layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint NUM_ROWS = 2;
+// True when the workgroup is exactly one subgroup (set only where the
+// subgroup size is fixed): the subgroup sum is final and the shader needs no
+// barrier, which CPU drivers run as a costly switch between invocations.
+layout(constant_id = 2) const bool ONE_SUBGROUP = false;
 layout(local_size_x_id = 0) in;
 
 // Mirrored by MatmulPush in ops-matmul.c.
 layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row
-  uint n_out;     // weight rows in this dispatch
+  uint n_in;      // elements per weight row (and per token of x)
+  uint n_out;     // weight rows bound in this dispatch
   uint n_tokens;
-  uint x_off;     // floats from the x binding to x[0][0]
-  uint x_stride;  // floats between tokens of x
-  uint y_off;     // floats from the y binding to y[0][first row of this dispatch]
+  uint row0;      // row of y written by the first bound weight row
   uint y_stride;  // floats between tokens of y
-  uint pad;
+  uint pad0, pad1, pad2;
 } pc;
 
 #define W_BINDING 0
 #include "quant.glsl"
 layout(binding = 1) readonly buffer X { float x[]; };
+layout(binding = 1) readonly buffer X4 { vec4 x4[]; };   // x is 16-byte aligned (ops contract)
 layout(binding = 2) writeonly buffer Y { float y[]; };
 
 // One partial sum per row and subgroup: WG <= 64 · subgroup size.
@@ -47,12 +50,18 @@ void main ()
   for (uint unit = gl_LocalInvocationID.x; unit < n_units; unit += WG) {
     float xv[UNIT];
     uint k0 = unit * UNIT;
-    [[unroll]] for (uint i = 0; i < UNIT; i++)
 #ifdef WEIGHT_IS_FLOAT
-      xv[i] = k0 + i < pc.n_in ? x[pc.x_off + k0 + i] : 0.0;
-#else
-      xv[i] = x[pc.x_off + k0 + i];
+    if (k0 + UNIT > pc.n_in) {
+      [[unroll]] for (uint i = 0; i < UNIT; i++)
+        xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
+    } else
 #endif
+    {
+      [[unroll]] for (uint i = 0; i < UNIT / 4; i++) {
+        vec4 q = x4[k0 / 4 + i];
+        xv[4 * i] = q.x; xv[4 * i + 1] = q.y; xv[4 * i + 2] = q.z; xv[4 * i + 3] = q.w;
+      }
+    }
     [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
       if (row0 + r < pc.n_out) {
         float wv[UNIT];
@@ -63,6 +72,15 @@ void main ()
         acc[r] += s;
       }
     }
+  }
+
+  if (ONE_SUBGROUP) {
+    [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
+      float s = subgroupAdd (acc[r]);
+      if (subgroupElect () && row0 + r < pc.n_out)
+        y[pc.row0 + row0 + r] = s;
+    }
+    return;
   }
 
   [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
@@ -77,7 +95,7 @@ void main ()
       float s = 0.0;
       for (uint g = 0; g < gl_NumSubgroups; g++)
         s += partial[r][g];
-      y[pc.y_off + row0 + r] = s;
+      y[pc.row0 + row0 + r] = s;
     }
   }
 }

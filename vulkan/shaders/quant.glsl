@@ -55,6 +55,7 @@ struct block_q4_K {
   uint16_t  qs[64];     // u8 qs[128]
 };
 layout(binding = W_BINDING) readonly buffer WeightQ4_K { block_q4_K w_blocks[]; };
+#define BLOCK_WORDS 36u   // 144 bytes: blocks stay 4-byte aligned, see w_words
 
 #elif defined(WEIGHT_Q5_K)
 #define QK 256
@@ -66,6 +67,7 @@ struct block_q5_K {
   uint16_t  qs[64];     // u8 qs[128]
 };
 layout(binding = W_BINDING) readonly buffer WeightQ5_K { block_q5_K w_blocks[]; };
+#define BLOCK_WORDS 44u   // 176 bytes
 
 #elif defined(WEIGHT_Q6_K)
 #define QK 256
@@ -83,6 +85,13 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 
 #ifndef WEIGHT_IS_FLOAT
 #define UNITS_PER_BLOCK (QK / UNIT)
+#endif
+
+#ifdef BLOCK_WORDS
+// Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
+// read 4 bytes per load through a 32-bit view of the same binding: half the
+// loads of the 16-bit struct members (loads dominate on CPU drivers).
+layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
 uint byte_of (uint pair, uint j)
@@ -157,12 +166,13 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   vec2 sm = k_scale_min (ib, s);
   float dl = float (w_blocks[ib].d) * sm.x;
   float ml = float (w_blocks[ib].dmin) * sm.y;
-  uint q0 = (s / 2u) * 16u + (u % 2u) * 8u;
+  // qs starts at byte 16 (word 4); this unit's 16 bytes at 32·(s/2) + 16·(u%2).
+  uint q0 = ib * BLOCK_WORDS + 4u + (s / 2u) * 8u + (u % 2u) * 4u;
   uint shift = 4u * (s % 2u);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    uint p = uint (w_blocks[ib].qs[q0 + i]);
-    v[2 * i]     = dl * float ((p >> shift) & 15u) - ml;
-    v[2 * i + 1] = dl * float ((p >> (shift + 8u)) & 15u) - ml;
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = w_words[q0 + i] >> shift;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * float ((p >> (8u * j)) & 15u) - ml;
   }
 
 #elif defined(WEIGHT_Q5_K)
@@ -170,14 +180,15 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   vec2 sm = k_scale_min (ib, s);
   float dl = float (w_blocks[ib].d) * sm.x;
   float ml = float (w_blocks[ib].dmin) * sm.y;
-  uint q0 = (s / 2u) * 16u + (u % 2u) * 8u;
-  uint h0 = (u % 2u) * 8u;
+  // qh starts at byte 16 (word 4), qs at byte 48 (word 12).
+  uint q0 = ib * BLOCK_WORDS + 12u + (s / 2u) * 8u + (u % 2u) * 4u;
+  uint h0 = ib * BLOCK_WORDS + 4u + (u % 2u) * 4u;
   uint shift = 4u * (s % 2u);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    uint p = uint (w_blocks[ib].qs[q0 + i]);
-    uint h = uint (w_blocks[ib].qh[h0 + i]);
-    v[2 * i]     = dl * float (((p >> shift) & 15u) | (((h >> s) & 1u) << 4)) - ml;
-    v[2 * i + 1] = dl * float (((p >> (shift + 8u)) & 15u) | (((h >> (s + 8u)) & 1u) << 4)) - ml;
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = w_words[q0 + i] >> shift;
+    uint h = w_words[h0 + i] >> s;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * float (((p >> (8u * j)) & 15u) | (((h >> (8u * j)) & 1u) << 4)) - ml;
   }
 
 #elif defined(WEIGHT_Q6_K)

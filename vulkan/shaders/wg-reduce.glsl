@@ -58,3 +58,35 @@ wg_min_u (uint v)
 /* Below any score a kernel computes, yet finite: exp(WG_NEG_BIG - m) is 0
  * and (WG_NEG_BIG - WG_NEG_BIG) is not NaN, even on fast-math drivers. */
 const float WG_NEG_BIG = -3.0e38;
+
+/* The same for four independent values at once (one per vec4 lane), for
+ * kernels that carry four rows through one workgroup. */
+shared vec4 wg_partial_v4[BLOCK];
+
+vec4
+wg_sum4 (vec4 v)
+{
+  v = subgroupAdd (v);
+  if (subgroupElect ())
+    wg_partial_v4[gl_SubgroupID] = v;
+  barrier ();
+  vec4 total = vec4 (0.0);
+  for (uint i = 0; i < gl_NumSubgroups; i++)
+    total += wg_partial_v4[i];
+  barrier ();
+  return total;
+}
+
+vec4
+wg_max4 (vec4 v)
+{
+  v = subgroupMax (v);
+  if (subgroupElect ())
+    wg_partial_v4[gl_SubgroupID] = v;
+  barrier ();
+  vec4 best = wg_partial_v4[0];
+  for (uint i = 1; i < gl_NumSubgroups; i++)
+    best = max (best, wg_partial_v4[i]);
+  barrier ();
+  return best;
+}
