@@ -429,6 +429,7 @@ typedef struct {
   LlamaModel         *llama;
   HearthTokenizer    *tokenizer;
   HearthChatTemplate *template;  /* NULL: a plain text model */
+  gboolean            typed_content; /* the template wants content as typed parts */
   char               *bos_text;  /* for the template; NULL if none */
   char               *eos_text;
 } LoadedModel;
@@ -639,6 +640,53 @@ token_text_dup (HearthTokenizer *tok, gint32 id)
   return text != NULL ? g_strndup (text, len) : NULL;
 }
 
+/* The messages as chat templates see them; typed: each content as a list
+ * of one {"type": "text", "text": ...} part. */
+static JsonArray *
+messages_to_json (const char *const *roles, const char *const *contents, guint n,
+                  gboolean typed)
+{
+  JsonArray *messages = json_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *msg = json_object_new ();
+      json_object_set_string_member (msg, "role", roles[i]);
+      if (typed)
+        {
+          JsonObject *part = json_object_new ();
+          JsonArray *parts = json_array_new ();
+          json_object_set_string_member (part, "type", "text");
+          json_object_set_string_member (part, "text", contents[i]);
+          json_array_add_object_element (parts, part);
+          json_object_set_array_member (msg, "content", parts);
+        }
+      else
+        json_object_set_string_member (msg, "content", contents[i]);
+      json_array_add_object_element (messages, msg);
+    }
+  return messages;
+}
+
+static gboolean
+template_shows (HearthChatTemplate *tpl, gboolean typed, const char *bos, const char *eos)
+{
+  static const char *const role = "user", *const probe = "hearth-probe-4f1d";
+  g_autoptr (JsonArray) messages = messages_to_json (&role, &probe, 1, typed);
+  g_autofree char *text = hearth_chat_template_render (tpl, messages, TRUE, bos, eos, NULL);
+
+  return text != NULL && strstr (text, probe) != NULL;
+}
+
+/* Some templates (SmolVLM's) read a message's content only as a list of
+ * typed parts and print nothing for a plain string: found out by rendering
+ * a probe message both ways, as llama.cpp does. */
+static gboolean
+template_wants_typed_content (HearthChatTemplate *tpl, const char *bos, const char *eos)
+{
+  return !template_shows (tpl, FALSE, bos, eos) && template_shows (tpl, TRUE, bos, eos);
+}
+
 /* The model's own template; a built-in format when ours cannot parse it
  * (chatting in a close format beats refusing the model). */
 static HearthChatTemplate *
@@ -708,6 +756,8 @@ load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancel
   m->handle->has_template = m->template != NULL;
   m->bos_text = token_text_dup (tok, hearth_tokenizer_bos (tok));
   m->eos_text = token_text_dup (tok, hearth_tokenizer_eos (tok));
+  m->typed_content = m->template != NULL &&
+                     template_wants_typed_content (m->template, m->bos_text, m->eos_text);
   m->llama = g_steal_pointer (&llama);
   m->tokenizer = g_steal_pointer (&tok);
   return m;
@@ -914,14 +964,9 @@ render_prompt (LoadedModel *m, GenerateJob *g, GError **error)
         g_string_append (text, g->contents->pdata[i]);
       return g_string_free (text, FALSE);
     }
-  messages = json_array_new ();
-  for (guint i = 0; i < g->contents->len; i++)
-    {
-      JsonObject *msg = json_object_new ();
-      json_object_set_string_member (msg, "role", g->roles->pdata[i]);
-      json_object_set_string_member (msg, "content", g->contents->pdata[i]);
-      json_array_add_object_element (messages, msg);
-    }
+  messages = messages_to_json ((const char *const *) g->roles->pdata,
+                               (const char *const *) g->contents->pdata, g->contents->len,
+                               m->typed_content);
   return hearth_chat_template_render (m->template, messages, TRUE, m->bos_text, m->eos_text,
                                       error);
 }

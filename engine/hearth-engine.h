@@ -164,9 +164,14 @@ void           hearth_engine_close_session    (HearthEngine  *engine,
  *
  * The conversation is rendered through the model's chat template
  * (tokenizer.chat_template, with the generation prompt) when it has one and
- * tokenized with special tokens parsed. A model without a template is a
- * plain text model: the prompt is the concatenation of the contents, roles
- * ignored, tokenized with BOS as the vocabulary asks and no special tokens.
+ * tokenized with special tokens parsed; each content is passed as a string,
+ * or as a list of one {"type": "text"} part to templates that print
+ * nothing for a string (found by a probe at load). A model without a
+ * template is a plain text model: the prompt is the concatenation of the
+ * contents, roles ignored, tokenized with BOS as the vocabulary asks and no
+ * special tokens. (Special-token text inside a message is parsed too in
+ * chat mode: rendering untrusted text apart from the template's markup is
+ * left for later.)
  *
  * Only tokens not already in the session's KV cache are processed: a
  * follow-up reuses the whole cached conversation, an edited earlier message

@@ -23,17 +23,23 @@ static HearthEngine *engine;
 static HearthModel  *model;
 
 static char *
-model_path (void)
+shared_model_path (const char *name)
 {
   const char *shared = g_getenv ("HEARTH_SHARED_DIR");
   char *path;
 
   if (shared == NULL)
     return NULL;
-  path = g_build_filename (shared, "models", "stories260K.gguf", NULL);
+  path = g_build_filename (shared, "models", name, NULL);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     g_clear_pointer (&path, g_free);
   return path;
+}
+
+static char *
+model_path (void)
+{
+  return shared_model_path ("stories260K.gguf");
 }
 
 static void
@@ -503,6 +509,51 @@ test_main_loop_responsive (void)
   hearth_engine_close_session (engine, session);
 }
 
+/* A model with a chat template (SmolVLM's, random weights): the
+ * conversation is rendered through it, with the content as typed parts
+ * since this template prints nothing for a plain string, and a follow-up
+ * reuses the first turn. The expected ids are what `hearth-cli
+ * chat-template` then `hearth-cli tokenize --special` give for
+ * "<|im_start|>User: Hello<end_of_utterance>\nAssistant:". */
+static void
+test_chat_template (void)
+{
+  g_autofree char *path = shared_model_path ("random/smolvlm-tiny-text-f16.gguf");
+  g_autoptr (HearthModel) chat = NULL;
+  g_autoptr (HearthSession) session = NULL;
+  HearthChatMessage turn1[1] = { { "user", "Hello" } };
+  HearthChatMessage turn2[3] = { { "user", "Hello" }, { "assistant", NULL },
+                                 { "user", "How are you?" } };
+  Load l = { 0 };
+  Gen g1, g2;
+
+  if (path == NULL || !ensure_model ())
+    {
+      g_test_skip ("smolvlm-tiny-text-f16.gguf not found; set HEARTH_SHARED_DIR to ../shared");
+      return;
+    }
+  chat = load (engine, path, &l);
+  g_assert_true (hearth_model_has_chat_template (chat));
+  session = hearth_engine_new_session (engine, chat, 128);
+
+  gen_run (&g1, session, turn1, 1, 4);
+  print_stats ("chat turn 1", &g1);
+  g_assert_no_error (g1.error);
+  g_assert_cmpuint (g1.result.n_prompt_tokens, ==, 9);
+
+  turn2[1].content = g1.result.text;
+  gen_run (&g2, session, turn2, 3, 4);
+  print_stats ("chat turn 2", &g2);
+  g_assert_no_error (g2.error);
+  g_assert_cmpuint (g2.result.n_prompt_reused, >=, 9);
+  g_assert_cmpuint (g2.result.n_prompt_processed, ==,
+                    g2.result.n_prompt_tokens - g2.result.n_prompt_reused);
+
+  gen_clear (&g1);
+  gen_clear (&g2);
+  hearth_engine_unload_model (engine, chat);
+}
+
 /* Unloading a model closes its sessions: a later generate says so. */
 static void
 test_unload (void)
@@ -575,6 +626,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/supersede", test_supersede);
   g_test_add_func ("/engine/context-limits", test_context_limits);
   g_test_add_func ("/engine/main-loop-responsive", test_main_loop_responsive);
+  g_test_add_func ("/engine/chat-template", test_chat_template);
   g_test_add_func ("/engine/unload", test_unload);
   /* Last: it drops the shared engine. */
   g_test_add_func ("/engine/shutdown-generating", test_shutdown_generating);
