@@ -143,6 +143,29 @@ test_load (void)
   g_assert_false (hearth_model_has_vision (m));
 }
 
+/* A valid GGUF of an architecture we do not run comes back as UNSUPPORTED. */
+static void
+test_load_unsupported (void)
+{
+  g_autofree char *path = shared_model_path ("random/llama4-tiny-f16.gguf");
+  g_autoptr (HearthEngine) e = NULL;
+  Load l = { 0 };
+
+  if (path == NULL)
+    {
+      g_test_skip ("llama4-tiny-f16.gguf not found; set HEARTH_SHARED_DIR to ../shared");
+      return;
+    }
+  e = hearth_engine_new ();
+  hearth_engine_load_model_async (e, path, load_progress, NULL, load_done, &l);
+  while (!l.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (l.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+  g_test_message ("%s", l.error->message);
+  g_assert_null (l.model);
+  g_error_free (l.error);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Generation */
 
@@ -620,6 +643,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   main_thread = g_thread_self ();
   g_test_add_func ("/engine/load", test_load);
+  g_test_add_func ("/engine/load-unsupported", test_load_unsupported);
   g_test_add_func ("/engine/greedy", test_greedy);
   g_test_add_func ("/engine/kv-reuse", test_kv_reuse);
   g_test_add_func ("/engine/cancel", test_cancel);
