@@ -1045,6 +1045,16 @@ process_prompt (SessionState *s, GArray *prompt, HearthGenerateResult *r, GCance
   return ok;
 }
 
+/* The bytes of an unfinished UTF-8 sequence, as U+FFFD. */
+static void
+flush_stream (HearthTokenStream *stream, GString *text, Outbox *outbox)
+{
+  gsize before = text->len;
+
+  hearth_token_stream_flush (stream, text);
+  outbox_post_text (outbox, text->str + before, text->len - before);
+}
+
 /* Samples until a stop; returns FALSE only on an error or cancellation. */
 static gboolean
 sample_loop (SessionState *s, GenerateJob *g, Outbox *outbox, GString *text,
@@ -1091,11 +1101,7 @@ sample_loop (SessionState *s, GenerateJob *g, Outbox *outbox, GString *text,
       break;
     }
 
-  {
-    gsize before = text->len;
-    hearth_token_stream_flush (stream, text);
-    outbox_post_text (outbox, text->str + before, text->len - before);
-  }
+  flush_stream (stream, text, outbox);
   r->generate_seconds = (g_get_monotonic_time () - start) / 1e6;
   r->tokens_per_second = r->generate_seconds > 0 ? r->n_generated / r->generate_seconds : 0;
   return ok;
@@ -1114,13 +1120,18 @@ generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel,
       (prompt = tokenize_prompt (s->model, g, error)) == NULL)
     return FALSE;
   r->n_prompt_tokens = prompt->len;
-  if (prompt->len == 0 || prompt->len >= g->session->n_ctx)
+  if (prompt->len == 0)
+    {
+      g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "the conversation is empty: there is nothing to reply to");
+      return FALSE;
+    }
+  /* At least one position must be left for the reply. */
+  if (prompt->len >= g->session->n_ctx)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL,
-                   prompt->len == 0 ? "the conversation is empty: there is nothing to reply to"
-                                    : "the conversation is %u tokens but the chat's context "
-                                      "holds %u; remove earlier messages or start a new chat",
-                   prompt->len, g->session->n_ctx);
+                   "the conversation is %u tokens but the chat's context holds %u; remove "
+                   "earlier messages or start a new chat", prompt->len, g->session->n_ctx);
       return FALSE;
     }
   if (s->ctx == NULL &&
