@@ -134,6 +134,47 @@ is_unsupported (const char *name)
   return g_strv_contains (unsupported, name);
 }
 
+/* decode(encode(x)) == x for random strings made of the code points of
+ * all cases (every script, emoji, space and control character in them). */
+static guint
+round_trip_shuffled (HearthTokenizer *tok, const char *name, GPtrArray *cases)
+{
+  g_autoptr (GArray) pool = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  guint failed = 0;
+
+  for (guint c = 0; c < cases->len; c++)
+    {
+      gsize len;
+      const char *text = g_bytes_get_data (cases->pdata[c], &len);
+      for (const char *p = text; p != NULL && p < text + len; p = g_utf8_next_char (p))
+        {
+          gunichar u = g_utf8_get_char (p);
+          g_array_append_val (pool, u);
+        }
+    }
+  for (guint iter = 0; iter < 200 && pool->len > 0; iter++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+      g_autofree char *decoded = NULL;
+      guint n = g_rand_int_range (rand, 1, 60);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_unichar (text, g_array_index (pool, gunichar, g_rand_int_range (rand, 0, pool->len)));
+      g_assert_true (hearth_tokenizer_encode (tok, text->str, text->len, TRUE, FALSE, ids, NULL));
+      decoded = hearth_tokenizer_decode (tok, (const gint32 *) ids->data, ids->len, FALSE, NULL, NULL);
+      if (strcmp (decoded, text->str) != 0)
+        {
+          g_autofree char *shown = g_strescape (text->str, NULL);
+          g_autofree char *back = g_strescape (decoded, NULL);
+          g_test_message ("%s: decode(encode(\"%s\")) gave \"%s\"", name, shown, back);
+          failed++;
+        }
+    }
+  return failed;
+}
+
 static void
 test_pair (gconstpointer data)
 {
@@ -188,6 +229,7 @@ test_pair (gconstpointer data)
           failed++;
         }
     }
+  failed += round_trip_shuffled (tok, name, cases);
   if (failed > 0)
     {
       g_test_message ("%s: %u of %u cases differ", name, failed, cases->len);

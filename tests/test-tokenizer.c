@@ -389,6 +389,33 @@ test_stream_bytes (void)
   g_assert_cmpstr (out->str, ==, "a\xEF\xBF\xBD");
 }
 
+/* Long runs of one class through every pre-tokenizer and SentencePiece: a
+ * matcher that rescans the run from each position would take minutes here
+ * (past the test's timeout), not a second. */
+static void
+test_long_runs (void)
+{
+  const char *const units[] = { " ", "\n", " \t", "a", "7", "!", "你", "\xF0\x9F\x98\x80" };
+  const char *const pres[] = { "llama-bpe", "qwen2", "gpt-2", "smollm", "falcon", "default",
+                               "deepseek-llm", "deepseek-coder", "bloom", "viking" };
+
+  for (gsize u = 0; u < G_N_ELEMENTS (units); u++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint i = 0; i < 100000; i++)
+        g_string_append (text, units[u]);
+      g_string_append (text, "x");
+      for (gsize p = 0; p <= G_N_ELEMENTS (pres); p++)
+        {
+          /* every pre-tokenizer, then SentencePiece */
+          g_autoptr (HearthTokenizer) tok = p < G_N_ELEMENTS (pres) ? make_bpe (pres[p]) : make_spm ();
+          g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+          g_assert_true (hearth_tokenizer_encode (tok, text->str, text->len, FALSE, FALSE, ids, NULL));
+          g_assert_cmpuint (ids->len, >, 0);
+        }
+    }
+}
+
 static char *
 split (HearthPreTokenizer pre, const char *text)
 {
@@ -429,6 +456,7 @@ test_pretokenize (void)
     { HEARTH_PRE_GPT2, "I'M  ok\tx ", "[I]['][M][ ][ ok][\t][x][ ]" },
     { HEARTH_PRE_DIGITS_GPT2, "ab 12", "[ab][ ][1][2]" },
     { HEARTH_PRE_DEEPSEEK_LLM, "Hi, 你好 42\n", "[Hi][,][ ][你好][ ][42][\n]" },
+    { HEARTH_PRE_DEEPSEEK_LLM, "a   b  ", "[a][  ][ b][  ]" }, /* a gap is one piece */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -450,5 +478,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/tokenizer/stream-bytes", test_stream_bytes);
   g_test_add_func ("/tokenizer/pretokenize", test_pretokenize);
+  g_test_add_func ("/tokenizer/long-runs", test_long_runs);
   return g_test_run ();
 }
