@@ -37,14 +37,23 @@ _Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.com
 #define GET_ROWS_WG        64
 #define UNIT               16
 
-/* Test hook: 0 means the device's limit. One Hearth process has one ops
- * object per device, so a file-level value is enough. */
-static guint64 max_binding_override;
+/* Test hooks (ops-matmul-private.h). A Hearth process has one device and
+ * one ops object, so file-level values are enough. */
+static struct {
+  guint64  max_binding_range;   /* 0: the device's limit */
+  gboolean gpu_shapes;          /* GPU workgroup shapes on a CPU driver too */
+} test_hooks;
 
 void
 _hvk_ops_set_max_binding_range (HvkOps *ops, guint64 max_range)
 {
-  max_binding_override = max_range;
+  test_hooks.max_binding_range = max_range;
+}
+
+void
+_hvk_ops_set_gpu_shapes (HvkOps *ops, gboolean gpu)
+{
+  test_hooks.gpu_shapes = gpu;
 }
 
 static const char *
@@ -68,8 +77,8 @@ max_binding_range (HvkOps *ops)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  if (max_binding_override != 0)
-    return MIN (max_binding_override, info->max_storage_buffer_range);
+  if (test_hooks.max_binding_range != 0)
+    return MIN (test_hooks.max_binding_range, info->max_storage_buffer_range);
   return info->max_storage_buffer_range;
 }
 
@@ -144,7 +153,7 @@ matvec_shape (HvkOps *ops, guint32 spec[3])
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  if (info->type == HVK_DEVICE_CPU)
+  if (info->type == HVK_DEVICE_CPU && !test_hooks.gpu_shapes)
     {
       spec[0] = info->subgroup_size;
       spec[1] = 4;
