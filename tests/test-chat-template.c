@@ -215,6 +215,7 @@ test_parse_errors (void)
   check_error ("{{ x is nosuchtest }}", "test 'nosuchtest'", NULL);
   check_error ("{% if true %}unclosed", "missing {% endif %}", NULL);
   check_error ("{% for x in y %}{% endif %}", "1:20", NULL);
+  check_error ("text{% endif %}", "unexpected {% endif %}", "1:8");
   check_error ("{{ 'unterminated }}", "unterminated string", "1:4");
   check_error ("{{ 1 + }}", "unexpected '}}'", NULL);
   check_error ("{# never closed", "missing '#}'", NULL);
