@@ -18,7 +18,8 @@
  * NULL), so that dropping the last reference to the engine while jobs are
  * in flight shuts it down: running and queued jobs end with
  * HEARTH_ENGINE_ERROR_CANCELLED and the engine thread is joined before
- * finalize returns.
+ * finalize returns (it waits for the running job to notice: one token,
+ * one prompt chunk or one tensor upload).
  *
  * Cancellation anywhere is reported as HEARTH_ENGINE_ERROR_CANCELLED (not
  * G_IO_ERROR_CANCELLED), like the rest of the engine.
