@@ -49,6 +49,7 @@ struct _HearthModel {
   guint64         n_params;
   guint64         weight_bytes;
   gboolean        has_template;
+  char           *template_note;
 };
 
 struct _HearthSession {
@@ -76,6 +77,7 @@ hearth_model_unref (HearthModel *model)
   g_free (model->name);
   g_free (model->arch);
   g_free (model->path);
+  g_free (model->template_note);
   g_free (model);
 }
 
@@ -87,6 +89,7 @@ guint32     hearth_model_get_n_vocab       (HearthModel *m) { return m->n_vocab;
 guint64     hearth_model_get_n_params      (HearthModel *m) { return m->n_params; }
 guint64     hearth_model_get_weight_bytes  (HearthModel *m) { return m->weight_bytes; }
 gboolean    hearth_model_has_chat_template (HearthModel *m) { return m->has_template; }
+const char *hearth_model_get_chat_template_note (HearthModel *m) { return m->template_note; }
 gboolean    hearth_model_has_vision        (HearthModel *m) { (void) m; return FALSE; }
 
 HearthSession *
@@ -687,24 +690,18 @@ template_wants_typed_content (HearthChatTemplate *tpl, const char *bos, const ch
   return !template_shows (tpl, FALSE, bos, eos) && template_shows (tpl, TRUE, bos, eos);
 }
 
-/* The model's own template; a built-in format when ours cannot parse it
- * (chatting in a close format beats refusing the model). */
+/* The model's own template, or a built-in format when ours cannot parse
+ * it (chatting in a close format beats refusing the model; *note says so).
+ * NULL for a model without one: a plain text model. */
 static HearthChatTemplate *
-load_chat_template (GgufFile *file, const char *arch, const char *name)
+load_chat_template (GgufFile *file, HearthModel *h, char **note)
 {
   g_autofree char *source = NULL;
-  g_autoptr (GError) error = NULL;
-  HearthChatTemplate *tpl;
-  HearthChatFormat format;
 
+  *note = NULL;
   if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, NULL))
     return NULL;
-  if ((tpl = hearth_chat_template_new (gguf_file_get_path (file), source, &error)) != NULL)
-    return tpl;
-  format = hearth_chat_format_guess (arch, name, source);
-  g_message ("%s; using the built-in %s format instead", error->message,
-             hearth_chat_format_get_name (format));
-  return hearth_chat_template_new_builtin (format);
+  return hearth_chat_template_new_for_model (h->path, source, h->arch, h->name, note);
 }
 
 static HearthModel *
@@ -752,7 +749,7 @@ load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancel
 
   m = g_new0 (LoadedModel, 1);
   m->handle = model_handle_new (id, file, llama, tok);
-  m->template = load_chat_template (file, m->handle->arch, m->handle->name);
+  m->template = load_chat_template (file, m->handle, &m->handle->template_note);
   m->handle->has_template = m->template != NULL;
   m->bos_text = token_text_dup (tok, hearth_tokenizer_bos (tok));
   m->eos_text = token_text_dup (tok, hearth_tokenizer_eos (tok));

@@ -59,6 +59,10 @@ guint64      hearth_model_get_weight_bytes   (HearthModel *model);
 /* Whether generate renders messages through a chat template (see
  * hearth_engine_generate_async()). */
 gboolean     hearth_model_has_chat_template  (HearthModel *model);
+/* NULL when the model's own template is used (or it has none); else a
+ * sentence for the user: why it could not be used and which built-in
+ * format replaced it. */
+const char  *hearth_model_get_chat_template_note (HearthModel *model);
 /* No vision projector is loaded yet: always FALSE. */
 gboolean     hearth_model_has_vision         (HearthModel *model);
 

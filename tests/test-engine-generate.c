@@ -140,6 +140,7 @@ test_load (void)
   /* 48 F32 tensors in a 1,185,376-byte file: (1185376 - 14176) / 4 elements. */
   g_assert_cmpuint (hearth_model_get_n_params (m), ==, (1185376 - 14176) / 4);
   g_assert_false (hearth_model_has_chat_template (m));
+  g_assert_null (hearth_model_get_chat_template_note (m));
   g_assert_false (hearth_model_has_vision (m));
 }
 
@@ -557,6 +558,7 @@ test_chat_template (void)
     }
   chat = load (engine, path, &l);
   g_assert_true (hearth_model_has_chat_template (chat));
+  g_assert_null (hearth_model_get_chat_template_note (chat));
   session = hearth_engine_new_session (engine, chat, 128);
 
   gen_run (&g1, session, turn1, 1, 4);
