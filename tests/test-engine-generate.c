@@ -370,6 +370,54 @@ cancel_later (Gen *g)
   g_cancellable_cancel (g->cancellable);
 }
 
+static gboolean
+raise_flag (gpointer data, GCancellable *cancellable, GError **error)
+{
+  (void) cancellable;
+  (void) error;
+  g_atomic_int_set ((gint *) data, TRUE);
+  return TRUE;
+}
+
+static void
+ignore_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  (void) source;
+  (void) user_data;
+  g_assert_true (hearth_engine_run_finish (NULL, result, NULL));
+}
+
+/* While the main loop is not iterated, the text of a whole generation
+ * piles up behind one idle source: the first iteration delivers all of it
+ * in one batch. (A job queued after the generate raises a flag when the
+ * generate is over.) */
+static void
+test_coalesced (void)
+{
+  g_autoptr (HearthSession) session = NULL;
+  gint finished = FALSE;
+  Gen g;
+
+  if (!ensure_model ())
+    return;
+  session = hearth_engine_new_session (engine, model, 256);
+  gen_init (&g);
+  gen_start (&g, session, once, 1, 32);
+  hearth_engine_run_async (engine, HEARTH_ENGINE_PRIORITY_INTERACTIVE, raise_flag, &finished,
+                           NULL, NULL, ignore_result, NULL);
+  while (!g_atomic_int_get (&finished))
+    g_usleep (G_TIME_SPAN_MILLISECOND);
+  gen_wait (&g);
+  g_main_context_iteration (NULL, FALSE);
+
+  g_assert_no_error (g.error);
+  g_assert_cmpuint (g.n_batches, ==, 1);
+  g_assert_cmpstr (g.streamed->str, ==, g.result.text);
+  g_assert_true (g_str_has_prefix (g.result.text, GREEDY_START));
+  gen_clear (&g);
+  hearth_engine_close_session (engine, session);
+}
+
 /* Cancelling after the first batch: nothing more is delivered (what was
  * pending is dropped), the result is CANCELLED with the partial text, long
  * before the context is full. */
@@ -648,6 +696,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/load-unsupported", test_load_unsupported);
   g_test_add_func ("/engine/greedy", test_greedy);
   g_test_add_func ("/engine/kv-reuse", test_kv_reuse);
+  g_test_add_func ("/engine/coalesced", test_coalesced);
   g_test_add_func ("/engine/cancel", test_cancel);
   g_test_add_func ("/engine/supersede", test_supersede);
   g_test_add_func ("/engine/context-limits", test_context_limits);
