@@ -542,7 +542,9 @@ engine_thread_main (gpointer data)
     engine_run_job (self, job);
   job_free (job);
 
-  /* Shutting down: what is still queued ends cancelled, without running. */
+  /* Shutting down: what is still queued ends cancelled. Load, generate and
+   * custom jobs check their cancellable before any work; the bookkeeping
+   * jobs (open, close, unload) only touch state that is cleared next. */
   while ((job = g_async_queue_try_pop (self->queue)) != NULL)
     {
       g_cancellable_cancel (job->cancel);
