@@ -38,18 +38,21 @@ token_text (HearthTokenizer *tok, gint32 id)
   return text != NULL ? g_strndup (text, len) : g_strdup ("");
 }
 
+/* The model's own template, or a built-in format (with a note why). */
 static HearthChatTemplate *
 load_template (GgufFile *file, GError **error)
 {
-  g_autofree char *source = NULL, *arch = NULL, *name = NULL;
+  g_autofree char *source = NULL, *arch = NULL, *name = NULL, *note = NULL;
+  HearthChatTemplate *tpl;
 
   if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, error) && *error != NULL)
     return NULL;
-  if (source != NULL)
-    return hearth_chat_template_new (gguf_file_get_path (file), source, error);
   gguf_file_get_string (file, "general.architecture", &arch, NULL);
   gguf_file_get_string (file, "general.name", &name, NULL);
-  return hearth_chat_template_new_builtin (hearth_chat_format_guess (arch, name, NULL));
+  tpl = hearth_chat_template_new_for_model (gguf_file_get_path (file), source, arch, name, &note);
+  if (note != NULL)
+    fprintf (stderr, "hearth-cli generate: %s\n", note);
+  return tpl;
 }
 
 static void

@@ -270,10 +270,15 @@ record_output (LlamaContext *ctx, guint n, gboolean all_rows, GError **error)
          matmul (ctx, &ctx->w->output, s->xb, s->logits, n_rows, error);
 }
 
-/* Records and submits one chunk: n <= n_batch tokens at pos0. want_logits:
- * 0 none (an inner prefill chunk), 1 last row, 2 every row. */
+typedef enum {
+  LOGITS_NONE,   /* an inner chunk of a long prefill */
+  LOGITS_LAST,
+  LOGITS_ALL,
+} WantLogits;
+
+/* Records and submits one chunk: n <= n_batch tokens at pos0. */
 static gboolean
-run_chunk (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, guint want_logits,
+run_chunk (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, WantLogits want,
            GCancellable *cancellable, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
@@ -286,8 +291,8 @@ run_chunk (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, guint w
                         c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error);
   for (guint il = 0; ok && il < c->n_layer; il++)
     ok = record_attention (ctx, il, n, pos0, error) && record_ffn (ctx, il, n, error);
-  if (ok && want_logits > 0)
-    ok = record_output (ctx, n, want_logits == 2, error);
+  if (ok && want != LOGITS_NONE)
+    ok = record_output (ctx, n, want == LOGITS_ALL, error);
   return ok && hvk_recorder_submit (ctx->rec, cancellable, error);
 }
 
@@ -346,12 +351,12 @@ llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint p
     {
       guint m = MIN (chunk, n - done);
       gboolean last = done + m == n;
+      WantLogits want = all_logits ? LOGITS_ALL : last ? LOGITS_LAST : LOGITS_NONE;
       GError *local = NULL;
 
       if (g_cancellable_is_cancelled (cancellable))
         return set_cancelled (error);
-      if (!run_chunk (ctx, tokens + done, m, pos0 + done, all_logits ? 2 : last, cancellable,
-                      &local))
+      if (!run_chunk (ctx, tokens + done, m, pos0 + done, want, cancellable, &local))
         {
           if (g_error_matches (local, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
             {
@@ -361,7 +366,7 @@ llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint p
           g_propagate_error (error, local);
           return FALSE;
         }
-      if (all_logits || last)
+      if (want != LOGITS_NONE)
         memcpy (ctx->logits + (gsize) (all_logits ? done : 0) * n_vocab,
                 hvk_buffer_map (ctx->s.logits), (gsize) (all_logits ? m : 1) * n_vocab * 4);
       done += m;
