@@ -1,0 +1,255 @@
+#define G_LOG_DOMAIN "hearth-vulkan"
+
+/* ops-matmul.c: matrix × vector (decode), matrix × matrix (prefill) and
+ * embedding lookup for weights of every HvkType, read as stored in GGUF.
+ *
+ * A weight or table larger than one storage binding may span
+ * (max_storage_buffer_range) is processed in slices of whole rows, one
+ * dispatch each; every slice starts at an offset aligned to
+ * min_storage_buffer_offset_alignment and writes its own rows of y. */
+
+#include "hvk-ops-private.h"
+#include "ops-matmul-private.h"
+
+/* Mirrors the push block of matvec.comp and matmul.comp. */
+typedef struct {
+  guint32 n_in;
+  guint32 n_out;      /* weight rows in this dispatch */
+  guint32 n_tokens;
+  guint32 row0;       /* row of y that this dispatch's first weight row writes */
+  guint32 y_stride;   /* floats between tokens of y: the full n_out */
+  guint32 pad[3];
+} MatmulPush;
+_Static_assert (sizeof (MatmulPush) == 32, "MatmulPush must match matvec.comp / matmul.comp");
+
+/* Mirrors the push block of get_rows.comp. */
+typedef struct {
+  guint32 n_cols;
+  guint32 row0;       /* first table row bound in this dispatch */
+  guint32 n_rows;     /* table rows bound in this dispatch */
+  guint32 n_ids;
+} GetRowsPush;
+_Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.comp");
+
+/* matmul.comp's tile and get_rows.comp's workgroup (see the shaders). */
+#define MATMUL_TILE_ROWS   64
+#define MATMUL_TILE_TOKENS 32
+#define GET_ROWS_WG        64
+#define UNIT               16
+
+/* Test hook: 0 means the device's limit. One Hearth process has one ops
+ * object per device, so a file-level value is enough. */
+static guint64 max_binding_override;
+
+void
+_hvk_ops_set_max_binding_range (HvkOps *ops, guint64 max_range)
+{
+  max_binding_override = max_range;
+}
+
+static const char *
+type_suffix (HvkType type)
+{
+  switch (type)
+    {
+    case HVK_TYPE_F32:  return "f32";
+    case HVK_TYPE_F16:  return "f16";
+    case HVK_TYPE_Q4_0: return "q4_0";
+    case HVK_TYPE_Q8_0: return "q8_0";
+    case HVK_TYPE_Q4_K: return "q4_k";
+    case HVK_TYPE_Q5_K: return "q5_k";
+    case HVK_TYPE_Q6_K: return "q6_k";
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static guint64
+max_binding_range (HvkOps *ops)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+
+  if (max_binding_override != 0)
+    return MIN (max_binding_override, info->max_storage_buffer_range);
+  return info->max_storage_buffer_range;
+}
+
+static guint64
+offset_alignment (HvkOps *ops)
+{
+  return MAX (hvk_device_get_info (hvk_ops_get_device (ops))->min_storage_buffer_offset_alignment, 1);
+}
+
+static guint64
+gcd64 (guint64 a, guint64 b)
+{
+  while (b != 0)
+    {
+      guint64 t = a % b;
+      a = b;
+      b = t;
+    }
+  return a;
+}
+
+/* The most rows of row_bytes each that one binding may hold such that the
+ * next slice's offset stays aligned (at most max_rows); 0 with error set if
+ * not even one aligned group of rows fits. */
+static guint64
+rows_per_slice (HvkOps *ops, guint64 row_bytes, guint64 max_rows, const char *what,
+                GError **error)
+{
+  guint64 align = offset_alignment (ops);
+  guint64 step = align / gcd64 (row_bytes, align);
+  guint64 rows = MIN (max_binding_range (ops) / row_bytes, max_rows);
+
+  rows -= rows % step;
+  if (rows == 0)
+    g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED,
+                 "%s: %" G_GUINT64_FORMAT " rows of %" G_GUINT64_FORMAT " bytes do not fit "
+                 "into one storage buffer binding of this device (%" G_GUINT64_FORMAT " bytes); "
+                 "use a model with smaller rows or another device",
+                 what, step, row_bytes, max_binding_range (ops));
+  return rows;
+}
+
+/* The binding of an activation view (f32 or i32) of n_bytes; FALSE with
+ * error set if it is too large for one binding (activations are not split). */
+static gboolean
+bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
+                  const char *what, HvkBinding *binding, GError **error)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+
+  g_return_val_if_fail (view.offset % offset_alignment (ops) == 0, FALSE);
+  if (n_bytes > info->max_storage_buffer_range)
+    {
+      g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED,
+                   "%s: %" G_GUINT64_FORMAT " bytes of activations exceed one storage buffer "
+                   "binding of this device (%" G_GUINT64_FORMAT " bytes); use a smaller batch",
+                   what, n_bytes, info->max_storage_buffer_range);
+      return FALSE;
+    }
+  *binding = _hvk_bind (view, n_bytes, writes);
+  return TRUE;
+}
+
+/* matvec.comp workgroup shape: enough subgroups to hide latency on GPUs,
+ * few enough threads that a CPU driver keeps every lane busy. */
+static void
+matvec_shape (HvkOps *ops, guint32 spec[2])
+{
+  guint32 subgroup = hvk_device_get_info (hvk_ops_get_device (ops))->subgroup_size;
+
+  spec[0] = CLAMP (subgroup * 8, 32, 128);  /* threads; <= 64 subgroups (shader's partial[]) */
+  spec[1] = 2;                              /* rows per workgroup */
+}
+
+gboolean
+hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
+               HvkView x, HvkView y, guint n_in, guint n_out, guint n_tokens,
+               GError **error)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+  gboolean is_vec = n_tokens == 1;
+  guint64 row_bytes;
+  guint32 spec[2];
+  guint64 max_rows, slice_rows;
+  HvkBinding bx, by;
+  MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
+  char name[32];
+  HvkPipeline *pipeline;
+
+  g_return_val_if_fail (n_in > 0 && n_out > 0 && n_tokens > 0, FALSE);
+  g_return_val_if_fail (n_in % hvk_type_block_size (wtype) == 0, FALSE);
+  g_return_val_if_fail (w.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (wtype, n_in);
+
+  matvec_shape (ops, spec);
+  g_snprintf (name, sizeof name, "%s_%s", is_vec ? "matvec" : "matmul", type_suffix (wtype));
+  pipeline = is_vec
+    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 2, error)
+    : _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), NULL, 0, error);
+  if (pipeline == NULL)
+    return FALSE;
+
+  /* matmul.comp numbers row tiles over x only. */
+  max_rows = is_vec ? G_MAXUINT32 : (guint64) info->max_workgroup_count[0] * MATMUL_TILE_ROWS;
+  slice_rows = rows_per_slice (ops, row_bytes, max_rows, name, error);
+  if (slice_rows == 0)
+    return FALSE;
+  if (!bind_activations (ops, x, (guint64) n_tokens * n_in * 4, FALSE, name, &bx, error) ||
+      !bind_activations (ops, y, (guint64) n_tokens * n_out * 4, TRUE, name, &by, error))
+    return FALSE;
+
+  for (guint64 row0 = 0; row0 < n_out; row0 += slice_rows)
+    {
+      guint64 rows = MIN (slice_rows, n_out - row0);
+      HvkBinding bindings[3] = {
+        _hvk_bind ((HvkView) { w.buffer, w.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
+        bx,
+        by,
+      };
+      guint32 gx, gy;
+
+      push.n_out = rows;
+      push.row0 = row0;
+      if (is_vec)
+        _hvk_groups_1d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
+      else
+        {
+          gx = (rows + MATMUL_TILE_ROWS - 1) / MATMUL_TILE_ROWS;
+          gy = (n_tokens + MATMUL_TILE_TOKENS - 1) / MATMUL_TILE_TOKENS;
+        }
+      hvk_recorder_dispatch (rec, pipeline, bindings, 3, &push, sizeof push, gx, gy, 1);
+    }
+  return TRUE;
+}
+
+gboolean
+hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
+                 guint n_rows, guint n_cols, HvkView ids, HvkView out,
+                 guint n_ids, GError **error)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+  guint64 row_bytes;
+  guint64 slice_rows;
+  HvkBinding bids, bout;
+  GetRowsPush push = { .n_cols = n_cols, .n_ids = n_ids };
+  char name[32];
+  HvkPipeline *pipeline;
+  guint32 units = (n_cols + UNIT - 1) / UNIT;
+
+  g_return_val_if_fail (n_rows > 0 && n_cols > 0 && n_ids > 0, FALSE);
+  g_return_val_if_fail (n_cols % hvk_type_block_size (type) == 0, FALSE);
+  g_return_val_if_fail (table.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (type, n_cols);
+
+  g_snprintf (name, sizeof name, "get_rows_%s", type_suffix (type));
+  pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (GetRowsPush), NULL, 0, error);
+  if (pipeline == NULL)
+    return FALSE;
+
+  slice_rows = rows_per_slice (ops, row_bytes, G_MAXUINT32, name, error);
+  if (slice_rows == 0)
+    return FALSE;
+  if (!bind_activations (ops, ids, (guint64) n_ids * 4, FALSE, name, &bids, error) ||
+      !bind_activations (ops, out, (guint64) n_ids * n_cols * 4, TRUE, name, &bout, error))
+    return FALSE;
+
+  for (guint64 row0 = 0; row0 < n_rows; row0 += slice_rows)
+    {
+      guint64 rows = MIN (slice_rows, n_rows - row0);
+      HvkBinding bindings[3] = {
+        _hvk_bind ((HvkView) { table.buffer, table.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
+        bids,
+        bout,
+      };
+
+      push.row0 = row0;
+      push.n_rows = rows;
+      hvk_recorder_dispatch (rec, pipeline, bindings, 3, &push, sizeof push,
+                             (units + GET_ROWS_WG - 1) / GET_ROWS_WG,
+                             MIN (n_ids, info->max_workgroup_count[1]), 1);
+    }
+  return TRUE;
+}

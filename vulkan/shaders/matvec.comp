@@ -1,0 +1,88 @@
+#version 450
+// matvec.comp: y[r] = Σ_k W[r][k]·x[k] for one token (decode). Memory-bound:
+// each workgroup computes NUM_ROWS consecutive rows; its threads stride over
+// the 16-element units of those rows, dequantize in registers and
+// accumulate in f32; a subgroup sum plus one shared-memory step reduces.
+// Workgroups are numbered over x and y so more than 65535 of them fit.
+
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const uint NUM_ROWS = 2;
+layout(local_size_x_id = 0) in;
+
+// Mirrored by MatmulPush in ops-matmul.c.
+layout(push_constant) uniform Push {
+  uint n_in;      // elements per weight row (and per token of x)
+  uint n_out;     // weight rows bound in this dispatch
+  uint n_tokens;
+  uint row0;      // row of y written by the first bound weight row
+  uint y_stride;  // floats between tokens of y
+  uint pad0, pad1, pad2;
+} pc;
+
+#define W_BINDING 0
+#include "quant.glsl"
+layout(binding = 1) readonly buffer X { float x[]; };
+layout(binding = 1) readonly buffer X4 { vec4 x4[]; };   // x is 16-byte aligned (ops contract)
+layout(binding = 2) writeonly buffer Y { float y[]; };
+
+// One partial sum per row and subgroup: WG <= 64 · subgroup size.
+shared float partial[NUM_ROWS][64];
+
+void main ()
+{
+  uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  uint row0 = group * NUM_ROWS;
+  if (row0 >= pc.n_out)
+    return;   // uniform across the workgroup
+
+  float acc[NUM_ROWS];
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; r++)
+    acc[r] = 0.0;
+
+  uint n_units = (pc.n_in + UNIT - 1) / UNIT;
+  for (uint unit = gl_LocalInvocationID.x; unit < n_units; unit += WG) {
+    float xv[UNIT];
+    uint k0 = unit * UNIT;
+#ifdef WEIGHT_IS_FLOAT
+    if (k0 + UNIT > pc.n_in) {
+      [[unroll]] for (uint i = 0; i < UNIT; i++)
+        xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
+    } else
+#endif
+    {
+      [[unroll]] for (uint i = 0; i < UNIT / 4; i++) {
+        vec4 q = x4[k0 / 4 + i];
+        xv[4 * i] = q.x; xv[4 * i + 1] = q.y; xv[4 * i + 2] = q.z; xv[4 * i + 3] = q.w;
+      }
+    }
+    [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
+      if (row0 + r < pc.n_out) {
+        float wv[UNIT];
+        load_unit (row0 + r, unit, pc.n_in, wv);
+        float s = 0.0;
+        [[unroll]] for (uint i = 0; i < UNIT; i++)
+          s += wv[i] * xv[i];
+        acc[r] += s;
+      }
+    }
+  }
+
+  [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
+    float s = subgroupAdd (acc[r]);
+    if (subgroupElect ())
+      partial[r][gl_SubgroupID] = s;
+  }
+  barrier ();
+  if (gl_LocalInvocationID.x < NUM_ROWS) {
+    uint r = gl_LocalInvocationID.x;
+    if (row0 + r < pc.n_out) {
+      float s = 0.0;
+      for (uint g = 0; g < gl_NumSubgroups; g++)
+        s += partial[r][g];
+      y[pc.row0 + row0 + r] = s;
+    }
+  }
+}

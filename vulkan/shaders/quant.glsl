@@ -1,0 +1,215 @@
+// quant.glsl: weight blocks exactly as ggml stores them in GGUF, and their
+// dequantization. Included by matvec.comp, matmul.comp and get_rows.comp,
+// which are compiled once per weight type with one of -DWEIGHT_F32,
+// -DWEIGHT_F16, -DWEIGHT_Q4_0, -DWEIGHT_Q8_0, -DWEIGHT_Q4_K, -DWEIGHT_Q5_K,
+// -DWEIGHT_Q6_K.
+//
+// The block structs mirror ggml's C structs byte for byte. Their sizes (18,
+// 34, 144, 176, 210 bytes) are not multiples of 4, so every member is a
+// 16-bit type: the array stride then equals the C size and only 16-bit
+// storage access is needed. A byte j of a u8 array is
+// (arr[j / 2] >> (8 * (j % 2))) & 0xff (little endian).
+//
+// The unit of work everywhere is 16 consecutive elements of one row: for
+// every type they share one scale and come from 16 consecutive quant bytes
+// (or nibbles), so load_unit() decodes them with straight-line code.
+//
+// The includer declares the push-constant block before including this file
+// and defines W_BINDING (the binding of the weight / table buffer).
+
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_EXT_control_flow_attributes : require
+
+#define UNIT 16
+
+#if defined(WEIGHT_F32)
+#define WEIGHT_IS_FLOAT
+layout(binding = W_BINDING) readonly buffer WeightF32 { float w_f32[]; };
+
+#elif defined(WEIGHT_F16)
+#define WEIGHT_IS_FLOAT
+layout(binding = W_BINDING) readonly buffer WeightF16 { float16_t w_f16[]; };
+
+#elif defined(WEIGHT_Q4_0)
+#define QK 32
+struct block_q4_0 {
+  float16_t d;
+  uint16_t  qs[8];      // u8 qs[16]: element j low nibble, element j+16 high nibble
+};
+layout(binding = W_BINDING) readonly buffer WeightQ4_0 { block_q4_0 w_blocks[]; };
+
+#elif defined(WEIGHT_Q8_0)
+#define QK 32
+struct block_q8_0 {
+  float16_t d;
+  uint16_t  qs[16];     // i8 qs[32]
+};
+layout(binding = W_BINDING) readonly buffer WeightQ8_0 { block_q8_0 w_blocks[]; };
+
+#elif defined(WEIGHT_Q4_K)
+#define QK 256
+struct block_q4_K {
+  float16_t d;
+  float16_t dmin;
+  uint16_t  scales[6];  // u8 scales[12]: 8 six-bit scales and 8 six-bit mins
+  uint16_t  qs[64];     // u8 qs[128]
+};
+layout(binding = W_BINDING) readonly buffer WeightQ4_K { block_q4_K w_blocks[]; };
+#define BLOCK_WORDS 36u   // 144 bytes: blocks stay 4-byte aligned, see w_words
+
+#elif defined(WEIGHT_Q5_K)
+#define QK 256
+struct block_q5_K {
+  float16_t d;
+  float16_t dmin;
+  uint16_t  scales[6];  // u8 scales[12], as in Q4_K
+  uint16_t  qh[16];     // u8 qh[32]: bit s of qh[l] is the 5th bit of sub-block s, element l
+  uint16_t  qs[64];     // u8 qs[128]
+};
+layout(binding = W_BINDING) readonly buffer WeightQ5_K { block_q5_K w_blocks[]; };
+#define BLOCK_WORDS 44u   // 176 bytes
+
+#elif defined(WEIGHT_Q6_K)
+#define QK 256
+struct block_q6_K {
+  uint16_t  ql[64];     // u8 ql[128]: low 4 bits
+  uint16_t  qh[32];     // u8 qh[64]: high 2 bits
+  uint16_t  scales[8];  // i8 scales[16]: one per 16 elements
+  float16_t d;
+};
+layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; };
+
+#else
+#error "define one of WEIGHT_F32, WEIGHT_F16, WEIGHT_Q4_0, WEIGHT_Q8_0, WEIGHT_Q4_K, WEIGHT_Q5_K, WEIGHT_Q6_K"
+#endif
+
+#ifndef WEIGHT_IS_FLOAT
+#define UNITS_PER_BLOCK (QK / UNIT)
+#endif
+
+#ifdef BLOCK_WORDS
+// Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
+// read 4 bytes per load through a 32-bit view of the same binding: half the
+// loads of the 16-bit struct members (loads dominate on CPU drivers).
+layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
+#endif
+
+uint byte_of (uint pair, uint j)
+{
+  return (pair >> (8u * (j & 1u))) & 0xffu;
+}
+
+#if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
+// Six-bit scale and min of sub-block s (0..7), packed in 12 bytes: s < 4
+// keeps them in the low 6 bits of bytes s and s+4; s >= 4 splits them over
+// the nibbles of byte s+4 and the top 2 bits of bytes s-4 and s.
+vec2 k_scale_min (uint ib, uint s)
+{
+#define SB(j) byte_of (uint (w_blocks[ib].scales[(j) / 2u]), (j))
+  if (s < 4u)
+    return vec2 (SB (s) & 63u, SB (s + 4u) & 63u);
+  uint hi = SB (s + 4u);
+  return vec2 ((hi & 15u) | ((SB (s - 4u) >> 6) << 4),
+               (hi >> 4) | ((SB (s) >> 6) << 4));
+#undef SB
+}
+#endif
+
+// v = row `row`, elements [16·unit, 16·unit + 16) of a weight with n_in
+// elements per row. For float types elements at or past n_in read as 0
+// (n_in need not be a multiple of 16 there; it is of 32 for quant types).
+void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
+{
+#if defined(WEIGHT_IS_FLOAT)
+  uint k0 = unit * UNIT;
+  uint base = row * n_in + k0;
+  if (k0 + UNIT <= n_in) {
+    [[unroll]] for (uint i = 0; i < UNIT; i++)
+#if defined(WEIGHT_F32)
+      v[i] = w_f32[base + i];
+#else
+      v[i] = float (w_f16[base + i]);
+#endif
+  } else {
+    [[unroll]] for (uint i = 0; i < UNIT; i++)
+#if defined(WEIGHT_F32)
+      v[i] = k0 + i < n_in ? w_f32[base + i] : 0.0;
+#else
+      v[i] = k0 + i < n_in ? float (w_f16[base + i]) : 0.0;
+#endif
+  }
+#else
+  uint ib = row * (n_in / QK) + unit / UNITS_PER_BLOCK;
+  uint u = unit % UNITS_PER_BLOCK;
+
+#if defined(WEIGHT_Q4_0)
+  float d = float (w_blocks[ib].d);
+  uint shift = 4u * u;
+  [[unroll]] for (uint i = 0; i < 8; i++) {
+    uint p = uint (w_blocks[ib].qs[i]);
+    v[2 * i]     = d * (float ((p >> shift) & 15u) - 8.0);
+    v[2 * i + 1] = d * (float ((p >> (shift + 8u)) & 15u) - 8.0);
+  }
+
+#elif defined(WEIGHT_Q8_0)
+  float d = float (w_blocks[ib].d);
+  [[unroll]] for (uint i = 0; i < 8; i++) {
+    int p = int (uint (w_blocks[ib].qs[8u * u + i]));
+    v[2 * i]     = d * float (bitfieldExtract (p, 0, 8));
+    v[2 * i + 1] = d * float (bitfieldExtract (p, 8, 8));
+  }
+
+#elif defined(WEIGHT_Q4_K)
+  // Sub-block s = u/2 of 32 elements; sub-blocks 2p and 2p+1 share the 32
+  // bytes qs[32p..32p+32) as low and high nibbles.
+  uint s = u / 2u;
+  vec2 sm = k_scale_min (ib, s);
+  float dl = float (w_blocks[ib].d) * sm.x;
+  float ml = float (w_blocks[ib].dmin) * sm.y;
+  // qs starts at byte 16 (word 4); this unit's 16 bytes at 32·(s/2) + 16·(u%2).
+  uint q0 = ib * BLOCK_WORDS + 4u + (s / 2u) * 8u + (u % 2u) * 4u;
+  uint shift = 4u * (s % 2u);
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = w_words[q0 + i] >> shift;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * float ((p >> (8u * j)) & 15u) - ml;
+  }
+
+#elif defined(WEIGHT_Q5_K)
+  uint s = u / 2u;
+  vec2 sm = k_scale_min (ib, s);
+  float dl = float (w_blocks[ib].d) * sm.x;
+  float ml = float (w_blocks[ib].dmin) * sm.y;
+  // qh starts at byte 16 (word 4), qs at byte 48 (word 12).
+  uint q0 = ib * BLOCK_WORDS + 12u + (s / 2u) * 8u + (u % 2u) * 4u;
+  uint h0 = ib * BLOCK_WORDS + 4u + (u % 2u) * 4u;
+  uint shift = 4u * (s % 2u);
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = w_words[q0 + i] >> shift;
+    uint h = w_words[h0 + i] >> s;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * float (((p >> (8u * j)) & 15u) | (((h >> (8u * j)) & 1u) << 4)) - ml;
+  }
+
+#elif defined(WEIGHT_Q6_K)
+  // Each half of 128 elements uses 64 ql and 32 qh bytes; its quarter q
+  // (32 elements) takes ql nibble q/2 of bytes (q%2)·32.. and qh bits 2q..2q+1.
+  // The scale of unit u is scales[u].
+  uint half_ = u / 8u;
+  uint q = (u % 8u) / 2u;
+  uint l0 = (u % 2u) * 16u;
+  uint ql0 = (half_ * 64u + (q % 2u) * 32u + l0) / 2u;
+  uint qh0 = (half_ * 32u + l0) / 2u;
+  uint lshift = 4u * (q / 2u);
+  uint hshift = 2u * q;
+  int sc = bitfieldExtract (int (uint (w_blocks[ib].scales[u / 2u])), int (8u * (u % 2u)), 8);
+  float dl = float (w_blocks[ib].d) * float (sc);
+  [[unroll]] for (uint i = 0; i < 8; i++) {
+    uint p = uint (w_blocks[ib].ql[ql0 + i]);
+    uint h = uint (w_blocks[ib].qh[qh0 + i]);
+    v[2 * i]     = dl * (float (((p >> lshift) & 15u) | (((h >> hshift) & 3u) << 4)) - 32.0);
+    v[2 * i + 1] = dl * (float (((p >> (lshift + 8u)) & 15u) | (((h >> (hshift + 8u)) & 3u) << 4)) - 32.0);
+  }
+#endif
+#endif
+}
