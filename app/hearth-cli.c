@@ -19,6 +19,11 @@ typedef struct {
 static const CliEntry commands[] = {
   /* gguf */
   { "info", "Describe a GGUF model (-m FILE) and the Vulkan devices", hearth_cli_info },
+  /* tokenizer */
+  { "tokenize", "Print the token ids of a text (-m FILE TEXT or -f TEXTFILE)", hearth_cli_tokenize },
+  { "detokenize", "Print the text of token ids (-m FILE ID...)", hearth_cli_detokenize },
+  /* template */
+  { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
   { NULL, NULL, NULL },
 };
 

@@ -1,0 +1,416 @@
+#define G_LOG_DOMAIN "hearth-test"
+
+/* Tokenizer properties on small vocabularies built here (no ../shared):
+ * merge order, special tokens, decode(encode(x)) == x on random Unicode
+ * text for byte-level and SentencePiece vocabularies, and a streaming
+ * decoder that never emits invalid UTF-8. Plus the pre-tokenizers' split
+ * rules on hand-checked strings. */
+
+#include <string.h>
+
+#include "pretokenize.h"
+#include "tokenizer.h"
+#include "unicode.h"
+
+typedef struct {
+  GPtrArray *texts;  /* char* */
+  GArray    *lens;   /* gsize */
+  GArray    *scores; /* float */
+  GArray    *types;  /* gint32 */
+  GPtrArray *merges;
+  GArray    *merge_lens;
+} VocabBuilder;
+
+static VocabBuilder *
+builder_new (void)
+{
+  VocabBuilder *b = g_new0 (VocabBuilder, 1);
+
+  b->texts = g_ptr_array_new_with_free_func (g_free);
+  b->lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+  b->scores = g_array_new (FALSE, FALSE, sizeof (float));
+  b->types = g_array_new (FALSE, FALSE, sizeof (gint32));
+  b->merges = g_ptr_array_new_with_free_func (g_free);
+  b->merge_lens = g_array_new (FALSE, FALSE, sizeof (gsize));
+  return b;
+}
+
+static void
+builder_free (VocabBuilder *b)
+{
+  g_ptr_array_unref (b->texts);
+  g_array_unref (b->lens);
+  g_array_unref (b->scores);
+  g_array_unref (b->types);
+  g_ptr_array_unref (b->merges);
+  g_array_unref (b->merge_lens);
+  g_free (b);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VocabBuilder, builder_free)
+
+static gint32
+add_token (VocabBuilder *b, const char *text, float score, gint32 type)
+{
+  gsize len = strlen (text);
+
+  g_ptr_array_add (b->texts, g_strdup (text));
+  g_array_append_val (b->lens, len);
+  g_array_append_val (b->scores, score);
+  g_array_append_val (b->types, type);
+  return (gint32) b->texts->len - 1;
+}
+
+static void
+add_merge (VocabBuilder *b, const char *left, const char *right)
+{
+  char *m = g_strconcat (left, " ", right, NULL);
+  gsize len = strlen (m);
+
+  g_ptr_array_add (b->merges, m);
+  g_array_append_val (b->merge_lens, len);
+}
+
+static HearthTokenizer *
+builder_finish (VocabBuilder *b, const char *model, const char *pre)
+{
+  g_autoptr (GError) error = NULL;
+  HearthVocabSpec spec = {
+    .model = model, .pre = pre, .n_tokens = b->texts->len,
+    .tokens = (const char *const *) b->texts->pdata, .token_lens = (const gsize *) b->lens->data,
+    .scores = (const float *) b->scores->data, .types = (const gint32 *) b->types->data,
+    .n_merges = b->merges->len, .merges = (const char *const *) b->merges->pdata,
+    .merge_lens = (const gsize *) b->merge_lens->data,
+    .bos = HEARTH_VOCAB_DEFAULT, .eos = HEARTH_VOCAB_DEFAULT, .eot = HEARTH_VOCAB_DEFAULT,
+    .eom = HEARTH_VOCAB_DEFAULT, .unk = HEARTH_VOCAB_DEFAULT, .pad = HEARTH_VOCAB_DEFAULT,
+    .add_bos = HEARTH_VOCAB_DEFAULT, .add_eos = HEARTH_VOCAB_DEFAULT,
+    .add_space_prefix = HEARTH_VOCAB_DEFAULT,
+  };
+  HearthTokenizer *tok = hearth_tokenizer_new_from_spec (&spec, &error);
+
+  g_assert_no_error (error);
+  return tok;
+}
+
+/* Byte-level vocabulary: ids 0-255 are the bytes, then a few merges, a
+ * control token and a user-defined one. */
+static HearthTokenizer *
+make_bpe (const char *pre)
+{
+  g_autoptr (VocabBuilder) b = builder_new ();
+
+  for (guint byte = 0; byte < 256; byte++)
+    {
+      char text[8];
+      text[g_unichar_to_utf8 (hearth_unicode_from_byte (byte), text)] = 0;
+      add_token (b, text, 0, HEARTH_TOKEN_NORMAL);
+    }
+  add_token (b, "Ġt", 0, HEARTH_TOKEN_NORMAL);    /* 256 */
+  add_token (b, "he", 0, HEARTH_TOKEN_NORMAL);    /* 257 */
+  add_token (b, "Ġthe", 0, HEARTH_TOKEN_NORMAL);  /* 258 */
+  add_token (b, "th", 0, HEARTH_TOKEN_NORMAL);    /* 259 */
+  add_token (b, "<|eot_id|>", 0, HEARTH_TOKEN_CONTROL);    /* 260 */
+  add_token (b, "<tag>", 0, HEARTH_TOKEN_USER_DEFINED);    /* 261 */
+  add_token (b, "ä½ł", 0, HEARTH_TOKEN_NORMAL);   /* 262: "你" */
+  add_token (b, "ä½", 0, HEARTH_TOKEN_NORMAL);    /* 263 */
+  add_merge (b, "Ġ", "t");
+  add_merge (b, "h", "e");
+  add_merge (b, "Ġt", "he");
+  add_merge (b, "t", "h"); /* ranks after h e: "the" -> t + he */
+  add_merge (b, "ä", "½");
+  add_merge (b, "ä½", "ł");
+  return builder_finish (b, "gpt2", pre);
+}
+
+/* SentencePiece vocabulary: <unk> <s> </s>, the 256 byte tokens, pieces. */
+static HearthTokenizer *
+make_spm (void)
+{
+  g_autoptr (VocabBuilder) b = builder_new ();
+
+  add_token (b, "<unk>", 0, HEARTH_TOKEN_UNKNOWN);
+  add_token (b, "<s>", 0, HEARTH_TOKEN_CONTROL);
+  add_token (b, "</s>", 0, HEARTH_TOKEN_CONTROL);
+  for (guint byte = 0; byte < 256; byte++)
+    {
+      g_autofree char *text = g_strdup_printf ("<0x%02X>", byte);
+      add_token (b, text, 0, HEARTH_TOKEN_BYTE);
+    }
+  add_token (b, "▁", -1, HEARTH_TOKEN_NORMAL);      /* 259 */
+  add_token (b, "▁t", -2, HEARTH_TOKEN_NORMAL);     /* 260 */
+  add_token (b, "h", -3, HEARTH_TOKEN_NORMAL);      /* 261 */
+  add_token (b, "e", -3, HEARTH_TOKEN_NORMAL);      /* 262 */
+  add_token (b, "he", -2.5, HEARTH_TOKEN_NORMAL);   /* 263 */
+  add_token (b, "▁the", -1.5, HEARTH_TOKEN_NORMAL); /* 264 */
+  add_token (b, "t", -4, HEARTH_TOKEN_NORMAL);      /* 265 */
+  add_token (b, "th", -2.2, HEARTH_TOKEN_NORMAL);   /* 266 */
+  add_token (b, "é", -3, HEARTH_TOKEN_NORMAL);      /* 267 */
+  return builder_finish (b, "llama", NULL);
+}
+
+static void
+assert_ids (HearthTokenizer *tok, const char *text, gboolean add_special, gboolean parse_special,
+            const gint32 *want, guint n_want)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (hearth_tokenizer_encode (tok, text, -1, add_special, parse_special, ids, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (ids->data, ids->len * sizeof (gint32), want, n_want * sizeof (gint32));
+}
+
+#define ASSERT_IDS(tok, text, add, parse, ...)                                         \
+  do {                                                                                 \
+    const gint32 want_[] = { __VA_ARGS__ };                                            \
+    assert_ids (tok, text, add, parse, want_, G_N_ELEMENTS (want_));                    \
+  } while (0)
+
+static void
+test_bpe_merges (void)
+{
+  g_autoptr (HearthTokenizer) tok = make_bpe ("gpt-2");
+
+  ASSERT_IDS (tok, " the", FALSE, FALSE, 258);
+  ASSERT_IDS (tok, "the", FALSE, FALSE, 't', 257);  /* h e ranks before t h */
+  ASSERT_IDS (tok, "你", FALSE, FALSE, 262);
+  ASSERT_IDS (tok, "x<|eot_id|>", FALSE, FALSE, 'x', '<', '|', 'e', 'o', 't', '_', 'i', 'd', '|', '>');
+  ASSERT_IDS (tok, "x<|eot_id|>", FALSE, TRUE, 'x', 260);
+  ASSERT_IDS (tok, "a<tag>b", FALSE, FALSE, 'a', 261, 'b'); /* user-defined: always */
+  g_assert_cmpint (hearth_tokenizer_lookup (tok, "<|eot_id|>", -1), ==, 260);
+  g_assert_true (hearth_tokenizer_is_eog (tok, 260));
+  g_assert_false (hearth_tokenizer_is_eog (tok, 'a'));
+  g_assert_false (hearth_tokenizer_adds_bos (tok)); /* gpt2 without the key: no BOS */
+}
+
+static void
+test_bpe_ignore_merges (void)
+{
+  g_autoptr (HearthTokenizer) tok = make_bpe ("llama-bpe");
+
+  /* "th" is a token: llama-bpe takes whole-word tokens before merging. */
+  ASSERT_IDS (tok, "th", FALSE, FALSE, 259);
+  g_assert_true (hearth_tokenizer_adds_bos (tok));
+}
+
+static void
+test_spm_merges (void)
+{
+  g_autoptr (HearthTokenizer) tok = make_spm ();
+  g_autofree char *text = NULL;
+  gsize len;
+
+  ASSERT_IDS (tok, "the", FALSE, FALSE, 264);
+  ASSERT_IDS (tok, "the", TRUE, FALSE, 1, 264);
+  /* unknown characters fall back to bytes: "€" = E2 82 AC */
+  ASSERT_IDS (tok, "€", FALSE, FALSE, 259, 3 + 0xE2, 3 + 0x82, 3 + 0xAC);
+  ASSERT_IDS (tok, "", FALSE, FALSE);
+  text = hearth_tokenizer_decode (tok, (const gint32[]) { 1, 264, 259, 265 }, 4, FALSE, &len, NULL);
+  g_assert_cmpstr (text, ==, "the t");
+}
+
+static void
+test_unsupported (void)
+{
+  g_autoptr (GError) error = NULL;
+  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1 };
+  const char *text = "a";
+  gsize len = 1;
+
+  g_assert_null (hearth_tokenizer_new_from_spec (&spec, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+  spec = (HearthVocabSpec) { .model = "gpt2", .pre = "no-such-pre", .n_tokens = 1,
+                             .tokens = &text, .token_lens = &len };
+  g_assert_null (hearth_tokenizer_new_from_spec (&spec, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+}
+
+/* Random text from several scripts, with spaces, newlines and emoji. */
+static char *
+random_text (GRand *rand)
+{
+  static const gunichar blocks[][2] = {
+    { 'a', 'z' }, { 'A', 'Z' }, { '0', '9' }, { '!', '/' }, { 0xC0, 0x17F },
+    { 0x400, 0x4FF }, { 0x600, 0x6FF }, { 0x900, 0x97F }, { 0x1780, 0x17FF },
+    { 0x3040, 0x30FF }, { 0x4E00, 0x9FFF }, { 0xAC00, 0xD7A3 }, { 0x1F300, 0x1F6FF },
+    { 0x1F900, 0x1F9FF }, { 0x300, 0x36F },
+  };
+  static const gunichar extras[] = { ' ', ' ', ' ', '\n', '\t', '\r', 0x200D, 0xFE0F, 0xA0, 0x3000, '\'' };
+  GString *s = g_string_new (NULL);
+  guint n = g_rand_int_range (rand, 0, 40);
+
+  for (guint i = 0; i < n; i++)
+    {
+      gunichar c;
+      if (g_rand_int_range (rand, 0, 4) == 0)
+        c = extras[g_rand_int_range (rand, 0, G_N_ELEMENTS (extras))];
+      else
+        {
+          guint k = g_rand_int_range (rand, 0, G_N_ELEMENTS (blocks));
+          c = g_rand_int_range (rand, blocks[k][0], blocks[k][1] + 1);
+        }
+      g_string_append_unichar (s, c);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* decode(encode(x)) == x, and streaming the ids gives x in valid pieces. */
+static void
+check_round_trip (HearthTokenizer *tok, const char *text)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthTokenStream) stream = hearth_token_stream_new (tok, FALSE);
+  g_autoptr (GString) streamed = g_string_new (NULL);
+  g_autofree char *decoded = NULL;
+  gsize len;
+
+  g_assert_true (hearth_tokenizer_encode (tok, text, -1, TRUE, FALSE, ids, &error));
+  decoded = hearth_tokenizer_decode (tok, (const gint32 *) ids->data, ids->len, FALSE, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (decoded, ==, text);
+
+  /* a generation streams what follows the prompt's BOS */
+  for (guint i = ids->len > 0 && g_array_index (ids, gint32, 0) == hearth_tokenizer_bos (tok); i < ids->len; i++)
+    {
+      gsize before = streamed->len;
+      hearth_token_stream_push (stream, g_array_index (ids, gint32, i), streamed);
+      g_assert_true (g_utf8_validate_len (streamed->str + before, streamed->len - before, NULL));
+    }
+  hearth_token_stream_flush (stream, streamed);
+  /* the stream keeps the space SPM put in front */
+  if (hearth_tokenizer_get_kind (tok) == HEARTH_TOKENIZER_SPM && streamed->len > 0)
+    g_assert_cmpstr (streamed->str + 1, ==, text);
+  else
+    g_assert_cmpstr (streamed->str, ==, text);
+}
+
+static void
+test_round_trip (void)
+{
+  const char *const pres[] = { "llama-bpe", "qwen2", "gpt-2", "smollm", "falcon", "default",
+                               "deepseek-llm", "deepseek-coder", "bloom", "viking" };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr (GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pres); i++)
+    g_ptr_array_add (toks, make_bpe (pres[i]));
+  g_ptr_array_add (toks, make_spm ());
+
+  for (guint iter = 0; iter < 300; iter++)
+    {
+      g_autofree char *text = random_text (rand);
+      for (guint t = 0; t < toks->len; t++)
+        check_round_trip (toks->pdata[t], text);
+    }
+}
+
+/* Byte tokens one at a time: output only ever holds whole characters. */
+static void
+test_stream_bytes (void)
+{
+  g_autoptr (HearthTokenizer) tok = make_bpe ("gpt-2");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (HearthTokenStream) stream = NULL;
+
+  for (guint iter = 0; iter < 200; iter++)
+    {
+      g_autofree char *text = random_text (rand);
+      g_autoptr (HearthTokenStream) s = hearth_token_stream_new (tok, FALSE);
+
+      g_string_truncate (out, 0);
+      for (const char *p = text; *p; p++)
+        {
+          gsize before = out->len;
+          hearth_token_stream_push (s, (guint8) *p, out); /* id == byte here */
+          g_assert_true (g_utf8_validate_len (out->str + before, out->len - before, NULL));
+        }
+      hearth_token_stream_flush (s, out);
+      g_assert_cmpstr (out->str, ==, text);
+    }
+
+  /* random bytes (not NUL, which GLib's validator refuses): still valid
+   * UTF-8, invalid bytes become U+FFFD */
+  stream = hearth_token_stream_new (tok, FALSE);
+  g_string_truncate (out, 0);
+  for (guint i = 0; i < 2000; i++)
+    hearth_token_stream_push (stream, g_rand_int_range (rand, 1, 256), out);
+  hearth_token_stream_flush (stream, out);
+  g_assert_true (g_utf8_validate_len (out->str, out->len, NULL));
+
+  /* an unfinished sequence at the end */
+  g_clear_pointer (&stream, hearth_token_stream_free);
+  stream = hearth_token_stream_new (tok, FALSE);
+  g_string_truncate (out, 0);
+  hearth_token_stream_push (stream, 'a', out);
+  hearth_token_stream_push (stream, 0xE2, out);
+  hearth_token_stream_push (stream, 0x82, out);
+  g_assert_cmpstr (out->str, ==, "a");
+  hearth_token_stream_flush (stream, out);
+  g_assert_cmpstr (out->str, ==, "a\xEF\xBF\xBD");
+}
+
+static char *
+split (HearthPreTokenizer pre, const char *text)
+{
+  g_autoptr (GArray) cps = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  g_autoptr (GArray) ends = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GString *s = g_string_new (NULL);
+  guint32 start = 0;
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      g_array_append_val (cps, c);
+    }
+  _hearth_pretokenize (pre, (const gunichar *) cps->data, cps->len, ends);
+  for (guint i = 0; i < ends->len; i++)
+    {
+      guint32 end = g_array_index (ends, guint32, i);
+      g_string_append_c (s, '[');
+      for (guint32 k = start; k < end; k++)
+        g_string_append_unichar (s, g_array_index (cps, gunichar, k));
+      g_string_append_c (s, ']');
+      start = end;
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_pretokenize (void)
+{
+  const struct {
+    HearthPreTokenizer pre;
+    const char *text, *want;
+  } cases[] = {
+    { HEARTH_PRE_LLAMA3, "Hello world's 12345\n\n  x",
+      "[Hello][ world]['s][ ][123][45][\n\n][ ][ x]" },
+    { HEARTH_PRE_LLAMA3, "I'M ok?!\n", "[I]['M][ ok][?!\n]" },
+    { HEARTH_PRE_QWEN2, "a 123", "[a][ ][1][2][3]" },
+    { HEARTH_PRE_GPT2, "I'M  ok\tx ", "[I]['][M][ ][ ok][\t][x][ ]" },
+    { HEARTH_PRE_DIGITS_GPT2, "ab 12", "[ab][ ][1][2]" },
+    { HEARTH_PRE_DEEPSEEK_LLM, "Hi, 你好 42\n", "[Hi][,][ ][你好][ ][42][\n]" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = split (cases[i].pre, cases[i].text);
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/tokenizer/bpe-merges", test_bpe_merges);
+  g_test_add_func ("/tokenizer/bpe-ignore-merges", test_bpe_ignore_merges);
+  g_test_add_func ("/tokenizer/spm-merges", test_spm_merges);
+  g_test_add_func ("/tokenizer/unsupported", test_unsupported);
+  g_test_add_func ("/tokenizer/round-trip", test_round_trip);
+  g_test_add_func ("/tokenizer/stream-bytes", test_stream_bytes);
+  g_test_add_func ("/tokenizer/pretokenize", test_pretokenize);
+  return g_test_run ();
+}
