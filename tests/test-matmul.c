@@ -2,7 +2,9 @@
 
 /* test-matmul: hvk_op_matmul (matvec and tiled matmul) and hvk_op_get_rows
  * for every weight type against the scalar reference in ref-quant.c,
- * including weights split over several bindings. */
+ * including weights split over several bindings. Matrix × vector runs
+ * twice: with the device's own workgroup shape and with the GPU shape, so a
+ * CPU driver covers both. */
 
 #include <math.h>
 #include <string.h>
@@ -126,9 +128,14 @@ test_matvec (gconstpointer data)
   guint n_in[3], n_cases;
 
   n_in_cases (tc, n_in, &n_cases);
-  for (guint i = 0; i < n_cases; i++)
-    for (guint j = 0; j < G_N_ELEMENTS (n_outs); j++)
-      check_matmul (ops, tc->type, n_in[i], n_outs[j], 1, 100 * i + j);
+  for (int gpu = 0; gpu <= 1; gpu++)
+    {
+      _hvk_ops_set_gpu_shapes (ops, gpu);
+      for (guint i = 0; i < n_cases; i++)
+        for (guint j = 0; j < G_N_ELEMENTS (n_outs); j++)
+          check_matmul (ops, tc->type, n_in[i], n_outs[j], 1, 100 * i + j);
+    }
+  _hvk_ops_set_gpu_shapes (ops, FALSE);
 }
 
 static void
@@ -144,7 +151,8 @@ test_matmul (gconstpointer data)
   n_in_cases (tc, n_in, &n_cases);
   for (guint i = 0; i < n_cases; i++)
     for (guint j = 0; j < G_N_ELEMENTS (shapes); j++)
-      check_matmul (ops, tc->type, n_in[i], shapes[j].n_out, shapes[j].n_tokens, 1000 + 100 * i + j);
+      check_matmul (ops, tc->type, n_in[i], shapes[j].n_out, shapes[j].n_tokens,
+                    1000 + 100 * i + j);
 }
 
 /* out = rows ids of the table on the device. */
@@ -210,12 +218,14 @@ test_split (gconstpointer data)
   g_autofree guint8 *w = ref_random_weights (tc->type, n_in, n_out, 11);
   static const gint32 ids[] = { 99, 0, 42, 8, 7, 64 };
 
-  for (guint n_tokens = 1; n_tokens <= 5; n_tokens += 4)
+  for (guint run = 0; run < 4; run++)
     {
+      guint n_tokens = run % 2 ? 5 : 1;
       g_autofree float *x = g_new (float, n_tokens * n_in);
       g_autofree float *whole = g_new (float, n_tokens * n_out);
       g_autofree float *split = g_new (float, n_tokens * n_out);
 
+      _hvk_ops_set_gpu_shapes (ops, run >= 2);
       hvk_test_fill_uniform (x, n_tokens * n_in, -1.0f, 1.0f, 12);
       device_matmul (ops, tc->type, w, x, whole, n_in, n_out, n_tokens);
       /* 8 rows per binding (a multiple of every alignment step) plus slack. */
@@ -224,6 +234,7 @@ test_split (gconstpointer data)
       _hvk_ops_set_max_binding_range (ops, 0);
       g_assert_cmpmem (whole, n_tokens * n_out * sizeof (float), split, n_tokens * n_out * sizeof (float));
     }
+  _hvk_ops_set_gpu_shapes (ops, FALSE);
   check_matmul (ops, tc->type, n_in, n_out, 1, 13);
 
   {

@@ -37,14 +37,23 @@ _Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.com
 #define GET_ROWS_WG        64
 #define UNIT               16
 
-/* Test hook: 0 means the device's limit. One Hearth process has one ops
- * object per device, so a file-level value is enough. */
-static guint64 max_binding_override;
+/* Test hooks (ops-matmul-private.h). A Hearth process has one device and
+ * one ops object, so file-level values are enough. */
+static struct {
+  guint64  max_binding_range;   /* 0: the device's limit */
+  gboolean gpu_shapes;          /* GPU workgroup shapes on a CPU driver too */
+} test_hooks;
 
 void
 _hvk_ops_set_max_binding_range (HvkOps *ops, guint64 max_range)
 {
-  max_binding_override = max_range;
+  test_hooks.max_binding_range = max_range;
+}
+
+void
+_hvk_ops_set_gpu_shapes (HvkOps *ops, gboolean gpu)
+{
+  test_hooks.gpu_shapes = gpu;
 }
 
 static const char *
@@ -68,8 +77,8 @@ max_binding_range (HvkOps *ops)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  if (max_binding_override != 0)
-    return MIN (max_binding_override, info->max_storage_buffer_range);
+  if (test_hooks.max_binding_range != 0)
+    return MIN (test_hooks.max_binding_range, info->max_storage_buffer_range);
   return info->max_storage_buffer_range;
 }
 
@@ -133,15 +142,29 @@ bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
   return TRUE;
 }
 
-/* matvec.comp workgroup shape: enough subgroups to hide latency on GPUs,
- * few enough threads that a CPU driver keeps every lane busy. */
+/* matvec.comp's specialization: threads, rows per workgroup, ONE_SUBGROUP.
+ * GPUs: a few subgroups per workgroup to hide memory latency. CPU drivers
+ * (lavapipe) have a fixed subgroup size and run a barrier as a switch
+ * between invocations: there one subgroup per workgroup needs no barrier,
+ * and 4 rows amortize the per-workgroup cost (about twice as fast as 64
+ * threads × 2 rows on lavapipe, see tests/bench-matmul.c). */
 static void
-matvec_shape (HvkOps *ops, guint32 spec[2])
+matvec_shape (HvkOps *ops, guint32 spec[3])
 {
-  guint32 subgroup = hvk_device_get_info (hvk_ops_get_device (ops))->subgroup_size;
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  spec[0] = CLAMP (subgroup * 8, 32, 128);  /* threads; <= 64 subgroups (shader's partial[]) */
-  spec[1] = 2;                              /* rows per workgroup */
+  if (info->type == HVK_DEVICE_CPU && !test_hooks.gpu_shapes)
+    {
+      spec[0] = info->subgroup_size;
+      spec[1] = 4;
+      spec[2] = TRUE;
+    }
+  else
+    {
+      spec[0] = CLAMP (info->subgroup_size * 4, 32, 128);  /* <= 64 subgroups (partial[]) */
+      spec[1] = 2;
+      spec[2] = FALSE;
+    }
 }
 
 gboolean
@@ -152,7 +175,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
   gboolean is_vec = n_tokens == 1;
   guint64 row_bytes;
-  guint32 spec[2];
+  guint32 spec[3];
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
   MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
@@ -167,7 +190,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   matvec_shape (ops, spec);
   g_snprintf (name, sizeof name, "%s_%s", is_vec ? "matvec" : "matmul", type_suffix (wtype));
   pipeline = is_vec
-    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 2, error)
+    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 3, error)
     : _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), NULL, 0, error);
   if (pipeline == NULL)
     return FALSE;

@@ -10,6 +10,10 @@
 
 layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint NUM_ROWS = 2;
+// True when the workgroup is exactly one subgroup (set only where the
+// subgroup size is fixed): the subgroup sum is final and the shader needs no
+// barrier, which CPU drivers run as a costly switch between invocations.
+layout(constant_id = 2) const bool ONE_SUBGROUP = false;
 layout(local_size_x_id = 0) in;
 
 // Mirrored by MatmulPush in ops-matmul.c.
@@ -68,6 +72,15 @@ void main ()
         acc[r] += s;
       }
     }
+  }
+
+  if (ONE_SUBGROUP) {
+    [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
+      float s = subgroupAdd (acc[r]);
+      if (subgroupElect () && row0 + r < pc.n_out)
+        y[pc.row0 + row0 + r] = s;
+    }
+    return;
   }
 
   [[unroll]] for (uint r = 0; r < NUM_ROWS; r++) {
