@@ -6,10 +6,12 @@
 #include <string.h>
 
 /* A matcher returns the length of the match starting at pos within the
- * piece [pos, end), or 0. "Tiling" matchers (the GPT-2 and Llama 3 rules)
- * never return 0, like llama.cpp's hand-written versions of those regexes,
- * which emit an unmatched code point on its own. */
-typedef gsize (*Matcher) (const gunichar *cps, gsize pos, gsize end);
+ * piece [pos, end), or 0; then it may raise *retry (preset to pos + 1) to
+ * the first position where a match could start, which keeps a search over
+ * long runs linear. "Tiling" matchers (the GPT-2 and Llama 3 rules) never
+ * return 0, like llama.cpp's hand-written versions of those regexes, which
+ * emit an unmatched code point on its own. */
+typedef gsize (*Matcher) (const gunichar *cps, gsize pos, gsize end, gsize *retry);
 
 #define MAX_PASSES 6
 
@@ -107,7 +109,7 @@ match_trailing_space (const gunichar *cps, gsize pos, gsize end)
 
 /* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
 static gsize
-match_gpt2 (const gunichar *cps, gsize pos, gsize end)
+match_gpt2 (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   gsize n = match_contraction (cps, pos, end, FALSE);
   gsize sp = cps[pos] == ' ';
@@ -145,7 +147,7 @@ match_llama3_digits (const gunichar *cps, gsize pos, gsize end, gsize max_digits
       && (IS (f, LETTER) || IS (flags_at (cps, pos + 1, end), LETTER)))
     return 1 + run_of (cps, pos + 1, end, HEARTH_UNICODE_LETTER);
   if (IS (f, NUMBER))
-    return MIN (run_of (cps, pos, end, HEARTH_UNICODE_NUMBER), max_digits);
+    return run_of (cps, pos, MIN (end, pos + max_digits), HEARTH_UNICODE_NUMBER);
 
   sp = c == ' ';
   /* A space at the very end also lands here, as in llama.cpp. */
@@ -170,34 +172,34 @@ match_llama3_digits (const gunichar *cps, gsize pos, gsize end, gsize max_digits
 }
 
 static gsize
-match_llama3 (const gunichar *cps, gsize pos, gsize end)
+match_llama3 (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return match_llama3_digits (cps, pos, end, 3);
 }
 
 static gsize
-match_qwen2 (const gunichar *cps, gsize pos, gsize end)
+match_qwen2 (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return match_llama3_digits (cps, pos, end, 1);
 }
 
 /* \p{N} */
 static gsize
-match_digit (const gunichar *cps, gsize pos, gsize end)
+match_digit (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return IS (hearth_unicode_flags (cps[pos]), NUMBER) ? 1 : 0;
 }
 
 /* \p{N}+ */
 static gsize
-match_digits (const gunichar *cps, gsize pos, gsize end)
+match_digits (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return run_of (cps, pos, end, HEARTH_UNICODE_NUMBER);
 }
 
 /* [0-9][0-9][0-9] */
 static gsize
-match_three_ascii_digits (const gunichar *cps, gsize pos, gsize end)
+match_three_ascii_digits (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   if (pos + 3 > end)
     return 0;
@@ -224,20 +226,20 @@ punct_run (const gunichar *cps, gsize pos, gsize end, gboolean backtick)
 }
 
 static gsize
-match_punct (const gunichar *cps, gsize pos, gsize end)
+match_punct (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return punct_run (cps, pos, end, FALSE);
 }
 
 static gsize
-match_punct_falcon (const gunichar *cps, gsize pos, gsize end)
+match_punct_falcon (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return punct_run (cps, pos, end, TRUE);
 }
 
 /* [\r\n] */
 static gsize
-match_newline (const gunichar *cps, gsize pos, gsize end)
+match_newline (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return cps[pos] == '\r' || cps[pos] == '\n';
 }
@@ -339,28 +341,31 @@ is_punct (gunichar c)
 }
 
 static gsize
-match_deepseek_llm_letters (const gunichar *cps, gsize pos, gsize end)
+match_deepseek_llm_letters (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return space_then_class (cps, pos, end, is_deepseek_letter);
 }
 
 static gsize
-match_deepseek_llm_punct (const gunichar *cps, gsize pos, gsize end)
+match_deepseek_llm_punct (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return space_then_class (cps, pos, end, is_deepseek_punct);
 }
 
 /* \s+$: the whitespace that ends the piece. */
 static gsize
-match_final_space (const gunichar *cps, gsize pos, gsize end)
+match_final_space (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   gsize n = run_of (cps, pos, end, HEARTH_UNICODE_SPACE);
 
-  return pos + n == end ? n : 0;
+  if (pos + n == end)
+    return n;
+  *retry = pos + MAX (n, 1); /* no later start inside this run can reach the end */
+  return 0;
 }
 
 static gsize
-match_cjk (const gunichar *cps, gsize pos, gsize end)
+match_cjk (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   gsize i = pos;
 
@@ -370,13 +375,13 @@ match_cjk (const gunichar *cps, gsize pos, gsize end)
 }
 
 static gsize
-match_space_letters (const gunichar *cps, gsize pos, gsize end)
+match_space_letters (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return space_then_class (cps, pos, end, is_letter);
 }
 
 static gsize
-match_space_punct (const gunichar *cps, gsize pos, gsize end)
+match_space_punct (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return space_then_class (cps, pos, end, is_punct);
 }
@@ -397,7 +402,7 @@ is_poro_word_char (gunichar c)
 }
 
 static gsize
-match_poro (const gunichar *cps, gsize pos, gsize end)
+match_poro (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   gsize sp = cps[pos] == ' ';
   gsize i = pos + sp;
@@ -438,10 +443,11 @@ apply_pass (Matcher match, const gunichar *cps, const GArray *in, GArray *out)
 
       while (pos < end)
         {
-          gsize n = match (cps, pos, end);
+          gsize retry = pos + 1;
+          gsize n = match (cps, pos, end, &retry);
           if (n == 0)
             {
-              pos++;
+              pos = (guint32) retry;
               continue;
             }
           if (gap < pos)

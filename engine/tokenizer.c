@@ -366,7 +366,8 @@ load_merges (HearthTokenizer *tok, const HearthVocabSpec *spec, GError **error)
                    "A gpt2 vocabulary needs tokenizer.ggml.merges, and this one has none");
       return FALSE;
     }
-  while (size < spec->n_merges * 2u)
+  /* load factor at most 2/3: short probes, and 280k merges fit 512k slots */
+  while (size < spec->n_merges + spec->n_merges / 2u)
     size *= 2;
   tok->merges = g_new0 (Merge, size);
   tok->merges_mask = size - 1;
@@ -489,8 +490,13 @@ set_special_tokens (HearthTokenizer *tok, const HearthVocabSpec *spec)
 HearthTokenizer *
 hearth_tokenizer_new_from_spec (const HearthVocabSpec *spec, GError **error)
 {
-  g_autoptr (HearthTokenizer) tok = g_new0 (HearthTokenizer, 1);
+  g_autoptr (HearthTokenizer) tok = NULL;
   gboolean pre_add_bos = FALSE;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (spec->n_tokens == 0 || (spec->tokens && spec->token_lens), NULL);
+  g_return_val_if_fail (spec->n_merges == 0 || (spec->merges && spec->merge_lens), NULL);
+  tok = g_new0 (HearthTokenizer, 1);
 
   if (g_strcmp0 (spec->model, "llama") == 0)
     tok->kind = HEARTH_TOKENIZER_SPM;
@@ -626,7 +632,7 @@ get_id (GgufFile *file, const char *key, gint64 *out, GError **error)
 
   *out = HEARTH_VOCAB_DEFAULT;
   if (gguf_file_get_u32 (file, key, &value, &local))
-    *out = value;
+    *out = value == G_MAXUINT32 ? -1 : (gint64) value; /* llama.cpp writes -1 as UINT32_MAX */
   else if (local != NULL)
     {
       g_propagate_error (error, local);
@@ -652,6 +658,18 @@ get_flag (GgufFile *file, const char *key, int *out, GError **error)
   return TRUE;
 }
 
+/* Errors about the vocabulary name the file it came from. */
+static HearthTokenizer *
+new_from_spec_in_file (GgufFile *file, const HearthVocabSpec *spec, GError **error)
+{
+  GError *local = NULL;
+  HearthTokenizer *tok = hearth_tokenizer_new_from_spec (spec, &local);
+
+  if (tok == NULL)
+    g_propagate_prefixed_error (error, local, "%s: ", gguf_file_get_path (file));
+  return tok;
+}
+
 HearthTokenizer *
 hearth_tokenizer_new_from_gguf (GgufFile *file, GError **error)
 {
@@ -674,12 +692,15 @@ hearth_tokenizer_new_from_gguf (GgufFile *file, GError **error)
       g_propagate_error (error, local);
       return NULL;
     }
-  if (!gguf_file_get_string (file, "tokenizer.ggml.pre", &pre, error) && error && *error)
-    return NULL;
+  if (!gguf_file_get_string (file, "tokenizer.ggml.pre", &pre, &local) && local != NULL)
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
   spec.model = model;
   spec.pre = pre;
   if (g_strcmp0 (model, "llama") != 0 && g_strcmp0 (model, "gpt2") != 0)
-    return hearth_tokenizer_new_from_spec (&spec, error); /* the UNSUPPORTED message */
+    return new_from_spec_in_file (file, &spec, error); /* the UNSUPPORTED message */
 
   if (!get_string_array (file, "tokenizer.ggml.tokens", TRUE, &tokens, &token_lens, &spec.n_tokens, error)
       || !get_string_array (file, "tokenizer.ggml.merges", FALSE, &merges, &merge_lens, &spec.n_merges, error)
@@ -713,7 +734,7 @@ hearth_tokenizer_new_from_gguf (GgufFile *file, GError **error)
       || !get_flag (file, "tokenizer.ggml.add_space_prefix", &spec.add_space_prefix, error))
     return NULL;
 
-  return hearth_tokenizer_new_from_spec (&spec, error);
+  return new_from_spec_in_file (file, &spec, error);
 }
 
 /* ---- encoding ------------------------------------------------------------ */
@@ -1129,7 +1150,7 @@ hearth_tokenizer_decode (HearthTokenizer  *tok,
                          GError          **error)
 {
   g_autoptr (GString) text = g_string_new (NULL);
-  gsize first = n_ids > 0 && ids[0] == tok->bos ? 1 : 0;
+  gsize first = n_ids > 0 && tok->bos >= 0 && ids[0] == tok->bos ? 1 : 0;
 
   for (gsize i = render_special ? 0 : first; i < n_ids; i++)
     {

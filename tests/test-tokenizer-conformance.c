@@ -117,7 +117,7 @@ format_ids (const GArray *ids)
 static gboolean
 same_ids (const GArray *a, const GArray *b)
 {
-  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (gint32)) == 0;
+  return a->len == b->len && (a->len == 0 || memcmp (a->data, b->data, a->len * sizeof (gint32)) == 0);
 }
 
 static HearthTokenizer *
@@ -132,6 +132,47 @@ static gboolean
 is_unsupported (const char *name)
 {
   return g_strv_contains (unsupported, name);
+}
+
+/* decode(encode(x)) == x for random strings made of the code points of
+ * all cases (every script, emoji, space and control character in them). */
+static guint
+round_trip_shuffled (HearthTokenizer *tok, const char *name, GPtrArray *cases)
+{
+  g_autoptr (GArray) pool = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  guint failed = 0;
+
+  for (guint c = 0; c < cases->len; c++)
+    {
+      gsize len;
+      const char *text = g_bytes_get_data (cases->pdata[c], &len);
+      for (const char *p = text; p != NULL && p < text + len; p = g_utf8_next_char (p))
+        {
+          gunichar u = g_utf8_get_char (p);
+          g_array_append_val (pool, u);
+        }
+    }
+  for (guint iter = 0; iter < 200 && pool->len > 0; iter++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+      g_autofree char *decoded = NULL;
+      guint n = g_rand_int_range (rand, 1, 60);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_unichar (text, g_array_index (pool, gunichar, g_rand_int_range (rand, 0, pool->len)));
+      g_assert_true (hearth_tokenizer_encode (tok, text->str, text->len, TRUE, FALSE, ids, NULL));
+      decoded = hearth_tokenizer_decode (tok, (const gint32 *) ids->data, ids->len, FALSE, NULL, NULL);
+      if (strcmp (decoded, text->str) != 0)
+        {
+          g_autofree char *shown = g_strescape (text->str, NULL);
+          g_autofree char *back = g_strescape (decoded, NULL);
+          g_test_message ("%s: decode(encode(\"%s\")) gave \"%s\"", name, shown, back);
+          failed++;
+        }
+    }
+  return failed;
 }
 
 static void
@@ -179,7 +220,7 @@ test_pair (gconstpointer data)
         }
       decoded = hearth_tokenizer_decode (tok, (gint32 *) ids->data, ids->len, FALSE, &decoded_len, &error);
       g_assert_no_error (error);
-      if (decoded_len != len || memcmp (decoded, text, len) != 0)
+      if (decoded_len != len || (len > 0 && memcmp (decoded, text, len) != 0))
         {
           g_autofree char *copy = g_strndup (text, len);
           g_autofree char *shown = g_strescape (copy, NULL);
@@ -188,6 +229,7 @@ test_pair (gconstpointer data)
           failed++;
         }
     }
+  failed += round_trip_shuffled (tok, name, cases);
   if (failed > 0)
     {
       g_test_message ("%s: %u of %u cases differ", name, failed, cases->len);
@@ -207,12 +249,15 @@ test_load_only (gconstpointer data)
 }
 
 static void
-compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, guint index, guint *failed)
+compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, guint index,
+                        gboolean add_special, gboolean parse_special, guint *failed)
 {
   const char *prompt = json_object_get_string_member (c, "prompt");
   JsonArray *want = json_object_get_array_member (c, "prompt_ids");
-  JsonArray *gen_ids = json_object_get_array_member (c, "greedy_ids");
-  JsonArray *gen_pieces = json_object_get_array_member (c, "greedy_pieces");
+  /* only llama-ref-v1 records the pieces of its generated ids */
+  JsonArray *gen_ids = json_object_has_member (c, "greedy_pieces")
+                         ? json_object_get_array_member (c, "greedy_ids") : NULL;
+  JsonArray *gen_pieces = gen_ids ? json_object_get_array_member (c, "greedy_pieces") : NULL;
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autoptr (GArray) want_ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autoptr (GError) error = NULL;
@@ -222,7 +267,7 @@ compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, gu
       gint32 id = (gint32) json_array_get_int_element (want, i);
       g_array_append_val (want_ids, id);
     }
-  g_assert_true (hearth_tokenizer_encode (tok, prompt, -1, TRUE, FALSE, ids, &error));
+  g_assert_true (hearth_tokenizer_encode (tok, prompt, -1, add_special, parse_special, ids, &error));
   if (!same_ids (ids, want_ids))
     {
       g_autofree char *w = format_ids (want_ids);
@@ -230,7 +275,7 @@ compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, gu
       g_test_message ("%s case %u prompt ids:\n  expected %s\n  got      %s", ref, index, w, g);
       (*failed)++;
     }
-  for (guint i = 0; i < json_array_get_length (gen_ids); i++)
+  for (guint i = 0; gen_pieces != NULL && i < json_array_get_length (gen_ids); i++)
     {
       gsize len;
       const char *piece = hearth_tokenizer_token_to_piece (tok, (gint32) json_array_get_int_element (gen_ids, i),
@@ -247,7 +292,10 @@ compare_reference_case (HearthTokenizer *tok, const char *ref, JsonObject *c, gu
     }
 }
 
-/* A llama-ref-v1 file: its model is under models/ or models/random/. */
+/* A reference run of llama.cpp: schema llama-ref-v1 ("model_file" under
+ * models/ or models/random/, "cases", add_special on, parse_special off) or
+ * the other helpers' schema ("model" relative to shared, "results", the
+ * flags spelled out in "tokenize"). */
 static void
 test_reference (gconstpointer data)
 {
@@ -257,31 +305,59 @@ test_reference (gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (HearthTokenizer) tok = NULL;
   g_autofree char *model = NULL;
+  gboolean add_special = TRUE, parse_special = FALSE;
   JsonObject *root;
   JsonArray *cases;
   guint failed = 0;
 
   g_assert_true (json_parser_load_from_file (parser, path, &error));
   root = json_node_get_object (json_parser_get_root (parser));
-  model = g_build_filename (shared, "models", json_object_get_string_member (root, "model_file"), NULL);
+  if (json_object_has_member (root, "model_file"))
+    {
+      model = g_build_filename (shared, "models", json_object_get_string_member (root, "model_file"), NULL);
+      if (!g_file_test (model, G_FILE_TEST_EXISTS))
+        {
+          g_free (model);
+          model = g_build_filename (shared, "models", "random", json_object_get_string_member (root, "model_file"), NULL);
+        }
+      cases = json_object_get_array_member (root, "cases");
+    }
+  else
+    {
+      const char *how = json_object_get_string_member (root, "tokenize");
+      /* "models/random/x.gguf (a note)": the path ends at the first space */
+      g_auto (GStrv) words = g_strsplit (json_object_get_string_member (root, "model"), " ", 2);
+      add_special = strstr (how, "add_special=true") != NULL;
+      parse_special = strstr (how, "parse_special=true") != NULL;
+      model = g_build_filename (shared, words[0], NULL);
+      cases = json_object_get_array_member (root, "results");
+    }
   if (!g_file_test (model, G_FILE_TEST_EXISTS))
     {
-      g_free (model);
-      model = g_build_filename (shared, "models", "random", json_object_get_string_member (root, "model_file"), NULL);
+      g_autofree char *message = g_strdup_printf ("%s: its model %s is not in shared", path, model);
+      g_test_skip (message);
+      return;
     }
   tok = load (model, &error);
   g_assert_no_error (error);
-  cases = json_object_get_array_member (root, "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
-    compare_reference_case (tok, path, json_array_get_object_element (cases, i), i, &failed);
+    compare_reference_case (tok, path, json_array_get_object_element (cases, i), i,
+                            add_special, parse_special, &failed);
   if (failed > 0)
     g_test_fail ();
 }
 
-static void
-add_reference_tests (const char *shared)
+static gboolean
+is_reference_run (const char *contents)
 {
-  g_autofree char *dir = g_build_filename (shared, "fixtures", "reference", NULL);
+  return strstr (contents, "\"llama-ref-v1\"") != NULL
+         || (strstr (contents, "\"tokenize\": \"llama_tokenize(") != NULL
+             && strstr (contents, "\"prompt_ids\"") != NULL);
+}
+
+static void
+add_reference_dir (const char *dir, const char *prefix)
+{
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *entry;
 
@@ -289,14 +365,24 @@ add_reference_tests (const char *shared)
     {
       char *path = g_build_filename (dir, entry, NULL);
       g_autofree char *contents = NULL;
-      g_autofree char *test_path = g_strdup_printf ("/tokenizer/reference/%s", entry);
+      g_autofree char *test_path = g_strdup_printf ("/tokenizer/reference/%s%s", prefix, entry);
 
       if (g_str_has_suffix (entry, ".json") && g_file_get_contents (path, &contents, NULL, NULL)
-          && strstr (contents, "\"llama-ref-v1\"") != NULL)
+          && is_reference_run (contents))
         g_test_add_data_func_full (test_path, path, test_reference, g_free);
       else
         g_free (path);
     }
+}
+
+static void
+add_reference_tests (const char *shared)
+{
+  g_autofree char *dir = g_build_filename (shared, "fixtures", "reference", NULL);
+  g_autofree char *vlm = g_build_filename (dir, "vlm", NULL);
+
+  add_reference_dir (dir, "");
+  add_reference_dir (vlm, "vlm/");
 }
 
 static void

@@ -213,9 +213,9 @@ static void
 test_unsupported (void)
 {
   g_autoptr (GError) error = NULL;
-  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1 };
   const char *text = "a";
   gsize len = 1;
+  HearthVocabSpec spec = { .model = "bert", .n_tokens = 1, .tokens = &text, .token_lens = &len };
 
   g_assert_null (hearth_tokenizer_new_from_spec (&spec, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
@@ -306,6 +306,43 @@ test_round_trip (void)
     }
 }
 
+/* Arbitrary bytes: every invalid byte is read as U+FFFD, so decoding gives
+ * the repaired text back; nothing reads out of bounds (ASan run). */
+static void
+test_invalid_utf8 (void)
+{
+  const char *const pres[] = { "llama-bpe", "gpt-2", "smollm", "deepseek-llm", "falcon" };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr (GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pres); i++)
+    g_ptr_array_add (toks, make_bpe (pres[i]));
+  g_ptr_array_add (toks, make_spm ());
+
+  for (guint iter = 0; iter < 300; iter++)
+    {
+      guint8 bytes[24];
+      gsize n = g_rand_int_range (rand, 1, sizeof bytes);
+      g_autofree char *owned = NULL;
+      gsize fixed_len = n;
+      const char *fixed;
+
+      for (gsize i = 0; i < n; i++)
+        bytes[i] = (guint8) g_rand_int_range (rand, 1, 256);
+      fixed = hearth_utf8_sanitize ((const char *) bytes, &fixed_len, &owned);
+      for (guint t = 0; t < toks->len; t++)
+        {
+          g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+          g_autofree char *decoded = NULL;
+          gsize len;
+
+          g_assert_true (hearth_tokenizer_encode (toks->pdata[t], (const char *) bytes, n, FALSE, TRUE, ids, NULL));
+          decoded = hearth_tokenizer_decode (toks->pdata[t], (const gint32 *) ids->data, ids->len, TRUE, &len, NULL);
+          g_assert_cmpmem (decoded, len, fixed, fixed_len);
+        }
+    }
+}
+
 /* Byte tokens one at a time: output only ever holds whole characters. */
 static void
 test_stream_bytes (void)
@@ -352,6 +389,33 @@ test_stream_bytes (void)
   g_assert_cmpstr (out->str, ==, "a\xEF\xBF\xBD");
 }
 
+/* Long runs of one class through every pre-tokenizer and SentencePiece: a
+ * matcher that rescans the run from each position would take minutes here
+ * (past the test's timeout), not a second. */
+static void
+test_long_runs (void)
+{
+  const char *const units[] = { " ", "\n", " \t", "a", "7", "!", "你", "\xF0\x9F\x98\x80" };
+  const char *const pres[] = { "llama-bpe", "qwen2", "gpt-2", "smollm", "falcon", "default",
+                               "deepseek-llm", "deepseek-coder", "bloom", "viking" };
+
+  for (gsize u = 0; u < G_N_ELEMENTS (units); u++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint i = 0; i < 100000; i++)
+        g_string_append (text, units[u]);
+      g_string_append (text, "x");
+      for (gsize p = 0; p <= G_N_ELEMENTS (pres); p++)
+        {
+          /* every pre-tokenizer, then SentencePiece */
+          g_autoptr (HearthTokenizer) tok = p < G_N_ELEMENTS (pres) ? make_bpe (pres[p]) : make_spm ();
+          g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+          g_assert_true (hearth_tokenizer_encode (tok, text->str, text->len, FALSE, FALSE, ids, NULL));
+          g_assert_cmpuint (ids->len, >, 0);
+        }
+    }
+}
+
 static char *
 split (HearthPreTokenizer pre, const char *text)
 {
@@ -392,6 +456,7 @@ test_pretokenize (void)
     { HEARTH_PRE_GPT2, "I'M  ok\tx ", "[I]['][M][ ][ ok][\t][x][ ]" },
     { HEARTH_PRE_DIGITS_GPT2, "ab 12", "[ab][ ][1][2]" },
     { HEARTH_PRE_DEEPSEEK_LLM, "Hi, 你好 42\n", "[Hi][,][ ][你好][ ][42][\n]" },
+    { HEARTH_PRE_DEEPSEEK_LLM, "a   b  ", "[a][  ][ b][  ]" }, /* a gap is one piece */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -410,7 +475,9 @@ main (int argc, char **argv)
   g_test_add_func ("/tokenizer/spm-merges", test_spm_merges);
   g_test_add_func ("/tokenizer/unsupported", test_unsupported);
   g_test_add_func ("/tokenizer/round-trip", test_round_trip);
+  g_test_add_func ("/tokenizer/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/tokenizer/stream-bytes", test_stream_bytes);
   g_test_add_func ("/tokenizer/pretokenize", test_pretokenize);
+  g_test_add_func ("/tokenizer/long-runs", test_long_runs);
   return g_test_run ();
 }
