@@ -37,8 +37,8 @@ print_top (guint pos, const float *logits, guint n_vocab, guint k)
 }
 
 /* "1 403 407" (spaces or commas) → ids. */
-GArray *
-cli_parse_token_ids (const char *text, GError **error)
+static GArray *
+parse_token_ids (const char *text, GError **error)
 {
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_auto (GStrv) words = g_strsplit_set (text, " ,\t\n", -1);
@@ -101,8 +101,8 @@ hearth_cli_logits (int argc, char **argv)
     }
 
   if (!cli_llama_open (&cl, model_path, 0, &error) ||
-      !(ids = token_text != NULL ? cli_parse_token_ids (token_text, &error)
-                                 : cli_tokenize_raw (&cl, prompt, &error)) ||
+      !(ids = token_text != NULL ? parse_token_ids (token_text, &error)
+                                 : cli_llama_tokenize (&cl, prompt, FALSE, &error)) ||
       !llama_context_forward (cl.ctx, (const gint32 *) ids->data, ids->len, 0, all_positions,
                               NULL, &error))
     {

@@ -20,6 +20,8 @@
 
 #include "gguf.h"
 #include "llama-context.h"
+#include "sampler.h"
+#include "tokenizer.h"
 
 typedef struct {
   const char *name;        /* reference file stem */
@@ -113,7 +115,7 @@ check_logit (Checker *ck, const char *prompt, guint step, const float *logits,
   if (delta <= ck->tolerance)
     return;
   g_test_message ("%s, \"%s\", step %u: logit of token %" G_GINT64_FORMAT " is %.4f, "
-                  "reference %.4f (|Δ| %.4f > %.2f)", ck->file, prompt, step, id,
+                  "reference %.4f (delta %.4f > %.2f)", ck->file, prompt, step, id,
                   logits[id], ref, delta, ck->tolerance);
   ck->n_failures++;
 }
@@ -165,8 +167,25 @@ check_step (Checker *ck, JsonObject *c, guint step, const float *logits, guint n
  * position, which is the same teacher forcing at a fraction of the cost. */
 #define N_DECODE_STEPS 8
 
+/* Our tokenizer, with the model's BOS rule, must give the reference ids. */
 static void
-run_case (Checker *ck, LlamaContext *ctx, JsonObject *c)
+check_prompt_ids (Checker *ck, HearthTokenizer *tok, JsonObject *c, GArray *ref_ids)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+  const char *prompt = json_object_get_string_member (c, "prompt");
+
+  hearth_tokenizer_encode (tok, prompt, -1, TRUE, FALSE, ids, &error);
+  g_assert_no_error (error);
+  if (ids->len == ref_ids->len && memcmp (ids->data, ref_ids->data, ids->len * sizeof (gint32)) == 0)
+    return;
+  g_test_message ("%s, \"%s\": our prompt has %u tokens, the reference's %u, or different ids",
+                  ck->file, prompt, ids->len, ref_ids->len);
+  ck->n_failures++;
+}
+
+static void
+run_case (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) prompt = json_ids (json_object_get_array_member (c, "prompt_ids"));
@@ -178,6 +197,7 @@ run_case (Checker *ck, LlamaContext *ctx, JsonObject *c)
 
   /* Step k decides the token after greedy[k-1]; one exists for each k. */
   n_steps = MIN (n_steps, greedy->len + 1);
+  check_prompt_ids (ck, tok, c, prompt);
 
   llama_context_forward (ctx, (gint32 *) prompt->data, prompt->len, 0, FALSE, NULL, &error);
   g_assert_no_error (error);
@@ -227,6 +247,7 @@ test_reference (gconstpointer data)
   g_autoptr (GgufFile) file = NULL;
   g_autoptr (LlamaModel) model = NULL;
   g_autoptr (LlamaContext) ctx = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
   g_autofree char *sha = NULL;
   JsonObject *ref;
   JsonArray *cases;
@@ -248,14 +269,67 @@ test_reference (gconstpointer data)
                     json_object_get_int_member (ref, "n_vocab"));
   ctx = llama_context_new (model, 1024, 512, &error);
   g_assert_no_error (error);
+  tok = hearth_tokenizer_new_from_gguf (file, &error);
+  g_assert_no_error (error);
 
   cases = json_object_get_array_member (ref, "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
-    run_case (&ck, ctx, json_array_get_object_element (cases, i));
+    run_case (&ck, ctx, tok, json_array_get_object_element (cases, i));
 
-  g_test_message ("%s: max |Δlogit| %.4f (tolerance %.2f), %u failures",
+  g_test_message ("%s: max |logit delta| %.4f (tolerance %.2f), %u failures",
                   rm->name, ck.max_delta, ck.tolerance, ck.n_failures);
   g_assert_cmpuint (ck.n_failures, ==, 0);
+}
+
+/* Free-running greedy decoding on the real stories260K model, sampled
+ * with the greedy sampler and detokenized by the streaming decoder. */
+static void
+test_stories_greedy_text (void)
+{
+  const char *expected = ", there was a little girl named Lily. She loved to play outside in the park";
+  g_autofree char *path = shared_path ("models/stories260K.gguf");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HvkDevice) device = NULL;
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (LlamaModel) model = NULL;
+  g_autoptr (LlamaContext) ctx = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
+  g_autoptr (HearthTokenStream) stream = NULL;
+  g_autoptr (HearthSampler) sampler = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GString) text = g_string_new (NULL);
+  HearthSamplerParams params;
+
+  if (path == NULL)
+    return;
+  device = hvk_device_new (&error);
+  g_assert_no_error (error);
+  file = gguf_file_open (path, &error);
+  g_assert_no_error (error);
+  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ctx = llama_context_new (model, 128, 0, &error);
+  g_assert_no_error (error);
+  tok = hearth_tokenizer_new_from_gguf (file, &error);
+  g_assert_no_error (error);
+  stream = hearth_token_stream_new (tok, FALSE);
+  hearth_sampler_params_init (&params);
+  params.temperature = 0;
+  sampler = hearth_sampler_new (&params);
+
+  hearth_tokenizer_encode (tok, "Once upon a time", -1, TRUE, FALSE, ids, &error);
+  g_assert_no_error (error);
+  llama_context_forward (ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  while (text->len < strlen (expected))
+    {
+      gint32 id = hearth_sampler_sample (sampler, llama_context_get_logits (ctx, 0), 512);
+      g_assert_false (hearth_tokenizer_is_eog (tok, id));
+      hearth_token_stream_push (stream, id, text);
+      llama_context_forward (ctx, &id, 1, llama_context_get_n_past (ctx), FALSE, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpstr (text->str, ==, expected);
 }
 
 /* A llama4 file must be refused cleanly, naming the architecture. */
@@ -291,5 +365,6 @@ main (int argc, char **argv)
       g_test_add_data_func (test_path, &ref_models[i], test_reference);
     }
   g_test_add_func ("/llama/llama4-unsupported", test_llama4_unsupported);
+  g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
   return g_test_run ();
 }
