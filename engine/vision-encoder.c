@@ -250,3 +250,23 @@ vision_encoder_encode (VisionEncoder *enc, const ImageTiles *tiles, float *out,
     }
   return TRUE;
 }
+
+float *
+vision_encoder_encode_file (VisionEncoder *enc, const char *path, ImageTiles **tiles_out,
+                            VisionProgressFunc progress, gpointer user_data,
+                            GCancellable *cancellable, GError **error)
+{
+  g_autoptr (HearthImage) image = hearth_image_load (path, 0, error);
+  if (image == NULL)
+    return NULL;
+  ImagePreprocessConfig config;
+  clip_model_get_preprocess_config (enc->model, &config);
+  g_autoptr (ImageTiles) tiles = image_tiles_new (image, &config);
+
+  const ClipConfig *c = clip_model_get_config (enc->model);
+  g_autofree float *embd = g_new (float, (gsize) tiles->n_chunks * c->tokens_per_tile * c->projection_dim);
+  if (!vision_encoder_encode (enc, tiles, embd, progress, user_data, cancellable, error))
+    return NULL;
+  *tiles_out = g_steal_pointer (&tiles);
+  return g_steal_pointer (&embd);
+}

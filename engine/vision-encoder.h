@@ -33,6 +33,15 @@ gboolean       vision_encoder_encode (VisionEncoder *encoder, const ImageTiles *
                                       VisionProgressFunc progress, gpointer user_data,
                                       GCancellable *cancellable, GError **error);
 
+/* Decodes the image file (hearth_image_load with the default pixel limit),
+ * tiles it for this model and encodes it. Returns the embeddings, f32
+ * [n_chunks · tokens_per_chunk][projection_dim] (g_free), and the tiles in
+ * *tiles (for their layout). */
+float         *vision_encoder_encode_file (VisionEncoder *encoder, const char *path,
+                                           ImageTiles **tiles, VisionProgressFunc progress,
+                                           gpointer user_data, GCancellable *cancellable,
+                                           GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VisionEncoder, vision_encoder_free)
 
 G_END_DECLS
