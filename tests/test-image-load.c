@@ -323,6 +323,51 @@ test_alpha_over_white (Fixture *f, gconstpointer data)
   g_assert_cmpmem (image->rgb, 9, expect, 9);
 }
 
+/* A JPEG whose EXIF says "rotate 90° clockwise to view" (orientation 6):
+ * a 16x8 picture, left half red and right half blue, must come out 8x16
+ * with red on top. The APP1 segment is inserted after SOI by hand. */
+static void
+test_exif_orientation (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 8);
+  for (int y = 0; y < 8; y++)
+    for (int x = 0; x < 16; x++)
+      {
+        guint8 *p = gdk_pixbuf_get_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) + x * 3;
+        p[0] = x < 8 ? 255 : 0;
+        p[1] = 0;
+        p[2] = x < 8 ? 0 : 255;
+      }
+  g_autofree char *jpeg = NULL;
+  gsize jpeg_len = 0;
+  g_autoptr (GError) error = NULL;
+  gdk_pixbuf_save_to_buffer (pixbuf, &jpeg, &jpeg_len, "jpeg", &error, "quality", "100", NULL);
+  g_assert_no_error (error);
+
+  static const guint8 exif[] = {
+    0xff, 0xe1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+    'M', 'M', 0, 0x2a, 0, 0, 0, 8,                /* big-endian TIFF, IFD0 at 8 */
+    0, 1,                                         /* one entry */
+    0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0,     /* Orientation SHORT = 6 */
+    0, 0, 0, 0,                                   /* no next IFD */
+  };
+  g_autoptr (GByteArray) file = g_byte_array_new ();
+  g_byte_array_append (file, (const guint8 *) jpeg, 2);
+  g_byte_array_append (file, exif, sizeof exif);
+  g_byte_array_append (file, (const guint8 *) jpeg + 2, jpeg_len - 2);
+  g_autofree char *path = write_file (f, "rotated.jpg", file->data, file->len);
+
+  g_autoptr (HearthImage) image = hearth_image_load (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 8);
+  g_assert_cmpuint (image->height, ==, 16);
+  const guint8 *top = image->rgb + (2 * 8 + 4) * 3, *bottom = image->rgb + (13 * 8 + 4) * 3;
+  g_assert_cmpuint (top[0], >, 200);
+  g_assert_cmpuint (top[2], <, 50);
+  g_assert_cmpuint (bottom[0], <, 50);
+  g_assert_cmpuint (bottom[2], >, 200);
+}
+
 /* A 1x1 picture is upscaled to the full 4x4 grid plus the global image. */
 static void
 test_tiny_image_tiles (void)
@@ -358,6 +403,7 @@ main (int argc, char **argv)
   ADD ("/image/bomb-header", test_bomb_header);
   ADD ("/image/animated-gif", test_animated_gif);
   ADD ("/image/alpha-over-white", test_alpha_over_white);
+  ADD ("/image/exif-orientation", test_exif_orientation);
 #undef ADD
   g_test_add_func ("/image/tiny-image-tiles", test_tiny_image_tiles);
   return g_test_run ();
