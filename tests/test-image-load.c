@@ -368,6 +368,45 @@ test_exif_orientation (Fixture *f, gconstpointer data)
   g_assert_cmpuint (bottom[2], >, 200);
 }
 
+static gboolean
+can_write (const char *format)
+{
+  GSList *formats = gdk_pixbuf_get_formats ();
+  gboolean found = FALSE;
+  for (GSList *l = formats; l != NULL; l = l->next)
+    {
+      g_autofree char *name = gdk_pixbuf_format_get_name (l->data);
+      found |= g_strcmp0 (name, format) == 0 && gdk_pixbuf_format_is_writable (l->data);
+    }
+  g_slist_free (formats);
+  return found;
+}
+
+/* WebP through its GdkPixbuf loader (webp-pixbuf-loader), when installed. */
+static void
+test_webp (Fixture *f, gconstpointer data)
+{
+  if (!can_write ("webp"))
+    {
+      g_test_skip ("no WebP loader installed (webp-pixbuf-loader)");
+      return;
+    }
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 6, 4);
+  gdk_pixbuf_fill (pixbuf, 0x2080c0ff);
+  g_autofree char *path = g_build_filename (f->dir, "picture.webp", NULL);
+  g_autoptr (GError) error = NULL;
+  gdk_pixbuf_save (pixbuf, path, "webp", &error, "quality", "100", NULL);
+  g_assert_no_error (error);
+
+  g_autoptr (HearthImage) image = hearth_image_load (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 6);
+  g_assert_cmpuint (image->height, ==, 4);
+  g_assert_cmpint (ABS ((int) image->rgb[0] - 0x20), <=, 8);
+  g_assert_cmpint (ABS ((int) image->rgb[1] - 0x80), <=, 8);
+  g_assert_cmpint (ABS ((int) image->rgb[2] - 0xc0), <=, 8);
+}
+
 /* A 1x1 picture is upscaled to the full 4x4 grid plus the global image. */
 static void
 test_tiny_image_tiles (void)
@@ -404,6 +443,7 @@ main (int argc, char **argv)
   ADD ("/image/animated-gif", test_animated_gif);
   ADD ("/image/alpha-over-white", test_alpha_over_white);
   ADD ("/image/exif-orientation", test_exif_orientation);
+  ADD ("/image/webp", test_webp);
 #undef ADD
   g_test_add_func ("/image/tiny-image-tiles", test_tiny_image_tiles);
   return g_test_run ();
