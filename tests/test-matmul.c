@@ -61,6 +61,14 @@ n_in_cases (const TypeCase *tc, guint n_in[3], guint *n_cases)
     }
 }
 
+/* The bytes before an output view must stay as zeroed: no stray writes. */
+static void
+assert_prefix_untouched (const guint8 *raw, gsize prefix)
+{
+  for (gsize i = 0; i < prefix; i++)
+    g_assert_cmpuint (raw[i], ==, 0);
+}
+
 static HvkBuffer *
 buffer_with_prefix (const void *data, gsize n_bytes, gsize prefix)
 {
@@ -92,6 +100,7 @@ device_matmul (HvkOps *ops, HvkType type, const guint8 *w, const float *x, float
   g_assert_true (hvk_recorder_submit (rec, NULL, &error));
   g_assert_no_error (error);
   hvk_test_download (yb, out, Y_OFFSET + y_bytes);
+  assert_prefix_untouched (out, Y_OFFSET);
   memcpy (y, out + Y_OFFSET, y_bytes);
 }
 
@@ -176,6 +185,7 @@ device_get_rows (HvkOps *ops, HvkType type, const guint8 *table, guint n_rows, g
   g_assert_true (hvk_recorder_submit (rec, NULL, &error));
   g_assert_no_error (error);
   hvk_test_download (ob, raw, Y_OFFSET + out_bytes);
+  assert_prefix_untouched (raw, Y_OFFSET);
   memcpy (out, raw + Y_OFFSET, out_bytes);
 }
 
@@ -250,6 +260,28 @@ test_split (gconstpointer data)
   }
 }
 
+/* A row larger than one binding may span cannot be split: the op says so
+ * instead of recording an out-of-range binding. */
+static void
+test_row_too_large (void)
+{
+  g_autoptr (HvkOps) ops = hvk_ops_new (hvk_test_device ());
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HvkBuffer) wb = hvk_test_buffer_zeroed (ref_row_bytes (HVK_TYPE_Q8_0, 256) * 4);
+  g_autoptr (HvkBuffer) xb = hvk_test_buffer_zeroed (256 * sizeof (float));
+  g_autoptr (HvkBuffer) yb = hvk_test_buffer_zeroed (4 * sizeof (float));
+  g_autoptr (HvkRecorder) rec = hvk_recorder_new (hvk_ops_get_device (ops), &error);
+
+  g_assert_no_error (error);
+  hvk_recorder_begin (rec);
+  _hvk_ops_set_max_binding_range (ops, ref_row_bytes (HVK_TYPE_Q8_0, 256) - 2);
+  g_assert_false (hvk_op_matmul (ops, rec, HVK_TYPE_Q8_0, (HvkView) { wb, 0 }, (HvkView) { xb, 0 },
+                                 (HvkView) { yb, 0 }, 256, 4, 1, &error));
+  _hvk_ops_set_max_binding_range (ops, 0);
+  g_assert_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_UNSUPPORTED);
+  g_assert_true (hvk_recorder_submit (rec, NULL, NULL));
+}
+
 /* The reference itself, on hand-made blocks whose values are known. */
 static void
 test_reference (void)
@@ -283,6 +315,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/matmul/reference", test_reference);
+  g_test_add_func ("/matmul/row-too-large", test_row_too_large);
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
       g_autofree char *mv = g_strdup_printf ("/matmul/matvec/%s", types[i].name);

@@ -2,7 +2,7 @@
 // matmul.comp: y[t][r] = Σ_k W[r][k]·x[t][k] for a batch of tokens
 // (prefill). Each workgroup computes a tile of TM tokens × TN rows: per step
 // of TK elements it dequantizes a TN×TK weight tile and loads a TM×TK
-// activation tile into shared memory (12.7 KiB), then every thread
+// activation tile into shared memory (12 KiB), then every thread
 // accumulates a 4×4 block of the tile in f32. Rows and tokens past the end
 // load as zeros and are not written.
 
@@ -27,9 +27,10 @@ layout(push_constant) uniform Push {
 layout(binding = 1) readonly buffer X { float x[]; };
 layout(binding = 2) writeonly buffer Y { float y[]; };
 
-// +1 keeps the k loop's column reads off a single bank on GPUs.
-shared float w_tile[TN][TK + 1];
-shared float x_tile[TM][TK + 1];
+// k-major, so that in the k loop neighbouring threads read neighbouring
+// words (one vector load on CPU drivers, distinct banks on GPUs).
+shared float w_tile[TK][TN];
+shared float x_tile[TK][TM];
 
 void main ()
 {
@@ -59,7 +60,7 @@ void main ()
           wv[i] = 0.0;
       }
       [[unroll]] for (uint i = 0; i < UNIT; i++)
-        w_tile[r][(tid % 2) * UNIT + i] = wv[i];
+        w_tile[(tid % 2) * UNIT + i][r] = wv[i];
     }
     // Activation tile: TM × TK floats, TM·TK/WG per thread.
     [[unroll]] for (uint i = 0; i < TM * TK / WG; i++) {
@@ -67,16 +68,16 @@ void main ()
       uint t = idx / TK;
       uint kk = idx % TK;
       bool inside = tok_base + t < pc.n_tokens && k0 + kk < pc.n_in;
-      x_tile[t][kk] = inside ? x[(tok_base + t) * pc.n_in + k0 + kk] : 0.0;
+      x_tile[kk][t] = inside ? x[(tok_base + t) * pc.n_in + k0 + kk] : 0.0;
     }
     barrier ();
 
     for (uint kk = 0; kk < TK; kk++) {
       float a[4], b[4];
       [[unroll]] for (uint i = 0; i < 4; i++)
-        a[i] = w_tile[lane_r + 16 * i][kk];
+        a[i] = w_tile[kk][lane_r + 16 * i];
       [[unroll]] for (uint j = 0; j < 4; j++)
-        b[j] = x_tile[lane_t + 8 * j][kk];
+        b[j] = x_tile[kk][lane_t + 8 * j];
       [[unroll]] for (uint i = 0; i < 4; i++)
         [[unroll]] for (uint j = 0; j < 4; j++)
           acc[i][j] += a[i] * b[j];

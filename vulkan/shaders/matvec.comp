@@ -2,7 +2,8 @@
 // matvec.comp: y[r] = Σ_k W[r][k]·x[k] for one token (decode). Memory-bound:
 // each workgroup computes NUM_ROWS consecutive rows; its threads stride over
 // the 16-element units of those rows, dequantize in registers and
-// accumulate in f32; a subgroup sum plus one shared-memory step reduces.
+// accumulate in f32; a subgroup sum (plus, unless ONE_SUBGROUP, one
+// shared-memory step) reduces.
 // Workgroups are numbered over x and y so more than 65535 of them fit.
 
 #extension GL_KHR_shader_subgroup_basic : require
