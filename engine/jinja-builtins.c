@@ -271,7 +271,7 @@ dict_items (JValue *v)
   JValue *items = jv_list_new ();
   for (guint i = 0; i < v->dict.keys->len; i++)
     {
-      JValue *pair = jv_list_new ();
+      JValue *pair = jv_tuple_new ();
       jv_list_append (pair, jv_ref (g_ptr_array_index (v->dict.keys, i)));
       jv_list_append (pair, jv_ref (g_ptr_array_index (v->dict.values, i)));
       jv_list_append (items, pair);

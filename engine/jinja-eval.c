@@ -231,7 +231,10 @@ get_slice (JEval *ev, const JNode *at, JValue *obj, JValue *parts[3], GError **e
   for (gint64 i = start; step > 0 ? i < stop : i > stop; i += step)
     jv_list_append (result, jv_ref (g_ptr_array_index (items->list, i)));
   if (!is_string)
-    return result;
+    {
+      result->is_tuple = obj->is_tuple;
+      return result;
+    }
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < result->list->len; i++)
     jv_append_str (s, g_ptr_array_index (result->list, i));
@@ -691,7 +694,8 @@ eval_compare (JEval *ev, const JNode *node, GError **error)
 static JValue *
 eval_sequence (JEval *ev, const JNode *node, GError **error)
 {
-  g_autoptr (JValue) result = node->kind == JN_DICT ? jv_dict_new (FALSE) : jv_list_new ();
+  g_autoptr (JValue) result = node->kind == JN_DICT ? jv_dict_new (FALSE)
+                              : node->kind == JN_TUPLE ? jv_tuple_new () : jv_list_new ();
   for (guint i = 0; i < node->args->len; i++)
     {
       JValue *item = eval (ev, g_ptr_array_index (node->args, i), error);
@@ -864,18 +868,18 @@ loop_object (JValue *items, guint i)
 {
   guint n = items->list->len;
   JValue *loop = jv_dict_new (FALSE);
-  jv_dict_set_str (loop, "index", jv_int (i + 1));
-  jv_dict_set_str (loop, "index0", jv_int (i));
-  jv_dict_set_str (loop, "revindex", jv_int (n - i));
-  jv_dict_set_str (loop, "revindex0", jv_int (n - i - 1));
-  jv_dict_set_str (loop, "first", jv_bool (i == 0));
-  jv_dict_set_str (loop, "last", jv_bool (i + 1 == n));
-  jv_dict_set_str (loop, "length", jv_int (n));
-  jv_dict_set_str (loop, "depth", jv_int (1));
-  jv_dict_set_str (loop, "depth0", jv_int (0));
-  jv_dict_set_str (loop, "previtem", i > 0 ? jv_ref (g_ptr_array_index (items->list, i - 1))
+  jv_dict_append_str (loop, "index", jv_int (i + 1));
+  jv_dict_append_str (loop, "index0", jv_int (i));
+  jv_dict_append_str (loop, "revindex", jv_int (n - i));
+  jv_dict_append_str (loop, "revindex0", jv_int (n - i - 1));
+  jv_dict_append_str (loop, "first", jv_bool (i == 0));
+  jv_dict_append_str (loop, "last", jv_bool (i + 1 == n));
+  jv_dict_append_str (loop, "length", jv_int (n));
+  jv_dict_append_str (loop, "depth", jv_int (1));
+  jv_dict_append_str (loop, "depth0", jv_int (0));
+  jv_dict_append_str (loop, "previtem", i > 0 ? jv_ref (g_ptr_array_index (items->list, i - 1))
                                            : jv_undefined ("there is no previous item"));
-  jv_dict_set_str (loop, "nextitem", i + 1 < n ? jv_ref (g_ptr_array_index (items->list, i + 1))
+  jv_dict_append_str (loop, "nextitem", i + 1 < n ? jv_ref (g_ptr_array_index (items->list, i + 1))
                                                : jv_undefined ("there is no next item"));
   return loop;
 }

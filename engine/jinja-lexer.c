@@ -175,6 +175,8 @@ lex_number (Lexer *lx)
 {
   gsize start = lx->pos;
   gboolean is_float = FALSE;
+  /* As in Jinja, no float right after a '.': x.0.1 is x[0][1]. */
+  gboolean may_be_float = start == 0 || lx->src[start - 1] != '.';
   GString *digits = g_string_new (NULL);
   while (lx->pos < lx->len && (g_ascii_isdigit (lx->src[lx->pos]) || lx->src[lx->pos] == '_'))
     {
@@ -182,7 +184,7 @@ lex_number (Lexer *lx)
         g_string_append_c (digits, lx->src[lx->pos]);
       lx->pos++;
     }
-  if (lx->pos + 1 < lx->len && lx->src[lx->pos] == '.' && g_ascii_isdigit (lx->src[lx->pos + 1]))
+  if (may_be_float && lx->pos + 1 < lx->len && lx->src[lx->pos] == '.' && g_ascii_isdigit (lx->src[lx->pos + 1]))
     {
       is_float = TRUE;
       g_string_append_c (digits, lx->src[lx->pos++]);
@@ -193,7 +195,7 @@ lex_number (Lexer *lx)
           lx->pos++;
         }
     }
-  if (lx->pos < lx->len && (lx->src[lx->pos] == 'e' || lx->src[lx->pos] == 'E'))
+  if (may_be_float && lx->pos < lx->len && (lx->src[lx->pos] == 'e' || lx->src[lx->pos] == 'E'))
     {
       gsize save = lx->pos;
       GString *exp = g_string_new ("e");

@@ -45,6 +45,7 @@ typedef JValue *(*JFunction) (JEval *ev, const JNode *at, GPtrArray *args,
 struct _JValue {
   gint       ref_count;
   JValueType type;
+  gboolean   is_tuple;  /* a JV_LIST that Python would show as a tuple */
   union {
     gboolean b;
     gint64   i;
@@ -71,6 +72,7 @@ JValue     *jv_string         (const char *s);
 JValue     *jv_string_len     (const char *s, gsize len);
 JValue     *jv_string_take    (char *s);
 JValue     *jv_list_new       (void);
+JValue     *jv_tuple_new      (void);
 JValue     *jv_dict_new       (gboolean is_namespace);
 JValue     *jv_function       (const char *name, JFunction fn);
 JValue     *jv_macro          (const JNode *macro);
@@ -79,12 +81,12 @@ JValue     *jv_from_json      (JsonNode *node);
 void        jv_list_append    (JValue *list, JValue *item);  /* takes item */
 void        jv_dict_set       (JValue *dict, JValue *key, JValue *value); /* takes both */
 void        jv_dict_set_str   (JValue *dict, const char *key, JValue *value);
+void        jv_dict_append_str(JValue *dict, const char *key, JValue *value); /* key known to be new */
 JValue     *jv_dict_lookup    (JValue *dict, JValue *key);   /* borrowed or NULL */
 JValue     *jv_dict_lookup_str(JValue *dict, const char *key);
 
 gboolean    jv_truthy         (JValue *v);
 gboolean    jv_equal          (JValue *a, JValue *b);
-gboolean    jv_is_string      (JValue *v);
 gboolean    jv_is_number      (JValue *v); /* int, float or bool, as in Python */
 double      jv_as_double      (JValue *v);
 const char *jv_type_name      (JValue *v); /* Python's name: 'str', 'dict', ... */

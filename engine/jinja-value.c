@@ -123,6 +123,14 @@ jv_list_new (void)
 }
 
 JValue *
+jv_tuple_new (void)
+{
+  JValue *v = jv_list_new ();
+  v->is_tuple = TRUE;
+  return v;
+}
+
+JValue *
 jv_dict_new (gboolean is_namespace)
 {
   JValue *v = jv_new (is_namespace ? JV_NAMESPACE : JV_DICT);
@@ -184,6 +192,13 @@ jv_dict_set_str (JValue *dict, const char *key, JValue *value)
   jv_dict_set (dict, jv_string (key), value);
 }
 
+void
+jv_dict_append_str (JValue *dict, const char *key, JValue *value)
+{
+  g_ptr_array_add (dict->dict.keys, jv_string (key));
+  g_ptr_array_add (dict->dict.values, value);
+}
+
 JValue *
 jv_dict_lookup (JValue *dict, JValue *key)
 {
@@ -238,7 +253,7 @@ jv_from_json (JsonNode *node)
         JsonNode *member;
         json_object_iter_init_ordered (&iter, object);
         while (json_object_iter_next_ordered (&iter, &key, &member))
-          jv_dict_set_str (dict, key, jv_from_json (member));
+          jv_dict_append_str (dict, key, jv_from_json (member));
         return dict;
       }
     }
@@ -268,12 +283,6 @@ jv_truthy (JValue *v)
     default:
       return TRUE;
     }
-}
-
-gboolean
-jv_is_string (JValue *v)
-{
-  return v->type == JV_STRING;
 }
 
 gboolean
@@ -313,7 +322,7 @@ jv_equal (JValue *a, JValue *b)
     case JV_STRING:
       return a->str.len == b->str.len && memcmp (a->str.s, b->str.s, a->str.len) == 0;
     case JV_LIST:
-      if (a->list->len != b->list->len)
+      if (a->is_tuple != b->is_tuple || a->list->len != b->list->len)
         return FALSE;
       for (guint i = 0; i < a->list->len; i++)
         if (!jv_equal (g_ptr_array_index (a->list, i), g_ptr_array_index (b->list, i)))
@@ -441,14 +450,16 @@ append_container (GString *out, JValue *v)
 {
   if (v->type == JV_LIST)
     {
-      g_string_append_c (out, '[');
+      g_string_append_c (out, v->is_tuple ? '(' : '[');
       for (guint i = 0; i < v->list->len; i++)
         {
           if (i > 0)
             g_string_append (out, ", ");
           jv_append_repr (out, g_ptr_array_index (v->list, i));
         }
-      g_string_append_c (out, ']');
+      if (v->is_tuple && v->list->len == 1)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, v->is_tuple ? ')' : ']');
       return;
     }
   if (v->type == JV_NAMESPACE)
