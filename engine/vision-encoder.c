@@ -205,6 +205,14 @@ record_batch (VisionEncoder *enc, HvkRecorder *rec, guint nt, GError **error)
                  nt * c->tokens_per_tile, error);
 }
 
+static gboolean
+set_cancelled (GError **error)
+{
+  g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
+                       "Encoding the image was cancelled");
+  return FALSE;
+}
+
 gboolean
 vision_encoder_encode (VisionEncoder *enc, const ImageTiles *tiles, float *out,
                        VisionProgressFunc progress, gpointer user_data,
@@ -230,19 +238,26 @@ vision_encoder_encode (VisionEncoder *enc, const ImageTiles *tiles, float *out,
     {
       guint nt = MIN (enc->n_batch, tiles->n_chunks - first);
       if (g_cancellable_is_cancelled (cancellable))
-        {
-          g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
-                       "Encoding the image was cancelled");
-          return FALSE;
-        }
+        return set_cancelled (error);
       for (guint i = 0; i < nt; i++)
         im2col (c, tiles->pixels + (first + i) * chunk_pixels, enc->host_patches + i * patch_floats);
       if (!hvk_buffer_upload (enc->patches, 0, enc->host_patches, nt * patch_floats * 4, error))
         return FALSE;
 
+      GError *local = NULL;
       hvk_recorder_begin (rec);
-      if (!record_batch (enc, rec, nt, error) || !hvk_recorder_submit (rec, cancellable, error))
+      if (!record_batch (enc, rec, nt, error))
         return FALSE;
+      if (!hvk_recorder_submit (rec, cancellable, &local))
+        {
+          if (!g_error_matches (local, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, local);
+              return FALSE;
+            }
+          g_error_free (local);
+          return set_cancelled (error);
+        }
       if (!hvk_buffer_download (enc->out, 0, out + first * out_floats, nt * out_floats * 4, error))
         return FALSE;
       if (progress != NULL)

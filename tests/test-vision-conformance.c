@@ -124,6 +124,50 @@ test_wrong_files (void)
   g_assert_nonnull (strstr (error->message, "576"));
 }
 
+static void
+count_progress (guint done, guint n_chunks, gpointer user_data)
+{
+  GArray *calls = user_data;
+  g_array_append_val (calls, done);
+  g_assert_cmpuint (n_chunks, ==, 17);
+}
+
+/* Progress after every batch, ending at n_chunks; a cancelled encode
+ * stops with CANCELLED. */
+static void
+test_progress_and_cancel (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  if (shared == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set: no models");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *mmproj_path = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autoptr (GgufFile) file = gguf_file_open (mmproj_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (ClipModel) model = clip_model_load (hvk_test_device (), file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (VisionEncoder) encoder = vision_encoder_new (model, &error);
+  g_assert_no_error (error);
+
+  g_autofree char *path = g_build_filename (shared, "fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
+  g_autoptr (GArray) calls = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (ImageTiles) tiles = NULL;
+  g_autofree float *embd = vision_encoder_encode_file (encoder, path, &tiles, count_progress, calls, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls->len, >=, 1);
+  g_assert_cmpuint (g_array_index (calls, guint, calls->len - 1), ==, 17);
+
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_cancellable_cancel (cancellable);
+  g_autoptr (ImageTiles) tiles2 = NULL;
+  g_assert_null (vision_encoder_encode_file (encoder, path, &tiles2, NULL, NULL, cancellable, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED);
+  g_assert_null (tiles2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -141,5 +185,6 @@ main (int argc, char **argv)
       g_test_add_data_func (name, &cases[i], test_case);
     }
   g_test_add_func ("/vision/wrong-files", test_wrong_files);
+  g_test_add_func ("/vision/progress-and-cancel", test_progress_and_cancel);
   return g_test_run ();
 }
