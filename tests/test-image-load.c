@@ -7,7 +7,9 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <jpeglib.h>
 
 #include "hearth-engine-error.h"
 #include "image-preprocess.h"
@@ -407,6 +409,48 @@ test_webp (Fixture *f, gconstpointer data)
   g_assert_cmpint (ABS ((int) image->rgb[2] - 0xc0), <=, 8);
 }
 
+/* A CMYK JPEG (as print workflows write them), encoded here with libjpeg:
+ * the GdkPixbuf loader converts it to RGB, reading the samples with
+ * Adobe's inverted convention (most CMYK JPEGs come from Photoshop), so
+ * only the size is checked; the colour is logged. */
+static void
+test_cmyk_jpeg (Fixture *f, gconstpointer data)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  unsigned char *buffer = NULL;
+  unsigned long size = 0;
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  jpeg_mem_dest (&cinfo, &buffer, &size);
+  cinfo.image_width = 8;
+  cinfo.image_height = 4;
+  cinfo.input_components = 4;
+  cinfo.in_color_space = JCS_CMYK;
+  jpeg_set_defaults (&cinfo);
+  jpeg_start_compress (&cinfo, TRUE);
+  guint8 row[8 * 4];
+  for (int x = 0; x < 8; x++)
+    memcpy (row + x * 4, (const guint8[]) { 10, 200, 30, 40 }, 4);
+  while (cinfo.next_scanline < cinfo.image_height)
+    {
+      JSAMPROW rows[1] = { row };
+      jpeg_write_scanlines (&cinfo, rows, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+  g_autofree char *path = write_file (f, "cmyk.jpg", buffer, size);
+  free (buffer);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthImage) image = hearth_image_load (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 8);
+  g_assert_cmpuint (image->height, ==, 4);
+  g_test_message ("CMYK (10, 200, 30, 40) decoded as RGB (%u, %u, %u)",
+                  image->rgb[0], image->rgb[1], image->rgb[2]);
+}
+
 /* A 1x1 picture is upscaled to the full 4x4 grid plus the global image. */
 static void
 test_tiny_image_tiles (void)
@@ -444,6 +488,7 @@ main (int argc, char **argv)
   ADD ("/image/alpha-over-white", test_alpha_over_white);
   ADD ("/image/exif-orientation", test_exif_orientation);
   ADD ("/image/webp", test_webp);
+  ADD ("/image/cmyk-jpeg", test_cmyk_jpeg);
 #undef ADD
   g_test_add_func ("/image/tiny-image-tiles", test_tiny_image_tiles);
   return g_test_run ();
