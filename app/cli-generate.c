@@ -74,7 +74,7 @@ prompt_ids (HearthTokenizer *tok, const char *text, const CliImage *img, GError 
 {
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   if (img->embd != NULL)
-    return vision_prompt_tokenize (tok, text, img->tiles->grid_rows, img->tiles->grid_cols,
+    return vision_prompt_tokenize (tok, text, FALSE, img->tiles->grid_rows, img->tiles->grid_cols,
                                    img->per_chunk, error);
   if (!hearth_tokenizer_encode (tok, text, -1, FALSE, TRUE, ids, error))
     return NULL;
@@ -90,7 +90,7 @@ raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImage *img, GEr
     return NULL;
   if (img->embd == NULL)
     return cli_llama_tokenize (cl, o->prompt, FALSE, error);
-  return vision_prompt_tokenize (tok, o->prompt, img->tiles->grid_rows, img->tiles->grid_cols,
+  return vision_prompt_tokenize (tok, o->prompt, TRUE, img->tiles->grid_rows, img->tiles->grid_cols,
                                  img->per_chunk, error);
 }
 
@@ -127,17 +127,21 @@ add_message (JsonArray *messages, const char *role, const char *content)
   json_array_add_object_element (messages, m);
 }
 
-/* A user turn [image, text] as multimodal templates (SmolVLM) expect it. */
+/* A user turn as multimodal templates (SmolVLM) expect it: a list of
+ * items, [image, text] or just [text]. */
 static void
-add_image_message (JsonArray *messages, const char *text)
+add_image_message (JsonArray *messages, const char *text, gboolean with_image)
 {
   JsonObject *m = json_object_new ();
   JsonArray *content = json_array_new ();
-  JsonObject *image = json_object_new ();
   JsonObject *item = json_object_new ();
 
-  json_object_set_string_member (image, "type", "image");
-  json_array_add_object_element (content, image);
+  if (with_image)
+    {
+      JsonObject *image = json_object_new ();
+      json_object_set_string_member (image, "type", "image");
+      json_array_add_object_element (content, image);
+    }
   json_object_set_string_member (item, "type", "text");
   json_object_set_string_member (item, "text", text);
   json_array_add_object_element (content, item);
@@ -146,24 +150,46 @@ add_image_message (JsonArray *messages, const char *text)
   json_array_add_object_element (messages, m);
 }
 
-/* The template writes "<image>" where the image goes; the first one is
- * the user turn's (the image item comes first), it becomes the marker. */
-static gboolean
-mark_image (char **text, GError **error)
+/* The conversation (system message, user turn) rendered by the template. */
+static char *
+render (HearthChatTemplate *tpl, const GenerateOptions *o, gboolean image, gboolean with_image,
+        const char *bos, const char *eos, GError **error)
 {
-  char *at = strstr (*text, "<image>");
-  if (at == NULL)
+  g_autoptr (JsonArray) messages = json_array_new ();
+
+  if (o->system != NULL)
+    add_message (messages, "system", o->system);
+  if (image)
+    add_image_message (messages, o->prompt, with_image);
+  else
+    add_message (messages, "user", o->prompt);
+  return hearth_chat_template_render (tpl, messages, TRUE, bos, eos, error);
+}
+
+/* The template writes "<image>" for the image item. To find that one (the
+ * system or user text may hold the same characters), the turn is rendered
+ * once more without the image: where the two renderings part is where the
+ * image goes, and it becomes the media marker. */
+static char *
+render_with_marker (HearthChatTemplate *tpl, const GenerateOptions *o, const char *bos,
+                    const char *eos, GError **error)
+{
+  g_autofree char *with = render (tpl, o, TRUE, TRUE, bos, eos, error);
+  g_autofree char *without = with != NULL ? render (tpl, o, TRUE, FALSE, bos, eos, error) : NULL;
+  if (without == NULL)
+    return NULL;
+
+  gsize at = 0;
+  while (with[at] != '\0' && with[at] == without[at])
+    at++;
+  if (!g_str_has_prefix (with + at, "<image>"))
     {
       g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                            "the model's chat template does not place images; use --raw with "
                            VISION_MEDIA_MARKER " in the prompt");
-      return FALSE;
+      return NULL;
     }
-  *at = '\0';
-  char *marked = g_strconcat (*text, VISION_MEDIA_MARKER, at + strlen ("<image>"), NULL);
-  g_free (*text);
-  *text = marked;
-  return TRUE;
+  return g_strdup_printf ("%.*s%s%s", (int) at, with, VISION_MEDIA_MARKER, with + at + strlen ("<image>"));
 }
 
 /* The conversation rendered by the chat template, then tokenized with
@@ -174,23 +200,17 @@ chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImage *img, GE
 {
   HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
   g_autoptr (HearthChatTemplate) tpl = NULL;
-  g_autoptr (JsonArray) messages = json_array_new ();
   g_autofree char *bos = NULL, *eos = NULL, *text = NULL;
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   gboolean add_bos;
 
   if (tok == NULL || !(tpl = load_template (cl->file, error)))
     return NULL;
-  if (o->system != NULL)
-    add_message (messages, "system", o->system);
-  if (img->embd != NULL)
-    add_image_message (messages, o->prompt);
-  else
-    add_message (messages, "user", o->prompt);
   bos = token_text (tok, hearth_tokenizer_bos (tok));
   eos = token_text (tok, hearth_tokenizer_eos (tok));
-  if (!(text = hearth_chat_template_render (tpl, messages, TRUE, bos, eos, error)) ||
-      (img->embd != NULL && !mark_image (&text, error)))
+  text = img->embd != NULL ? render_with_marker (tpl, o, bos, eos, error)
+                           : render (tpl, o, FALSE, FALSE, bos, eos, error);
+  if (text == NULL)
     return NULL;
 
   add_bos = hearth_tokenizer_adds_bos (tok) && !(*bos != '\0' && g_str_has_prefix (text, bos));

@@ -85,8 +85,8 @@ append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint 
 }
 
 GArray *
-vision_prompt_tokenize (HearthTokenizer *tok, const char *text, guint grid_rows, guint grid_cols,
-                        guint tokens_per_chunk, GError **error)
+vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
+                        guint grid_rows, guint grid_cols, guint tokens_per_chunk, GError **error)
 {
   const char *marker = strstr (text, VISION_MEDIA_MARKER);
   if (marker == NULL || strstr (marker + 1, VISION_MEDIA_MARKER) != NULL)
@@ -101,7 +101,7 @@ vision_prompt_tokenize (HearthTokenizer *tok, const char *text, guint grid_rows,
    * image tokens are CONTROL tokens, so no BPE merge crosses them anyway. */
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   const char *after = marker + strlen (VISION_MEDIA_MARKER);
-  if (!hearth_tokenizer_encode (tok, text, marker - text, TRUE, TRUE, ids, error) ||
+  if (!hearth_tokenizer_encode (tok, text, marker - text, add_special, TRUE, ids, error) ||
       !append_layout (tok, ids, grid_rows, grid_cols, tokens_per_chunk, error) ||
       !hearth_tokenizer_encode (tok, after, -1, FALSE, TRUE, ids, error))
     return NULL;

@@ -18,13 +18,14 @@ G_BEGIN_DECLS
 /* In a prompt's ids, the positions that take an image embedding. */
 #define VISION_IMAGE_POSITION (-1)
 
-/* Tokenizes text (special tokens parsed, the vocabulary's BOS rule) with
- * its one VISION_MEDIA_MARKER replaced by the image layout above; image
- * positions are VISION_IMAGE_POSITION. Errors: _INVALID_ARGUMENT (no or
- * several markers), _UNSUPPORTED (the vocabulary lacks the idefics3 image
- * tokens: not a SmolVLM text model). */
-GArray  *vision_prompt_tokenize (HearthTokenizer *tok, const char *text, guint grid_rows,
-                                 guint grid_cols, guint tokens_per_chunk, GError **error);
+/* Tokenizes text (special tokens parsed; add_special: BOS/EOS as the
+ * vocabulary asks) with its one VISION_MEDIA_MARKER replaced by the image
+ * layout above; image positions are VISION_IMAGE_POSITION. Errors:
+ * _INVALID_ARGUMENT (no or several markers), _UNSUPPORTED (the vocabulary
+ * lacks the idefics3 image tokens: not a SmolVLM text model). */
+GArray  *vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
+                                 guint grid_rows, guint grid_cols, guint tokens_per_chunk,
+                                 GError **error);
 
 /* Runs ids[0..n-1] at positions pos0.. through ctx: runs of token ids as
  * tokens, runs of image positions as the next rows of embd (f32

@@ -151,7 +151,7 @@ test_image (gconstpointer data)
 
   /* The prompt: identical ids, -1 at every image position. */
   const char *text = json_object_get_string_member (ref, "prompt_template_input");
-  g_autoptr (GArray) ids = vision_prompt_tokenize (models.tok, text, tiles->grid_rows, tiles->grid_cols,
+  g_autoptr (GArray) ids = vision_prompt_tokenize (models.tok, text, TRUE, tiles->grid_rows, tiles->grid_cols,
                                                    vision_encoder_tokens_per_chunk (models.encoder), &error);
   g_assert_no_error (error);
   JsonArray *ref_ids = json_object_get_array_member (ref, "prompt_token_ids");
@@ -196,14 +196,14 @@ test_bad_prompts (void)
       return;
     }
   g_autoptr (GError) error = NULL;
-  g_assert_null (vision_prompt_tokenize (models.tok, "no marker", 1, 1, 16, &error));
+  g_assert_null (vision_prompt_tokenize (models.tok, "no marker", TRUE, 1, 1, 16, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_null (vision_prompt_tokenize (models.tok, "<__media__><__media__>", 1, 1, 16, &error));
+  g_assert_null (vision_prompt_tokenize (models.tok, "<__media__><__media__>", TRUE, 1, 1, 16, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
-  g_autoptr (GArray) ids = vision_prompt_tokenize (models.tok, "A<__media__>B", 1, 1, 16, &error);
+  g_autoptr (GArray) ids = vision_prompt_tokenize (models.tok, "A<__media__>B", TRUE, 1, 1, 16, &error);
   g_assert_no_error (error);
   float embd[16 * 256] = { 0 };
   g_assert_false (vision_prompt_prefill (models.ctx, (const gint32 *) ids->data, ids->len, 0,
