@@ -75,31 +75,12 @@ load_model_template (const char *path, ModelTemplate *m, GError **error)
   g_autoptr (GgufFile) file = gguf_file_open (path, error);
   if (file == NULL)
     return FALSE;
-  m->name = g_strdup_printf ("%s (tokenizer.chat_template)", path);
+  m->name = g_strdup (path);
   return optional_string (file, "tokenizer.chat_template", &m->source, error)
          && optional_string (file, "general.architecture", &m->architecture, error)
          && optional_string (file, "general.name", &m->model_name, error)
          && special_token (file, "tokenizer.ggml.bos_token_id", &m->bos, error)
          && special_token (file, "tokenizer.ggml.eos_token_id", &m->eos, error);
-}
-
-/* The model's own template, or the built-in format that fits it (saying
- * so on stderr) when it has none or one we cannot parse. */
-static HearthChatTemplate *
-template_for_model (ModelTemplate *m)
-{
-  g_autoptr (GError) error = NULL;
-  if (m->source != NULL)
-    {
-      HearthChatTemplate *tpl = hearth_chat_template_new (m->name, m->source, &error);
-      if (tpl != NULL)
-        return tpl;
-    }
-  HearthChatFormat format = hearth_chat_format_guess (m->architecture, m->model_name, m->source);
-  fprintf (stderr, "hearth-cli chat-template: %s; using the built-in %s format\n",
-           error != NULL ? error->message : "the model has no tokenizer.chat_template",
-           hearth_chat_format_get_name (format));
-  return hearth_chat_template_new_builtin (format);
 }
 
 static JsonArray *
@@ -116,6 +97,27 @@ load_messages (const char *path, GError **error)
       return NULL;
     }
   return json_array_ref (json_node_get_array (root));
+}
+
+/* From --template FILE, or from -m MODEL (filling model with its BOS/EOS). */
+static HearthChatTemplate *
+open_template (const char *template_path, const char *model_path, ModelTemplate *model, GError **error)
+{
+  if (model_path == NULL)
+    {
+      g_autofree char *source = NULL;
+      if (!g_file_get_contents (template_path, &source, NULL, error))
+        return NULL;
+      return hearth_chat_template_new (template_path, source, error);
+    }
+  if (!load_model_template (model_path, model, error))
+    return NULL;
+  g_autofree char *note = NULL;
+  HearthChatTemplate *tpl = hearth_chat_template_new_for_model (model->name, model->source, model->architecture,
+                                                                model->model_name, &note);
+  if (note != NULL)
+    fprintf (stderr, "hearth-cli chat-template: %s\n", note);
+  return tpl;
 }
 
 int
@@ -166,19 +168,10 @@ hearth_cli_chat_template (int argc, char **argv)
         }
     }
 
-  g_autoptr (JsonArray) messages = load_messages (messages_path, &error);
-  g_autoptr (HearthChatTemplate) tpl = NULL;
   g_auto (ModelTemplate) model = { NULL };
-  g_autofree char *source = NULL;
-  if (messages == NULL)
-    ;
-  else if (model_path != NULL)
-    {
-      if (load_model_template (model_path, &model, &error))
-        tpl = template_for_model (&model);
-    }
-  else if (g_file_get_contents (template_path, &source, NULL, &error))
-    tpl = hearth_chat_template_new (template_path, source, &error);
+  g_autoptr (JsonArray) messages = load_messages (messages_path, &error);
+  g_autoptr (HearthChatTemplate) tpl = messages != NULL ? open_template (template_path, model_path, &model, &error)
+                                                        : NULL;
   if (tpl == NULL)
     {
       fprintf (stderr, "hearth-cli chat-template: %s\n", error->message);

@@ -161,3 +161,26 @@ hearth_chat_format_guess (const char *architecture, const char *model_name, cons
     return HEARTH_CHAT_FORMAT_LLAMA2;
   return HEARTH_CHAT_FORMAT_CHATML;
 }
+
+HearthChatTemplate *
+hearth_chat_template_new_for_model (const char *name, const char *source, const char *architecture,
+                                    const char *model_name, char **fallback_note)
+{
+  g_autoptr (GError) error = NULL;
+  if (fallback_note != NULL)
+    *fallback_note = NULL;
+  if (source != NULL)
+    {
+      HearthChatTemplate *tpl = hearth_chat_template_new (name, source, &error);
+      if (tpl != NULL)
+        return tpl;
+    }
+  HearthChatFormat format = hearth_chat_format_guess (architecture, model_name, source);
+  if (fallback_note != NULL)
+    *fallback_note = error != NULL
+      ? g_strdup_printf ("%s; using the built-in %s format instead", error->message,
+                         hearth_chat_format_get_name (format))
+      : g_strdup_printf ("%s has no tokenizer.chat_template; using the built-in %s format",
+                         name, hearth_chat_format_get_name (format));
+  return hearth_chat_template_new_builtin (format);
+}

@@ -55,6 +55,15 @@ HearthChatFormat    hearth_chat_format_guess      (const char *architecture, con
 const char         *hearth_chat_format_get_name   (HearthChatFormat format);
 HearthChatTemplate *hearth_chat_template_new_builtin (HearthChatFormat format);
 
+/* A model's template: its own (source, may be NULL) when that parses,
+ * else the built-in format hearth_chat_format_guess() picks. Never NULL.
+ * *fallback_note (may be NULL) is set to NULL when the model's own
+ * template is used, else to a sentence for the user saying why and which
+ * format replaced it. */
+HearthChatTemplate *hearth_chat_template_new_for_model (const char *name, const char *source,
+                                                        const char *architecture, const char *model_name,
+                                                        char **fallback_note);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthChatTemplate, hearth_chat_template_free)
 
 G_END_DECLS

@@ -990,6 +990,8 @@ parse_statement (Parser *ps, GError **error)
       if (expect_type (ps, JT_BLOCK_END, error))
         node = node_new (t->text[0] == 'b' ? JN_BREAK : JN_CONTINUE, t);
     }
+  else if (g_str_has_prefix (t->text, "end") || strcmp (t->text, "elif") == 0 || strcmp (t->text, "else") == 0)
+    parse_error (ps, t, error, "unexpected {%% %s %%} without a matching opening tag", t->text);
   else
     parse_error (ps, t, error, "unsupported construct: {%% %s %%}", t->text);
   ps->depth--;

@@ -174,8 +174,9 @@ typedef struct {
 } Placement;
 
 typedef struct {
-  GgufFile *file;
-  GArray   *placements;        /* Placement */
+  GgufFile          *file;
+  const LlamaConfig *cfg;
+  GArray            *placements;   /* Placement */
 } WeightPlan;
 
 static const char *
@@ -205,9 +206,12 @@ check_shape (WeightPlan *plan, const GgufTensor *t, guint64 ne0, guint64 ne1, GE
   g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                "%s: tensor '%s' has shape [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
                ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], but the metadata "
-               "hyperparameters require [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "]",
-               gguf_file_get_path (plan->file), t->name, t->ne[0], t->ne[1], t->ne[2],
-               t->ne[3], ne0, ne1);
+               "(embedding_length %u, feed_forward_length %u, head_count %u, head_count_kv %u, "
+               "head size %u, vocabulary %u) requires [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+               "]; the file is damaged or was written by a broken converter",
+               gguf_file_get_path (plan->file), t->name, t->ne[0], t->ne[1], t->ne[2], t->ne[3],
+               plan->cfg->n_embd, plan->cfg->n_ff, plan->cfg->n_head, plan->cfg->n_head_kv,
+               plan->cfg->head_dim_k, plan->cfg->n_vocab, ne0, ne1);
   return FALSE;
 }
 
@@ -464,7 +468,7 @@ llama_model_load (HvkDevice *device, GgufFile *file, LlamaProgressFunc progress,
   g_autoptr (LlamaModel) model = g_new0 (LlamaModel, 1);
   g_autoptr (GArray) placements = g_array_new (FALSE, TRUE, sizeof (Placement));
   g_autoptr (GArray) sizes = NULL;
-  WeightPlan plan = { .file = file, .placements = placements };
+  WeightPlan plan = { .file = file, .cfg = &model->config, .placements = placements };
   GError *local = NULL;
 
   model->device = device;

@@ -215,6 +215,7 @@ test_parse_errors (void)
   check_error ("{{ x is nosuchtest }}", "test 'nosuchtest'", NULL);
   check_error ("{% if true %}unclosed", "missing {% endif %}", NULL);
   check_error ("{% for x in y %}{% endif %}", "1:20", NULL);
+  check_error ("text{% endif %}", "unexpected {% endif %}", "1:8");
   check_error ("{{ 'unterminated }}", "unterminated string", "1:4");
   check_error ("{{ 1 + }}", "unexpected '}}'", NULL);
   check_error ("{# never closed", "missing '#}'", NULL);
@@ -307,6 +308,29 @@ test_format_guess (void)
   g_assert_cmpstr (hearth_chat_format_get_name (HEARTH_CHAT_FORMAT_LLAMA3), ==, "llama3");
 }
 
+static void
+test_model_fallback (void)
+{
+  g_autofree char *note = NULL;
+  g_autoptr (HearthChatTemplate) own = hearth_chat_template_new_for_model ("m.gguf", "{{ 'x' }}", "llama", NULL, &note);
+  g_assert_null (note);
+  g_assert_cmpstr (hearth_chat_template_get_name (own), ==, "m.gguf");
+
+  g_autoptr (HearthChatTemplate) broken = hearth_chat_template_new_for_model (
+    "m.gguf", "{% include 'x' %}<|start_header_id|>", "llama", NULL, &note);
+  g_assert_nonnull (strstr (note, "unsupported construct"));
+  g_assert_nonnull (strstr (note, "built-in llama3 format"));
+  g_clear_pointer (&note, g_free);
+
+  g_autoptr (HearthChatTemplate) missing = hearth_chat_template_new_for_model ("m.gguf", NULL, "qwen2", NULL, &note);
+  g_assert_cmpstr (note, ==, "m.gguf has no tokenizer.chat_template; using the built-in chatml format");
+  g_autoptr (JsonArray) messages = parse_messages ("[{\"role\": \"user\", \"content\": \"a\"}]");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = hearth_chat_template_render (missing, messages, TRUE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,5 +350,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chat-template/limits", test_limits);
   g_test_add_func ("/chat-template/builtin-formats", test_builtin_formats);
   g_test_add_func ("/chat-template/format-guess", test_format_guess);
+  g_test_add_func ("/chat-template/model-fallback", test_model_fallback);
   return g_test_run ();
 }
