@@ -29,6 +29,8 @@ static const CliEntry commands[] = {
   { "generate", "Generate text from a prompt (-m FILE -p PROMPT)", hearth_cli_generate },
   { "bench", "Measure prompt and generation speed (llama-bench style)", hearth_cli_bench },
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
+  /* vision */
+  { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
   { NULL, NULL, NULL },
 };
 

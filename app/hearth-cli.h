@@ -16,5 +16,7 @@ int hearth_cli_info (int argc, char **argv);
 /* tokenizer: text <-> token ids */
 int hearth_cli_tokenize (int argc, char **argv);
 int hearth_cli_detokenize (int argc, char **argv);
+/* vision: image embeddings */
+int hearth_cli_embed_image (int argc, char **argv);
 /* template: chat templates */
 int hearth_cli_chat_template (int argc, char **argv);

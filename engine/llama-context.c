@@ -276,19 +276,31 @@ typedef enum {
   LOGITS_ALL,
 } WantLogits;
 
-/* Records and submits one chunk: n <= n_batch tokens at pos0. */
+/* Records and submits one chunk: n <= n_batch tokens at pos0, given as
+ * token ids or, with tokens NULL, as input embeddings embd f32 [n][n_embd]
+ * (written straight into the residual stream). */
 static gboolean
-run_chunk (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, WantLogits want,
-           GCancellable *cancellable, GError **error)
+run_chunk (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, guint pos0,
+           WantLogits want, GCancellable *cancellable, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
   gboolean ok;
 
-  memcpy (hvk_buffer_map (ctx->s.ids), tokens, n * sizeof (gint32));
   ctx->cur = 0;
-  hvk_recorder_begin (ctx->rec);
-  ok = hvk_op_get_rows (ctx->ops, ctx->rec, ctx->w->token_embd.type, ctx->w->token_embd.view,
-                        c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error);
+  if (tokens == NULL)
+    {
+      if (!hvk_buffer_upload (ctx->s.x[0], 0, embd, (guint64) n * c->n_embd * 4, error))
+        return FALSE;
+      hvk_recorder_begin (ctx->rec);
+      ok = TRUE;
+    }
+  else
+    {
+      memcpy (hvk_buffer_map (ctx->s.ids), tokens, n * sizeof (gint32));
+      hvk_recorder_begin (ctx->rec);
+      ok = hvk_op_get_rows (ctx->ops, ctx->rec, ctx->w->token_embd.type, ctx->w->token_embd.view,
+                            c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error);
+    }
   for (guint il = 0; ok && il < c->n_layer; il++)
     ok = record_attention (ctx, il, n, pos0, error) && record_ffn (ctx, il, n, error);
   if (ok && want != LOGITS_NONE)
@@ -313,7 +325,7 @@ check_forward_args (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0
                    "new conversation or choose a larger context", n, pos0, ctx->n_ctx);
       return FALSE;
     }
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; tokens != NULL && i < n; i++)
     if (tokens[i] < 0 || (guint32) tokens[i] >= ctx->cfg->n_vocab)
       {
         g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
@@ -333,9 +345,10 @@ set_cancelled (GError **error)
   return FALSE;
 }
 
-gboolean
-llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0,
-                       gboolean all_logits, GCancellable *cancellable, GError **error)
+/* The forward of n inputs, token ids or (tokens NULL) embeddings. */
+static gboolean
+forward (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, guint pos0,
+         gboolean all_logits, GCancellable *cancellable, GError **error)
 {
   guint n_vocab = ctx->cfg->n_vocab;
   guint chunk = all_logits ? ctx->n_logit_rows : ctx->n_batch;
@@ -356,7 +369,9 @@ llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint p
 
       if (g_cancellable_is_cancelled (cancellable))
         return set_cancelled (error);
-      if (!run_chunk (ctx, tokens + done, m, pos0 + done, want, cancellable, &local))
+      if (!run_chunk (ctx, tokens != NULL ? tokens + done : NULL,
+                      tokens != NULL ? NULL : embd + (gsize) done * ctx->cfg->n_embd,
+                      m, pos0 + done, want, cancellable, &local))
         {
           if (g_error_matches (local, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
             {
@@ -373,6 +388,20 @@ llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint p
       ctx->n_past = pos0 + done;
     }
   return TRUE;
+}
+
+gboolean
+llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0,
+                       gboolean all_logits, GCancellable *cancellable, GError **error)
+{
+  return forward (ctx, tokens, NULL, n, pos0, all_logits, cancellable, error);
+}
+
+gboolean
+llama_context_forward_embd (LlamaContext *ctx, const float *embd, guint n, guint pos0,
+                            gboolean all_logits, GCancellable *cancellable, GError **error)
+{
+  return forward (ctx, NULL, embd, n, pos0, all_logits, cancellable, error);
 }
 
 const float *

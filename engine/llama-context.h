@@ -30,6 +30,14 @@ gboolean      llama_context_forward (LlamaContext *ctx, const gint32 *tokens, gu
                                      gboolean all_logits, GCancellable *cancellable,
                                      GError **error);
 
+/* The same with input embeddings in place of token ids: embd f32
+ * [n][n_embd] enters the first layer as is (image embeddings from a vision
+ * encoder, for example). Text and embedding inputs can alternate: each call
+ * continues the positions of the last. */
+gboolean      llama_context_forward_embd (LlamaContext *ctx, const float *embd, guint n,
+                                          guint pos0, gboolean all_logits,
+                                          GCancellable *cancellable, GError **error);
+
 /* f32 [n_vocab] logits of output row i: i < 1 after a last-token forward,
  * i < n after an all_logits forward. Valid until the next forward. */
 const float  *llama_context_get_logits   (LlamaContext *ctx, guint i);

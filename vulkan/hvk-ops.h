@@ -135,4 +135,13 @@ gboolean hvk_op_scale  (HvkOps *ops, HvkRecorder *rec, HvkView x, HvkView y, gui
 gboolean hvk_op_argmax (HvkOps *ops, HvkRecorder *rec, HvkView x, HvkView out, guint n,
                         guint rows, GError **error);
 
+/* ---- vision ---------------------------------------------------------------- */
+
+/* Pixel shuffle (space-to-depth) per tile: x f32 [n_tiles][grid·grid][d]
+ * (patches row-major) -> y f32 [n_tiles][(grid/s)²][d·s²] with
+ * y[t][Y·grid/s + X][e + d·(dx + s·dy)] = x[t][(s·Y + dy)·grid + s·X + dx][e].
+ * grid must be a multiple of s; both tensors within one binding range. */
+gboolean hvk_op_pixel_shuffle (HvkOps *ops, HvkRecorder *rec, HvkView x, HvkView y, guint n_tiles,
+                               guint grid, guint d, guint s, GError **error);
+
 G_END_DECLS

@@ -1,0 +1,437 @@
+#define G_LOG_DOMAIN "hearth-clip"
+
+#include "clip-model.h"
+
+#include <string.h>
+
+struct _ClipModel {
+  HvkDevice  *device;
+  HvkOps     *ops;
+  ClipConfig  config;
+  ClipWeights weights;
+  GPtrArray  *buffers;      /* HvkBuffer: the weights */
+};
+
+/* ---- config ----------------------------------------------------------------- */
+
+static gboolean
+file_error (GgufFile *file, GError **error, gint code, const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+file_error (GgufFile *file, GError **error, gint code, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, HEARTH_ENGINE_ERROR, code, "%s: %s", gguf_file_get_path (file), message);
+  return FALSE;
+}
+
+/* A required positive integer key. */
+static gboolean
+read_u32 (GgufFile *file, const char *key, guint32 *out, GError **error)
+{
+  GError *local = NULL;
+  if (gguf_file_get_u32 (file, key, out, &local) && *out > 0)
+    return TRUE;
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                     "metadata key '%s' is missing or zero; the file is not a complete "
+                     "vision projector (mmproj)", key);
+}
+
+/* image_mean / image_std: three floats, or the given default. */
+static gboolean
+read_rgb (GgufFile *file, const char *key, float fallback, float out[3], GError **error)
+{
+  const GgufValue *array = NULL;
+  GError *local = NULL;
+  out[0] = out[1] = out[2] = fallback;
+  if (!gguf_file_get_array (file, key, GGUF_TYPE_FLOAT32, &array, &local))
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      return local == NULL;
+    }
+  if (array->arr.n != 3)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                       "'%s' has %" G_GUINT64_FORMAT " values, not 3 (R, G, B)", key, array->arr.n);
+  for (guint c = 0; c < 3; c++)
+    out[c] = gguf_array_get_float (array, c);
+  return TRUE;
+}
+
+static gboolean
+check_kind (GgufFile *file, GError **error)
+{
+  g_autofree char *arch = NULL, *projector = NULL;
+  gboolean has_vision = FALSE, use_gelu = FALSE;
+  GError *local = NULL;
+
+  if (!gguf_file_get_string (file, "general.architecture", &arch, &local) && local != NULL)
+    goto fail;
+  if (g_strcmp0 (arch, "clip") != 0)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "general.architecture is '%s', not 'clip': this is not a vision "
+                       "projector (mmproj) file", arch != NULL ? arch : "(missing)");
+  if (!gguf_file_get_bool (file, "clip.has_vision_encoder", &has_vision, &local) && local != NULL)
+    goto fail;
+  if (!has_vision)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "the projector has no vision encoder (clip.has_vision_encoder)");
+  if (!gguf_file_get_string (file, "clip.projector_type", &projector, &local) && local != NULL)
+    goto fail;
+  if (g_strcmp0 (projector, "idefics3") != 0)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "projector type '%s' is not supported; Hearth runs SmolVLM "
+                       "('idefics3') projectors", projector != NULL ? projector : "(missing)");
+  if (!gguf_file_get_bool (file, "clip.use_gelu", &use_gelu, &local) && local != NULL)
+    goto fail;
+  if (!use_gelu)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "clip.use_gelu is false (quick GELU), which Hearth does not run");
+  return TRUE;
+
+fail:
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+static gboolean
+read_config (GgufFile *file, ClipConfig *c, GError **error)
+{
+  GError *local = NULL;
+
+  if (!check_kind (file, error) ||
+      !read_u32 (file, "clip.vision.image_size", &c->image_size, error) ||
+      !read_u32 (file, "clip.vision.preproc_image_size", &c->preproc_image_size, error) ||
+      !read_u32 (file, "clip.vision.patch_size", &c->patch_size, error) ||
+      !read_u32 (file, "clip.vision.embedding_length", &c->n_embd, error) ||
+      !read_u32 (file, "clip.vision.feed_forward_length", &c->n_ff, error) ||
+      !read_u32 (file, "clip.vision.block_count", &c->n_layer, error) ||
+      !read_u32 (file, "clip.vision.attention.head_count", &c->n_head, error) ||
+      !read_u32 (file, "clip.vision.projection_dim", &c->projection_dim, error) ||
+      !read_u32 (file, "clip.vision.projector.scale_factor", &c->scale_factor, error) ||
+      !read_rgb (file, "clip.vision.image_mean", 0.5f, c->image_mean, error) ||
+      !read_rgb (file, "clip.vision.image_std", 0.5f, c->image_std, error))
+    return FALSE;
+
+  c->eps = 1e-6f;
+  if (!gguf_file_get_f32 (file, "clip.vision.attention.layer_norm_epsilon", &c->eps, &local) &&
+      local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+
+  if (c->image_size % c->patch_size != 0 || c->image_size > 4096)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                       "clip.vision.image_size %u is not a multiple of patch_size %u (or too large)",
+                       c->image_size, c->patch_size);
+  c->grid = c->image_size / c->patch_size;
+  c->n_patches = c->grid * c->grid;
+  if (c->grid % c->scale_factor != 0)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                       "%u patches per side cannot be merged by scale_factor %u",
+                       c->grid, c->scale_factor);
+  c->tokens_per_tile = c->n_patches / (c->scale_factor * c->scale_factor);
+  if (c->n_embd % c->n_head != 0 || c->n_embd % 8 != 0 || c->n_embd > 8192 || c->n_ff > 65536)
+    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                       "embedding_length %u with %u heads (feed_forward_length %u) is not a "
+                       "usable vision encoder shape", c->n_embd, c->n_head, c->n_ff);
+  for (guint i = 0; i < 3; i++)
+    if (!(c->image_std[i] > 0.0f))
+      return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                         "clip.vision.image_std[%u] is %g, not positive", i, c->image_std[i]);
+  if (c->preproc_image_size < c->image_size)
+    c->preproc_image_size = c->image_size;
+  return TRUE;
+}
+
+/* ---- weight plan ------------------------------------------------------------- */
+
+typedef struct {
+  const GgufTensor *tensor;
+  HvkView          *view;
+  guint             buffer;
+  guint64           offset;
+} Placement;
+
+typedef struct {
+  GgufFile *file;
+  GArray   *placements;
+} WeightPlan;
+
+static const char *
+type_name (guint32 type)
+{
+  const GgmlTypeTraits *traits = ggml_type_traits (type);
+  return traits != NULL ? traits->name : "unknown";
+}
+
+/* Plans tensor name, which must have shape ne (unused dims 1); its view
+ * is filled in on upload. */
+static const GgufTensor *
+plan_tensor (WeightPlan *plan, const char *name, const guint64 ne[4], HvkView *view, GError **error)
+{
+  const GgufTensor *t = gguf_file_find_tensor (plan->file, name);
+  if (t == NULL)
+    {
+      file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                  "tensor '%s' is missing; the file is not a complete SmolVLM projector", name);
+      return NULL;
+    }
+  if (memcmp (t->ne, ne, sizeof t->ne) != 0)
+    {
+      file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                  "tensor '%s' has shape [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %"
+                  G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], but the clip.vision metadata "
+                  "requires [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                  ", %" G_GUINT64_FORMAT "]", name, t->ne[0], t->ne[1], t->ne[2], t->ne[3],
+                  ne[0], ne[1], ne[2], ne[3]);
+      return NULL;
+    }
+  Placement p = { .tensor = t, .view = view };
+  g_array_append_val (plan->placements, p);
+  return t;
+}
+
+static gboolean
+plan_f32 (WeightPlan *plan, const char *name, guint64 ne0, guint64 ne1, HvkView *view, GError **error)
+{
+  const guint64 ne[4] = { ne0, ne1, 1, 1 };
+  const GgufTensor *t = plan_tensor (plan, name, ne, view, error);
+  if (t == NULL)
+    return FALSE;
+  if (t->type != HVK_TYPE_F32)
+    return file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "tensor '%s' has type %s; Hearth expects biases, norms and embeddings "
+                       "of a projector in F32", name, type_name (t->type));
+  return TRUE;
+}
+
+static gboolean
+plan_matrix (WeightPlan *plan, const char *name, const guint64 ne[4], guint32 n_in, guint32 n_out,
+             ClipMatrix *m, GError **error)
+{
+  const GgufTensor *t = plan_tensor (plan, name, ne, &m->view, error);
+  if (t == NULL)
+    return FALSE;
+  if (!hvk_type_is_supported (t->type) || n_in % hvk_type_block_size (t->type) != 0)
+    return file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                       "tensor '%s' has type %s (%u), which Hearth cannot run for rows of %u; "
+                       "use an F32, F16 or Q8_0 projector", name, type_name (t->type), t->type, n_in);
+  m->type = t->type;
+  m->n_in = n_in;
+  m->n_out = n_out;
+  return TRUE;
+}
+
+static gboolean
+plan_linear (WeightPlan *plan, const char *prefix, guint32 n_in, guint32 n_out,
+             ClipMatrix *m, HvkView *bias, GError **error)
+{
+  g_autofree char *w = g_strconcat (prefix, ".weight", NULL);
+  g_autofree char *b = g_strconcat (prefix, ".bias", NULL);
+  const guint64 ne[4] = { n_in, n_out, 1, 1 };
+  return plan_matrix (plan, w, ne, n_in, n_out, m, error) &&
+         (bias == NULL || plan_f32 (plan, b, n_out, 1, bias, error));
+}
+
+static gboolean
+plan_norm (WeightPlan *plan, const char *prefix, guint32 n, HvkView *w, HvkView *b, GError **error)
+{
+  g_autofree char *wn = g_strconcat (prefix, ".weight", NULL);
+  g_autofree char *bn = g_strconcat (prefix, ".bias", NULL);
+  return plan_f32 (plan, wn, n, 1, w, error) && plan_f32 (plan, bn, n, 1, b, error);
+}
+
+static gboolean
+plan_layer (WeightPlan *plan, const ClipConfig *c, guint il, ClipLayerWeights *l, GError **error)
+{
+  char p[64];
+#define BLK(suffix) (g_snprintf (p, sizeof p, "v.blk.%u." suffix, il), p)
+  return plan_norm (plan, BLK ("ln1"), c->n_embd, &l->ln1_w, &l->ln1_b, error) &&
+         plan_linear (plan, BLK ("attn_q"), c->n_embd, c->n_embd, &l->q, &l->q_b, error) &&
+         plan_linear (plan, BLK ("attn_k"), c->n_embd, c->n_embd, &l->k, &l->k_b, error) &&
+         plan_linear (plan, BLK ("attn_v"), c->n_embd, c->n_embd, &l->v, &l->v_b, error) &&
+         plan_linear (plan, BLK ("attn_out"), c->n_embd, c->n_embd, &l->out, &l->out_b, error) &&
+         plan_norm (plan, BLK ("ln2"), c->n_embd, &l->ln2_w, &l->ln2_b, error) &&
+         plan_linear (plan, BLK ("ffn_up"), c->n_embd, c->n_ff, &l->up, &l->up_b, error) &&
+         plan_linear (plan, BLK ("ffn_down"), c->n_ff, c->n_embd, &l->down, &l->down_b, error);
+#undef BLK
+}
+
+static gboolean
+plan_weights (WeightPlan *plan, const ClipConfig *c, ClipWeights *w, GError **error)
+{
+  guint32 ps = c->patch_size;
+  const guint64 conv_ne[4] = { ps, ps, 3, c->n_embd };
+  if (!plan_matrix (plan, "v.patch_embd.weight", conv_ne, 3 * ps * ps, c->n_embd, &w->patch_embd, error) ||
+      !plan_f32 (plan, "v.patch_embd.bias", c->n_embd, 1, &w->patch_b, error) ||
+      !plan_f32 (plan, "v.position_embd.weight", c->n_embd, c->n_patches, &w->position_embd, error))
+    return FALSE;
+  for (guint il = 0; il < c->n_layer; il++)
+    if (!plan_layer (plan, c, il, &w->layers[il], error))
+      return FALSE;
+  guint32 s2 = c->scale_factor * c->scale_factor;
+  return plan_norm (plan, "v.post_ln", c->n_embd, &w->post_ln_w, &w->post_ln_b, error) &&
+         plan_linear (plan, "mm.model.fc", c->n_embd * s2, c->projection_dim, &w->proj, NULL, error);
+}
+
+/* ---- upload ------------------------------------------------------------------ */
+
+/* Packs the tensors into buffers of at most one binding range each (the
+ * ops bind every weight whole); returns each buffer's size. */
+static GArray *
+layout_buffers (GArray *placements, const HvkDeviceInfo *info)
+{
+  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 16);
+  guint64 limit = MIN (info->max_storage_buffer_range, info->max_allocation_size);
+  GArray *sizes = g_array_new (FALSE, TRUE, sizeof (guint64));
+  guint64 zero = 0;
+
+  g_array_append_val (sizes, zero);
+  for (guint i = 0; i < placements->len; i++)
+    {
+      Placement *p = &g_array_index (placements, Placement, i);
+      guint last = sizes->len - 1;
+      guint64 offset = (g_array_index (sizes, guint64, last) + align - 1) / align * align;
+      if (offset > 0 && offset + p->tensor->n_bytes > limit)
+        {
+          g_array_append_val (sizes, zero);
+          last++;
+          offset = 0;
+        }
+      p->buffer = last;
+      p->offset = offset;
+      g_array_index (sizes, guint64, last) = offset + (p->tensor->n_bytes + 15) / 16 * 16;
+    }
+  return sizes;
+}
+
+static gboolean
+upload_weights (ClipModel *model, GgufFile *file, GArray *placements, GArray *sizes,
+                ClipProgressFunc progress, gpointer user_data, GCancellable *cancellable,
+                GError **error)
+{
+  guint64 total = 0, done = 0;
+  for (guint i = 0; i < placements->len; i++)
+    total += g_array_index (placements, Placement, i).tensor->n_bytes;
+
+  for (guint i = 0; i < sizes->len; i++)
+    {
+      HvkBuffer *b = hvk_buffer_new (model->device, g_array_index (sizes, guint64, i),
+                                     HVK_BUFFER_DEVICE, error);
+      if (b == NULL)
+        {
+          g_prefix_error (error, "Loading the vision projector %s: ", gguf_file_get_path (file));
+          return FALSE;
+        }
+      g_ptr_array_add (model->buffers, b);
+    }
+
+  for (guint i = 0; i < placements->len; i++)
+    {
+      Placement *p = &g_array_index (placements, Placement, i);
+      HvkBuffer *b = g_ptr_array_index (model->buffers, p->buffer);
+      if (g_cancellable_is_cancelled (cancellable))
+        return file_error (file, error, HEARTH_ENGINE_ERROR_CANCELLED, "loading was cancelled");
+      if (!hvk_buffer_upload (b, p->offset, p->tensor->data, p->tensor->n_bytes, error))
+        {
+          g_prefix_error (error, "%s: uploading tensor '%s': ", gguf_file_get_path (file),
+                          p->tensor->name);
+          return FALSE;
+        }
+      *p->view = (HvkView) { .buffer = b, .offset = p->offset };
+      done += p->tensor->n_bytes;
+      if (progress != NULL)
+        progress (done, total, user_data);
+    }
+  return TRUE;
+}
+
+ClipModel *
+clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
+                 gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (ClipModel) model = g_new0 (ClipModel, 1);
+  g_autoptr (GArray) placements = g_array_new (FALSE, TRUE, sizeof (Placement));
+  model->device = device;
+  model->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) hvk_buffer_free);
+
+  if (!read_config (file, &model->config, error))
+    return NULL;
+  model->weights.layers = g_new0 (ClipLayerWeights, model->config.n_layer);
+  WeightPlan plan = { .file = file, .placements = placements };
+  if (!plan_weights (&plan, &model->config, &model->weights, error))
+    return NULL;
+
+  g_autoptr (GArray) sizes = layout_buffers (placements, hvk_device_get_info (device));
+  if (!upload_weights (model, file, placements, sizes, progress, user_data, cancellable, error))
+    return NULL;
+  model->ops = hvk_ops_new (device);
+  return g_steal_pointer (&model);
+}
+
+void
+clip_model_free (ClipModel *model)
+{
+  if (model == NULL)
+    return;
+  g_clear_pointer (&model->ops, hvk_ops_free);
+  g_clear_pointer (&model->buffers, g_ptr_array_unref);
+  g_free (model->weights.layers);
+  g_free (model);
+}
+
+gboolean
+clip_model_check_text_width (ClipModel *model, guint32 text_n_embd, GError **error)
+{
+  if (model->config.projection_dim == text_n_embd)
+    return TRUE;
+  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+               "The vision projector writes %u-wide embeddings (clip.vision.projection_dim) but "
+               "the text model's embeddings are %u wide: the mmproj file does not belong to "
+               "this model; pick the mmproj published with it",
+               model->config.projection_dim, text_n_embd);
+  return FALSE;
+}
+
+const ClipConfig *
+clip_model_get_config (ClipModel *model)
+{
+  return &model->config;
+}
+
+const ClipWeights *
+clip_model_get_weights (ClipModel *model)
+{
+  return &model->weights;
+}
+
+HvkDevice *
+clip_model_get_device (ClipModel *model)
+{
+  return model->device;
+}
+
+HvkOps *
+clip_model_get_ops (ClipModel *model)
+{
+  return model->ops;
+}
+
+void
+clip_model_get_preprocess_config (ClipModel *model, ImagePreprocessConfig *out)
+{
+  out->tile_size = model->config.image_size;
+  out->longest_edge = model->config.preproc_image_size;
+  memcpy (out->mean, model->config.image_mean, sizeof out->mean);
+  memcpy (out->std, model->config.image_std, sizeof out->std);
+}

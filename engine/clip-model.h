@@ -1,0 +1,92 @@
+/* clip-model.h: the vision side of a multimodal model (an "mmproj" GGUF,
+ * general.architecture = clip): a SigLIP encoder plus the idefics3
+ * (SmolVLM) connector, with its weights on the Vulkan device.
+ *
+ * Config (clip.* metadata), weights (device views) and, in
+ * vision-encoder.h, the run state are kept apart, as in llama-model.h. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gguf.h"
+#include "hvk-ops.h"
+#include "image-preprocess.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint32 image_size;          /* clip.vision.image_size: tile edge in pixels */
+  guint32 preproc_image_size;  /* clip.vision.preproc_image_size: refined longest edge */
+  guint32 patch_size;          /* clip.vision.patch_size */
+  guint32 n_embd;              /* clip.vision.embedding_length */
+  guint32 n_ff;                /* clip.vision.feed_forward_length */
+  guint32 n_layer;             /* clip.vision.block_count */
+  guint32 n_head;              /* clip.vision.attention.head_count */
+  float   eps;                 /* clip.vision.attention.layer_norm_epsilon */
+  guint32 projection_dim;      /* clip.vision.projection_dim: the text model's n_embd */
+  guint32 scale_factor;        /* clip.vision.projector.scale_factor (pixel shuffle) */
+  float   image_mean[3];
+  float   image_std[3];
+  /* Derived. */
+  guint32 grid;                /* patches per tile side: image_size / patch_size */
+  guint32 n_patches;           /* grid² */
+  guint32 tokens_per_tile;     /* n_patches / scale_factor² */
+} ClipConfig;
+
+/* y = W·x with W [n_out][n_in] of type, as stored. */
+typedef struct {
+  HvkType type;
+  HvkView view;
+  guint32 n_in;
+  guint32 n_out;
+} ClipMatrix;
+
+typedef struct {
+  HvkView    ln1_w, ln1_b;      /* f32 [n_embd] */
+  ClipMatrix q, k, v, out;      /* [n_embd][n_embd] */
+  HvkView    q_b, k_b, v_b, out_b;
+  HvkView    ln2_w, ln2_b;
+  ClipMatrix up;                /* [n_ff][n_embd] (HF mlp.fc1) */
+  HvkView    up_b;              /* f32 [n_ff] */
+  ClipMatrix down;              /* [n_embd][n_ff] (HF mlp.fc2) */
+  HvkView    down_b;
+} ClipLayerWeights;
+
+typedef struct {
+  ClipMatrix        patch_embd;     /* conv as a matrix [n_embd][3 · patch²], input (c, ky, kx) */
+  HvkView           patch_b;        /* f32 [n_embd] */
+  HvkView           position_embd;  /* f32 [n_patches][n_embd] */
+  ClipLayerWeights *layers;         /* [n_layer] */
+  HvkView           post_ln_w, post_ln_b;
+  ClipMatrix        proj;           /* mm.model.fc [projection_dim][n_embd · scale_factor²], no bias */
+} ClipWeights;
+
+typedef struct _ClipModel ClipModel;
+
+typedef void (*ClipProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpointer user_data);
+
+/* Reads and validates the clip.* metadata (projector idefics3, tanh GELU)
+ * and every tensor's shape and type, then uploads the weights.
+ * Errors: HEARTH_ENGINE_ERROR_UNSUPPORTED (not a clip file, another
+ * projector, gelu_quick, a tensor type), _CORRUPT_FILE (missing key or
+ * tensor, wrong shape), _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY. */
+ClipModel         *clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
+                                    gpointer user_data, GCancellable *cancellable, GError **error);
+void               clip_model_free (ClipModel *model);
+
+/* The projector writes into the text model's embedding space: its width
+ * must equal the text model's n_embd. Fails with _INVALID_ARGUMENT naming
+ * both files' numbers otherwise (a mismatched mmproj / model pair). */
+gboolean           clip_model_check_text_width (ClipModel *model, guint32 text_n_embd,
+                                                GError **error);
+
+const ClipConfig  *clip_model_get_config  (ClipModel *model);
+const ClipWeights *clip_model_get_weights (ClipModel *model);
+HvkDevice         *clip_model_get_device  (ClipModel *model);
+HvkOps            *clip_model_get_ops     (ClipModel *model);
+/* The tiling this encoder was trained with. */
+void               clip_model_get_preprocess_config (ClipModel *model, ImagePreprocessConfig *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClipModel, clip_model_free)
+
+G_END_DECLS

@@ -1,0 +1,146 @@
+#define G_LOG_DOMAIN "hearth-vision"
+
+#include "vision-prompt.h"
+
+#include <string.h>
+
+typedef struct {
+  gint32 fake;      /* <fake_token_around_image> */
+  gint32 global;    /* <global-img> */
+  gint32 newline;   /* "\n" */
+  gint32 two_lines; /* "\n\n" */
+} ImageTokens;
+
+static gboolean
+lookup_special (HearthTokenizer *tok, const char *text, gint32 *id, GError **error)
+{
+  *id = hearth_tokenizer_lookup (tok, text, -1);
+  if (*id >= 0)
+    return TRUE;
+  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+               "The text model's vocabulary has no %s token: it is not a SmolVLM (idefics3) "
+               "model and cannot read images", text);
+  return FALSE;
+}
+
+/* The single token text encodes to ("\n" and "\n\n" are single BPE tokens
+ * in SmolVLM's vocabulary, which is what the reference layout relies on). */
+static gboolean
+single_token (HearthTokenizer *tok, const char *text, gint32 *id, GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  if (!hearth_tokenizer_encode (tok, text, -1, FALSE, FALSE, ids, error))
+    return FALSE;
+  if (ids->len != 1)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "The text model's vocabulary encodes a line break as %u tokens: it is not "
+                   "a SmolVLM (idefics3) model", ids->len);
+      return FALSE;
+    }
+  *id = g_array_index (ids, gint32, 0);
+  return TRUE;
+}
+
+static void
+append (GArray *ids, gint32 id, guint count)
+{
+  for (guint i = 0; i < count; i++)
+    g_array_append_val (ids, id);
+}
+
+static gboolean
+append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint per_chunk,
+               GError **error)
+{
+  ImageTokens t;
+  if (!lookup_special (tok, "<fake_token_around_image>", &t.fake, error) ||
+      !lookup_special (tok, "<global-img>", &t.global, error) ||
+      !single_token (tok, "\n", &t.newline, error) ||
+      !single_token (tok, "\n\n", &t.two_lines, error))
+    return FALSE;
+
+  for (guint r = 1; r <= rows; r++)
+    {
+      for (guint c = 1; c <= cols; c++)
+        {
+          char name[32];
+          gint32 tile;
+          g_snprintf (name, sizeof name, "<row_%u_col_%u>", r, c);
+          if (!lookup_special (tok, name, &tile, error))
+            return FALSE;
+          append (ids, t.fake, 1);
+          append (ids, tile, 1);
+          append (ids, VISION_IMAGE_POSITION, per_chunk);
+        }
+      if (r < rows)
+        append (ids, t.newline, 1);
+    }
+  append (ids, t.two_lines, 1);
+  append (ids, t.fake, 1);
+  append (ids, t.global, 1);
+  append (ids, VISION_IMAGE_POSITION, per_chunk);
+  append (ids, t.fake, 1);
+  return TRUE;
+}
+
+GArray *
+vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
+                        guint grid_rows, guint grid_cols, guint tokens_per_chunk, GError **error)
+{
+  const char *marker = strstr (text, VISION_MEDIA_MARKER);
+  if (marker == NULL || strstr (marker + 1, VISION_MEDIA_MARKER) != NULL)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The prompt must hold exactly one %s marker where the image goes",
+                   VISION_MEDIA_MARKER);
+      return NULL;
+    }
+
+  /* Text around the marker is tokenized on its own, as mtmd does; the
+   * image tokens are CONTROL tokens, so no BPE merge crosses them anyway. */
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  const char *after = marker + strlen (VISION_MEDIA_MARKER);
+  if (!hearth_tokenizer_encode (tok, text, marker - text, add_special, TRUE, ids, error) ||
+      !append_layout (tok, ids, grid_rows, grid_cols, tokens_per_chunk, error) ||
+      !hearth_tokenizer_encode (tok, after, -1, FALSE, TRUE, ids, error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
+gboolean
+vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0,
+                       const float *embd, guint n_embd_rows, GCancellable *cancellable,
+                       GError **error)
+{
+  guint n_embd = llama_model_get_config (llama_context_get_model (ctx))->n_embd;
+  guint n_image = 0;
+  for (guint i = 0; i < n; i++)
+    n_image += ids[i] == VISION_IMAGE_POSITION;
+  if (n_image != n_embd_rows)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The prompt has %u image positions but %u image embeddings were given",
+                   n_image, n_embd_rows);
+      return FALSE;
+    }
+
+  /* Alternating runs of text and image positions, each one forward that
+   * continues the positions of the last (causal throughout, as in mtmd). */
+  guint row = 0;
+  for (guint i = 0; i < n; )
+    {
+      gboolean image = ids[i] == VISION_IMAGE_POSITION;
+      guint end = i + 1;
+      while (end < n && (ids[end] == VISION_IMAGE_POSITION) == image)
+        end++;
+      guint m = end - i;
+      if (image ? !llama_context_forward_embd (ctx, embd + (gsize) row * n_embd, m, pos0 + i,
+                                               FALSE, cancellable, error)
+                : !llama_context_forward (ctx, ids + i, m, pos0 + i, FALSE, cancellable, error))
+        return FALSE;
+      row += image ? m : 0;
+      i = end;
+    }
+  return TRUE;
+}

@@ -1,0 +1,129 @@
+#define G_LOG_DOMAIN "hearth-test"
+
+/* test-vision-cli: hearth-cli embed-image and generate --image, run as a
+ * user would, against llama.cpp's reference (photo-96x96). */
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *
+shared_path (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static char *
+shared_path (const char *first, ...)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  if (shared == NULL)
+    return NULL;
+  va_list args;
+  va_start (args, first);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  g_ptr_array_add (parts, (char *) shared);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (char *) p);
+  g_ptr_array_add (parts, NULL);
+  va_end (args);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+/* Runs hearth-cli with args; returns stdout (stderr in *err_out). */
+static char *
+run_cli (int expected_status, const char *const *args, char **err_out)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) g_getenv ("HEARTH_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_autoptr (GError) error = NULL;
+  char *out = NULL, *err = NULL;
+  int wait_status;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, expected_status);
+  if (err_out != NULL)
+    *err_out = err;
+  else
+    g_free (err);
+  return out;
+}
+
+static void
+test_embed_image (void)
+{
+  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return;
+    }
+  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  g_autofree char *image = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("hearth-vision-cli-XXXXXX", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "photo.f32", NULL);
+
+  const char *args[] = { "embed-image", "--mmproj", mmproj, "-m", text, "--image", image,
+                         "--out", out_path, NULL };
+  g_autofree char *out = run_cli (0, args, NULL);
+  g_assert_nonnull (strstr (out, "grid 4 rows x 4 cols, 16 tiles"));
+  g_assert_nonnull (strstr (out, "272 image tokens"));
+
+  g_autofree char *embd = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (out_path, &embd, &len, NULL));
+  g_assert_cmpuint (len, ==, 272 * 256 * 4);
+  g_unlink (out_path);
+  g_rmdir (dir);
+
+  /* A projector for another model: refused, saying why. */
+  g_autofree char *stories = shared_path ("models", "stories260K.gguf", NULL);
+  const char *wrong[] = { "embed-image", "--mmproj", mmproj, "-m", stories, "--image", image,
+                          "--out", out_path, NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out2 = run_cli (1, wrong, &err);
+  g_assert_nonnull (strstr (err, "does not belong to this model"));
+}
+
+/* Greedy generation about the image reproduces llama.cpp's greedy ids. */
+static void
+test_generate_image (void)
+{
+  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return;
+    }
+  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  g_autofree char *image = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
+  g_autofree char *json = shared_path ("fixtures", "reference", "vlm", "photo-96x96.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, json, NULL));
+  JsonArray *greedy = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                                    "greedy_ids");
+  g_autoptr (GString) expect = g_string_new (NULL);
+  for (guint i = 0; i < 4; i++)
+    g_string_append_printf (expect, "%s%" G_GINT64_FORMAT, i > 0 ? " " : "",
+                            json_array_get_int_element (greedy, i));
+  g_string_append_c (expect, '\n');
+
+  const char *args[] = { "generate", "-m", text, "--mmproj", mmproj, "--image", image,
+                         "-p", "What is in this image?", "--temp", "0", "-n", "4", "--ids", NULL };
+  g_autofree char *out = run_cli (0, args, NULL);
+  g_assert_cmpstr (out, ==, expect->str);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vision-cli/embed-image", test_embed_image);
+  g_test_add_func ("/vision-cli/generate-image", test_generate_image);
+  return g_test_run ();
+}
