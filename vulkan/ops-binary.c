@@ -4,7 +4,7 @@
 
 #include "hvk-ops-private.h"
 
-#define WORKGROUP_SIZE 256
+#define WORKGROUP_SIZE 128
 
 /* Mirrors binary.comp's push constants. */
 typedef struct {

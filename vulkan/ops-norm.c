@@ -4,7 +4,7 @@
 
 #include "hvk-ops-private.h"
 
-#define NORM_BLOCK 256u
+#define NORM_BLOCK 128u
 
 /* Mirrors norm.comp's push-constant block. */
 typedef struct {

@@ -4,7 +4,7 @@
 
 #include "hvk-ops-private.h"
 
-#define REDUCE_BLOCK 256u
+#define REDUCE_BLOCK 128u
 
 /* Mirrors softmax.comp's push-constant block. */
 typedef struct {

@@ -8,7 +8,7 @@
 #include "hvk-ops-private.h"
 
 #define ROPE_BLOCK     64u
-#define KV_STORE_BLOCK 256u
+#define KV_STORE_BLOCK 128u
 
 /* Mirrors rope.comp's push-constant block. */
 typedef struct {

@@ -5,7 +5,7 @@
 
 #include "hvk-ops-private.h"
 
-#define UNARY_BLOCK 256u
+#define UNARY_BLOCK 128u
 
 /* Mirrors unary.comp's push-constant block. */
 typedef struct {

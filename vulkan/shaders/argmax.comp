@@ -2,7 +2,7 @@
 /* argmax.comp: index of the largest value of each row, the lowest index on
  * ties. One workgroup per row. */
 
-layout(constant_id = 0) const uint BLOCK = 256;
+layout(constant_id = 0) const uint BLOCK = 128;
 layout(local_size_x_id = 0) in;
 
 #include "wg-reduce.glsl"

@@ -3,7 +3,7 @@
 // b either matches a, or (broadcast) is one row of row_len elements repeated
 // over every row of a; first_col is the column of a's first element here.
 
-layout(local_size_x = 256, local_size_x_id = 0) in;
+layout(local_size_x = 128, local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {
   uint n;

@@ -3,7 +3,7 @@
  * pos0 .. pos0 + n_tokens - 1 of [n_ctx][width]. */
 #extension GL_EXT_shader_16bit_storage : require
 
-layout(constant_id = 0) const uint BLOCK = 256;
+layout(constant_id = 0) const uint BLOCK = 128;
 layout(local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {

@@ -3,7 +3,7 @@
  * with an optional f32 weight (and, for layer norm, bias) fused.
  * One workgroup per row; the row's statistics are reduced in f32. */
 
-layout(constant_id = 0) const uint BLOCK = 256;
+layout(constant_id = 0) const uint BLOCK = 128;
 layout(local_size_x_id = 0) in;
 
 #include "wg-reduce.glsl"

@@ -1,7 +1,7 @@
 #version 450
 // y = x * s, element-wise over n elements.
 
-layout(local_size_x = 256, local_size_x_id = 0) in;
+layout(local_size_x = 128, local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {
   uint  n;

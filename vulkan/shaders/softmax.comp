@@ -2,7 +2,7 @@
 /* softmax.comp: in place, per row, x = softmax(x · scale). One workgroup
  * per row; the row maximum is subtracted before exp so no term overflows. */
 
-layout(constant_id = 0) const uint BLOCK = 256;
+layout(constant_id = 0) const uint BLOCK = 128;
 layout(local_size_x_id = 0) in;
 
 #include "wg-reduce.glsl"

@@ -2,7 +2,7 @@
 /* unary.comp: y = act(x), or with GATED y = act(gate) · up.
  * The activation is chosen by ACT_SILU, ACT_GELU_TANH or ACT_GELU_ERF. */
 
-layout(constant_id = 0) const uint BLOCK = 256;
+layout(constant_id = 0) const uint BLOCK = 128;
 layout(local_size_x_id = 0) in;
 
 layout(push_constant) uniform Push {
