@@ -31,67 +31,79 @@ typedef struct {
   gboolean raw;
   gboolean ids_only;
   char    *mmproj_path;
-  char    *image_path;
+  char   **image_paths;
 } GenerateOptions;
 
-/* vision: an image encoded for the prompt (--mmproj, --image). */
+/* vision: the images encoded for the prompt (--mmproj, --image ...), in
+ * prompt order. */
 typedef struct {
-  ImageTiles *tiles;
-  float      *embd;        /* f32 [n_rows][n_embd] */
-  guint       n_rows;
-  guint       per_chunk;
-} CliImage;
+  guint              n_images;
+  VisionPromptImage *layouts;   /* [n_images] */
+  float             *embd;      /* f32 [n_rows][n_embd]: every image's rows, in order */
+  guint              n_rows;
+} CliImages;
 
 static void
-cli_image_clear (CliImage *img)
+cli_images_clear (CliImages *imgs)
 {
-  g_clear_pointer (&img->tiles, image_tiles_free);
-  g_clear_pointer (&img->embd, g_free);
+  g_clear_pointer (&imgs->layouts, g_free);
+  g_clear_pointer (&imgs->embd, g_free);
 }
 
 static gboolean
-encode_image (CliLlama *cl, const GenerateOptions *o, CliImage *img, GError **error)
+encode_images (CliLlama *cl, const GenerateOptions *o, CliImages *imgs, GError **error)
 {
+  guint n_embd = llama_model_get_config (cl->model)->n_embd;
   g_autoptr (GgufFile) file = gguf_file_open (o->mmproj_path, error);
   g_autoptr (ClipModel) clip = file != NULL ? clip_model_load (cl->device, file, NULL, NULL, NULL, error) : NULL;
-  if (clip == NULL ||
-      !clip_model_check_text_width (clip, llama_model_get_config (cl->model)->n_embd, error))
+  if (clip == NULL || !clip_model_check_text_width (clip, n_embd, error))
     return FALSE;
   g_autoptr (VisionEncoder) encoder = vision_encoder_new (clip, error);
-  if (encoder == NULL ||
-      !(img->embd = vision_encoder_encode_file (encoder, o->image_path, &img->tiles, NULL, NULL,
-                                                NULL, error)))
+  if (encoder == NULL)
     return FALSE;
-  img->per_chunk = vision_encoder_tokens_per_chunk (encoder);
-  img->n_rows = img->tiles->n_chunks * img->per_chunk;
+
+  imgs->n_images = g_strv_length (o->image_paths);
+  imgs->layouts = g_new0 (VisionPromptImage, imgs->n_images);
+  for (guint k = 0; k < imgs->n_images; k++)
+    {
+      g_autoptr (ImageTiles) tiles = NULL;
+      g_autofree float *embd = vision_encoder_encode_file (encoder, o->image_paths[k], &tiles,
+                                                           NULL, NULL, NULL, error);
+      if (embd == NULL)
+        return FALSE;
+      guint per_chunk = vision_encoder_tokens_per_chunk (encoder);
+      guint n_rows = tiles->n_chunks * per_chunk;
+      imgs->layouts[k] = (VisionPromptImage) { tiles->grid_rows, tiles->grid_cols, per_chunk };
+      imgs->embd = g_renew (float, imgs->embd, (gsize) (imgs->n_rows + n_rows) * n_embd);
+      memcpy (imgs->embd + (gsize) imgs->n_rows * n_embd, embd, (gsize) n_rows * n_embd * sizeof (float));
+      imgs->n_rows += n_rows;
+    }
   return TRUE;
 }
 
-/* Rendered or raw prompt text to ids (special tokens parsed); with an
- * image, its marker expanded into the image positions. */
+/* Rendered or raw prompt text to ids (special tokens parsed); with
+ * images, their markers expanded into the image positions. */
 static GArray *
-prompt_ids (HearthTokenizer *tok, const char *text, const CliImage *img, GError **error)
+prompt_ids (HearthTokenizer *tok, const char *text, const CliImages *imgs, GError **error)
 {
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  if (img->embd != NULL)
-    return vision_prompt_tokenize (tok, text, FALSE, img->tiles->grid_rows, img->tiles->grid_cols,
-                                   img->per_chunk, error);
+  if (imgs->n_images > 0)
+    return vision_prompt_tokenize_images (tok, text, FALSE, imgs->layouts, imgs->n_images, error);
   if (!hearth_tokenizer_encode (tok, text, -1, FALSE, TRUE, ids, error))
     return NULL;
   return g_steal_pointer (&ids);
 }
 
-/* --raw: the prompt as-is, special tokens parsed only around an image. */
+/* --raw: the prompt as-is, special tokens parsed only around images. */
 static GArray *
-raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImage *img, GError **error)
+raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, GError **error)
 {
   HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
   if (tok == NULL)
     return NULL;
-  if (img->embd == NULL)
+  if (imgs->n_images == 0)
     return cli_llama_tokenize (cl, o->prompt, FALSE, error);
-  return vision_prompt_tokenize (tok, o->prompt, TRUE, img->tiles->grid_rows, img->tiles->grid_cols,
-                                 img->per_chunk, error);
+  return vision_prompt_tokenize_images (tok, o->prompt, TRUE, imgs->layouts, imgs->n_images, error);
 }
 
 static char *
@@ -130,76 +142,123 @@ add_message (JsonArray *messages, const char *role, const char *content)
   json_array_add_object_element (messages, m);
 }
 
-/* A user turn as multimodal templates (SmolVLM) expect it: a list of
- * items, [image, text] or just [text]. */
 static void
-add_image_message (JsonArray *messages, const char *text, gboolean with_image)
+add_item (JsonArray *content, const char *type, const char *text)
+{
+  JsonObject *item = json_object_new ();
+  json_object_set_string_member (item, "type", type);
+  if (text != NULL)
+    json_object_set_string_member (item, "text", text);
+  json_array_add_object_element (content, item);
+}
+
+/* A user turn as multimodal templates (SmolVLM) expect it: a list of
+ * items. With media markers in the prompt, the images go there, in
+ * order; without, all before the text. Only the first n_shown images are
+ * written (see render_with_markers). */
+static void
+add_image_message (JsonArray *messages, char **parts, guint n_images, guint n_shown)
 {
   JsonObject *m = json_object_new ();
   JsonArray *content = json_array_new ();
-  JsonObject *item = json_object_new ();
+  gboolean at_markers = g_strv_length (parts) > 1;
 
-  if (with_image)
+  for (guint k = 0; !at_markers && k < n_shown; k++)
+    add_item (content, "image", NULL);
+  for (guint k = 0; parts[k] != NULL; k++)
     {
-      JsonObject *image = json_object_new ();
-      json_object_set_string_member (image, "type", "image");
-      json_array_add_object_element (content, image);
+      if (parts[k][0] != '\0')
+        add_item (content, "text", parts[k]);
+      if (at_markers && k < n_shown && k < n_images)
+        add_item (content, "image", NULL);
     }
-  json_object_set_string_member (item, "type", "text");
-  json_object_set_string_member (item, "text", text);
-  json_array_add_object_element (content, item);
   json_object_set_string_member (m, "role", "user");
   json_object_set_array_member (m, "content", content);
   json_array_add_object_element (messages, m);
 }
 
-/* The conversation (system message, user turn) rendered by the template. */
+/* The conversation (system message, user turn) rendered by the template;
+ * with images, n_shown of them. */
 static char *
-render (HearthChatTemplate *tpl, const GenerateOptions *o, gboolean image, gboolean with_image,
+render (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs, guint n_shown,
         const char *bos, const char *eos, GError **error)
 {
   g_autoptr (JsonArray) messages = json_array_new ();
 
   if (o->system != NULL)
     add_message (messages, "system", o->system);
-  if (image)
-    add_image_message (messages, o->prompt, with_image);
+  if (imgs->n_images > 0)
+    {
+      g_auto (GStrv) parts = g_strsplit (o->prompt, VISION_MEDIA_MARKER, -1);
+      guint n_markers = g_strv_length (parts) - 1;
+      if (n_markers != 0 && n_markers != imgs->n_images)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "the prompt holds %u %s markers for %u images: write one per image, "
+                       "or none to put the images before the text",
+                       n_markers, VISION_MEDIA_MARKER, imgs->n_images);
+          return NULL;
+        }
+      add_image_message (messages, parts, imgs->n_images, n_shown);
+    }
   else
     add_message (messages, "user", o->prompt);
   return hearth_chat_template_render (tpl, messages, TRUE, bos, eos, error);
 }
 
-/* The template writes "<image>" for the image item. To find that one (the
+/* The template writes "<image>" for each image item. To find those (the
  * system or user text may hold the same characters), the turn is rendered
- * once more without the image: where the two renderings part is where the
- * image goes, and it becomes the media marker. */
+ * with the first k and the first k-1 images: where the two renderings
+ * part is where image k goes. Each becomes a media marker. */
 static char *
-render_with_marker (HearthChatTemplate *tpl, const GenerateOptions *o, const char *bos,
-                    const char *eos, GError **error)
+render_with_markers (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs,
+                     const char *bos, const char *eos, GError **error)
 {
-  g_autofree char *with = render (tpl, o, TRUE, TRUE, bos, eos, error);
-  g_autofree char *without = with != NULL ? render (tpl, o, TRUE, FALSE, bos, eos, error) : NULL;
-  if (without == NULL)
+  g_autofree char *fewer = render (tpl, o, imgs, 0, bos, eos, error);
+  g_autofree char *all = fewer != NULL ? render (tpl, o, imgs, imgs->n_images, bos, eos, error) : NULL;
+  g_autofree gsize *at = g_new (gsize, imgs->n_images);
+  if (all == NULL)
     return NULL;
 
-  gsize at = 0;
-  while (with[at] != '\0' && with[at] == without[at])
-    at++;
-  if (!g_str_has_prefix (with + at, "<image>"))
+  for (guint k = 0; k < imgs->n_images; k++)
     {
-      g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                           "the model's chat template does not place images; use --raw with "
-                           VISION_MEDIA_MARKER " in the prompt");
-      return NULL;
+      g_autofree char *more = render (tpl, o, imgs, k + 1, bos, eos, error);
+      if (more == NULL)
+        return NULL;
+      at[k] = 0;
+      while (more[at[k]] != '\0' && more[at[k]] == fewer[at[k]])
+        at[k]++;
+      /* Later images must not move earlier ones: the full rendering
+       * holds "<image>" at the same place. */
+      if (strncmp (more + at[k], "<image>", 7) != 0 || strncmp (all, more, at[k] + 7) != 0 ||
+          (k > 0 && at[k] < at[k - 1] + 7))
+        {
+          g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                               "the model's chat template does not place images; use --raw with "
+                               VISION_MEDIA_MARKER " in the prompt");
+          return NULL;
+        }
+      g_free (fewer);
+      fewer = g_steal_pointer (&more);
     }
-  return g_strdup_printf ("%.*s%s%s", (int) at, with, VISION_MEDIA_MARKER, with + at + strlen ("<image>"));
+
+  g_autoptr (GString) text = g_string_new (NULL);
+  gsize from = 0;
+  for (guint k = 0; k < imgs->n_images; k++)
+    {
+      g_string_append_len (text, all + from, at[k] - from);
+      g_string_append (text, VISION_MEDIA_MARKER);
+      from = at[k] + strlen ("<image>");
+    }
+  g_string_append (text, all + from);
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* The conversation rendered by the chat template, then tokenized with
  * special tokens parsed; BOS is added only if the template did not write
  * one already. */
 static GArray *
-chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImage *img, GError **error)
+chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, GError **error)
 {
   HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
   g_autoptr (HearthChatTemplate) tpl = NULL;
@@ -211,15 +270,15 @@ chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImage *img, GE
     return NULL;
   bos = token_text (tok, hearth_tokenizer_bos (tok));
   eos = token_text (tok, hearth_tokenizer_eos (tok));
-  text = img->embd != NULL ? render_with_marker (tpl, o, bos, eos, error)
-                           : render (tpl, o, FALSE, FALSE, bos, eos, error);
+  text = imgs->n_images > 0 ? render_with_markers (tpl, o, imgs, bos, eos, error)
+                            : render (tpl, o, imgs, 0, bos, eos, error);
   if (text == NULL)
     return NULL;
 
   add_bos = hearth_tokenizer_adds_bos (tok) && !(*bos != '\0' && g_str_has_prefix (text, bos));
   if (add_bos)
     g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (tok) }, 1);
-  g_autoptr (GArray) rest = prompt_ids (tok, text, img, error);
+  g_autoptr (GArray) rest = prompt_ids (tok, text, imgs, error);
   if (rest == NULL)
     return NULL;
   g_array_append_vals (ids, rest->data, rest->len);
@@ -240,7 +299,7 @@ sampler_params_from (const GenerateOptions *o, HearthSamplerParams *p)
 
 /* Prompt, then one token per forward until EOG, -n or a full context. */
 static gboolean
-generate (CliLlama *cl, const GenerateOptions *o, GArray *prompt, const CliImage *img,
+generate (CliLlama *cl, const GenerateOptions *o, GArray *prompt, const CliImages *imgs,
           GError **error)
 {
   HearthSamplerParams params;
@@ -258,7 +317,7 @@ generate (CliLlama *cl, const GenerateOptions *o, GArray *prompt, const CliImage
       hearth_sampler_accept (sampler, g_array_index (prompt, gint32, i));
 
   if (!vision_prompt_prefill (cl->ctx, (const gint32 *) prompt->data, prompt->len, 0,
-                              img->embd, img->n_rows, NULL, error))
+                              imgs->embd, imgs->n_rows, NULL, error))
     return FALSE;
 
   for (gint n = 0; n < o->n_predict; n++)
@@ -311,7 +370,7 @@ check_options (const GenerateOptions *o, GError **error)
     problem = "--top-p must be in (0, 1] and --min-p in [0, 1]";
   else if (o->repeat_penalty <= 0)
     problem = "--repeat-penalty must be positive";
-  else if ((o->mmproj_path == NULL) != (o->image_path == NULL))
+  else if ((o->mmproj_path == NULL) != (o->image_paths == NULL))
     problem = "--image and --mmproj go together";
   if (problem != NULL)
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
@@ -340,14 +399,14 @@ hearth_cli_generate (int argc, char **argv)
     { "ctx", 0, 0, G_OPTION_ARG_INT, &o.n_ctx, "Context size in tokens (default: the model's, at most 4096)", "N" },
     { "ids", 0, 0, G_OPTION_ARG_NONE, &o.ids_only, "Print only the generated token ids, on one line", NULL },
     { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &o.mmproj_path, "Vision projector of the model (with --image)", "MMPROJ.gguf" },
-    { "image", 0, 0, G_OPTION_ARG_FILENAME, &o.image_path, "An image the prompt is about (with --raw: at " VISION_MEDIA_MARKER ")", "FILE" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_paths, "An image the prompt is about; repeat for several, in prompt order (at each " VISION_MEDIA_MARKER " in the prompt; else before the text, and with --raw the markers are needed)", "FILE" },
     { NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("- generate text with a Llama model");
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) prompt = NULL;
   CliLlama cl = { 0 };
-  CliImage img = { 0 };
+  CliImages imgs = { 0 };
   int status = 1;
 
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -359,22 +418,22 @@ hearth_cli_generate (int argc, char **argv)
     }
 
   if (!cli_llama_open (&cl, o.model_path, o.n_ctx, &error) ||
-      (o.image_path != NULL && !encode_image (&cl, &o, &img, &error)) ||
-      !(prompt = o.raw ? raw_prompt_ids (&cl, &o, &img, &error)
-                       : chat_prompt_ids (&cl, &o, &img, &error)) ||
-      !generate (&cl, &o, prompt, &img, &error))
+      (o.image_paths != NULL && !encode_images (&cl, &o, &imgs, &error)) ||
+      !(prompt = o.raw ? raw_prompt_ids (&cl, &o, &imgs, &error)
+                       : chat_prompt_ids (&cl, &o, &imgs, &error)) ||
+      !generate (&cl, &o, prompt, &imgs, &error))
     {
       fprintf (stderr, "hearth-cli generate: %s\n", error->message);
       goto out;
     }
   status = 0;
 out:
-  cli_image_clear (&img);
+  cli_images_clear (&imgs);
   cli_llama_close (&cl);
   g_free (o.model_path);
   g_free (o.prompt);
   g_free (o.system);
   g_free (o.mmproj_path);
-  g_free (o.image_path);
+  g_strfreev (o.image_paths);
   return status;
 }

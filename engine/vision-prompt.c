@@ -84,28 +84,54 @@ append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint 
   return TRUE;
 }
 
+static guint
+count_markers (const char *text)
+{
+  guint n = 0;
+  for (const char *m = strstr (text, VISION_MEDIA_MARKER); m != NULL;
+       m = strstr (m + strlen (VISION_MEDIA_MARKER), VISION_MEDIA_MARKER))
+    n++;
+  return n;
+}
+
+GArray *
+vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text, gboolean add_special,
+                               const VisionPromptImage *images, guint n_images, GError **error)
+{
+  guint n_markers = count_markers (text);
+  if (n_markers != n_images)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "The prompt holds %u %s markers for %u images: it needs one marker where "
+                   "each image goes", n_markers, VISION_MEDIA_MARKER, n_images);
+      return NULL;
+    }
+
+  /* Text around the markers is tokenized on its own, as mtmd does; the
+   * image tokens are CONTROL tokens, so no BPE merge crosses them anyway.
+   * BOS, if any, only once at the start. */
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  const char *rest = text;
+  for (guint k = 0; k < n_images; k++)
+    {
+      const char *marker = strstr (rest, VISION_MEDIA_MARKER);
+      const VisionPromptImage *img = &images[k];
+      if (!hearth_tokenizer_encode (tok, rest, marker - rest, add_special && k == 0, TRUE, ids, error) ||
+          !append_layout (tok, ids, img->grid_rows, img->grid_cols, img->tokens_per_chunk, error))
+        return NULL;
+      rest = marker + strlen (VISION_MEDIA_MARKER);
+    }
+  if (!hearth_tokenizer_encode (tok, rest, -1, add_special && n_images == 0, TRUE, ids, error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
 GArray *
 vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
                         guint grid_rows, guint grid_cols, guint tokens_per_chunk, GError **error)
 {
-  const char *marker = strstr (text, VISION_MEDIA_MARKER);
-  if (marker == NULL || strstr (marker + 1, VISION_MEDIA_MARKER) != NULL)
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
-                   "The prompt must hold exactly one %s marker where the image goes",
-                   VISION_MEDIA_MARKER);
-      return NULL;
-    }
-
-  /* Text around the marker is tokenized on its own, as mtmd does; the
-   * image tokens are CONTROL tokens, so no BPE merge crosses them anyway. */
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  const char *after = marker + strlen (VISION_MEDIA_MARKER);
-  if (!hearth_tokenizer_encode (tok, text, marker - text, add_special, TRUE, ids, error) ||
-      !append_layout (tok, ids, grid_rows, grid_cols, tokens_per_chunk, error) ||
-      !hearth_tokenizer_encode (tok, after, -1, FALSE, TRUE, ids, error))
-    return NULL;
-  return g_steal_pointer (&ids);
+  const VisionPromptImage image = { grid_rows, grid_cols, tokens_per_chunk };
+  return vision_prompt_tokenize_images (tok, text, add_special, &image, 1, error);
 }
 
 gboolean

@@ -1,7 +1,8 @@
-/* vision-prompt.h: a prompt with an image in it, laid out for an idefics3
+/* vision-prompt.h: a prompt with images in it, laid out for an idefics3
  * (SmolVLM) text model as llama.cpp's mtmd does, and its prefill.
  *
- * The media marker in the prompt text becomes, for a grid of R x C tiles:
+ * Each media marker in the prompt text becomes, for its image's grid of
+ * R x C tiles:
  *   for r in 1..R: for c in 1..C: <fake_token_around_image><row_r_col_c> <image>×n
  *                  "\n" after every row but the last
  *   "\n\n" <fake_token_around_image><global-img> <image>×n <fake_token_around_image>
@@ -18,11 +19,26 @@ G_BEGIN_DECLS
 /* In a prompt's ids, the positions that take an image embedding. */
 #define VISION_IMAGE_POSITION (-1)
 
+/* Where one image's embeddings go: its tile grid and rows per chunk. */
+typedef struct {
+  guint grid_rows;
+  guint grid_cols;
+  guint tokens_per_chunk;
+} VisionPromptImage;
+
 /* Tokenizes text (special tokens parsed; add_special: BOS/EOS as the
- * vocabulary asks) with its one VISION_MEDIA_MARKER replaced by the image
- * layout above; image positions are VISION_IMAGE_POSITION. Errors:
- * _INVALID_ARGUMENT (no or several markers), _UNSUPPORTED (the vocabulary
- * lacks the idefics3 image tokens: not a SmolVLM text model). */
+ * vocabulary asks) with its k-th VISION_MEDIA_MARKER replaced by the
+ * layout above of images[k]; image positions are VISION_IMAGE_POSITION.
+ * The image layouts follow each other in prompt order, so the embeddings
+ * for vision_prompt_prefill are the images' embeddings concatenated in
+ * that order. Errors: _INVALID_ARGUMENT (not one marker per image),
+ * _UNSUPPORTED (the vocabulary lacks the idefics3 image tokens: not a
+ * SmolVLM text model). */
+GArray  *vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text,
+                                        gboolean add_special, const VisionPromptImage *images,
+                                        guint n_images, GError **error);
+
+/* The same for one image. */
 GArray  *vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
                                  guint grid_rows, guint grid_cols, guint tokens_per_chunk,
                                  GError **error);
