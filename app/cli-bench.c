@@ -3,14 +3,51 @@
 /* hearth-cli bench: llama-bench style throughput. "pp" processes a prompt
  * of P tokens in one forward (logits of the last token only); "tg"
  * generates N tokens one forward at a time from an empty context. Each test
- * runs once to warm up, then R times; tokens/s as mean ± stddev. */
+ * runs once to warm up, then R times; tokens/s as mean ± stddev.
+ *
+ * With --mmproj and --image, instead: a SmolVLM model's time to first
+ * token for one image, split into its phases (see VisionPhase). */
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 
+#include "clip-model.h"
 #include "cli-llama.h"
 #include "hearth-cli.h"
+#include "sampler.h"
+#include "vision-encoder.h"
+#include "vision-prompt.h"
+
+/* Mean and sample standard deviation of repeated measurements. */
+typedef struct {
+  double sum;
+  double sum_sq;
+  guint  n;
+} Stat;
+
+static void
+stat_add (Stat *s, double x)
+{
+  s->sum += x;
+  s->sum_sq += x * x;
+  s->n++;
+}
+
+static double
+stat_mean (const Stat *s)
+{
+  return s->n > 0 ? s->sum / s->n : 0;
+}
+
+static double
+stat_stddev (const Stat *s)
+{
+  return s->n > 1 ? sqrt (MAX (0, (s->sum_sq - s->sum * s->sum / s->n) / (s->n - 1))) : 0;
+}
 
 typedef struct {
   guint  n_prompt;
@@ -38,27 +75,37 @@ static gboolean
 run_test (CliLlama *cl, const gint32 *ids, guint n_prompt, guint n_gen, guint reps,
           BenchResult *r, GError **error)
 {
-  double seconds, sum = 0, sum_sq = 0;
-  guint n_tokens = n_prompt + n_gen;
+  double seconds;
+  Stat ts = { 0 };
 
   if (!run_once (cl, ids, n_prompt, n_gen, &seconds, error))
     return FALSE;
   for (guint i = 0; i < reps; i++)
     {
-      double ts;
       if (!run_once (cl, ids, n_prompt, n_gen, &seconds, error))
         return FALSE;
-      ts = n_tokens / seconds;
-      sum += ts;
-      sum_sq += ts * ts;
+      stat_add (&ts, (n_prompt + n_gen) / seconds);
     }
   *r = (BenchResult) {
     .n_prompt = n_prompt,
     .n_gen = n_gen,
-    .avg_ts = sum / reps,
-    .stddev_ts = reps > 1 ? sqrt (MAX (0, (sum_sq - sum * sum / reps) / (reps - 1))) : 0,
+    .avg_ts = stat_mean (&ts),
+    .stddev_ts = stat_stddev (&ts),
   };
   return TRUE;
+}
+
+static void
+print_json (JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
 }
 
 static void
@@ -70,9 +117,6 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_array (b);
       for (guint i = 0; i < n; i++)
@@ -95,11 +139,7 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      print_json (b);
       return;
     }
   printf ("| model | size | device | test | t/s |\n|---|---:|---|---:|---:|\n");
@@ -109,10 +149,198 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
             r[i].avg_ts, r[i].stddev_ts);
 }
 
+/* ---- vision: time to first token for one image ---------------------------- */
+
+/* The user turn of the llama.cpp reference runs (fixtures/reference/vlm). */
+#define VISION_BENCH_PROMPT \
+  "<|im_start|>User:" VISION_MEDIA_MARKER "What is in this image?<end_of_utterance>\nAssistant:"
+
+typedef enum {
+  PHASE_PREPROCESS,  /* decode the file, cut and normalize the tiles (CPU) */
+  PHASE_ENCODE,      /* SigLIP + connector on every tile */
+  PHASE_PREFILL,     /* tokenize, prefill text and image positions, pick the first token */
+  PHASE_TTFT,        /* all three */
+  N_PHASES
+} VisionPhase;
+
+static const char *const phase_names[N_PHASES] = { "preprocess", "encode", "prefill", "ttft" };
+
+typedef struct {
+  ClipModel     *clip;
+  VisionEncoder *encoder;
+  const char    *image_path;     /* the file decoded */
+  const char    *image_name;     /* the file given, for the report */
+  guint          width, height;   /* of the decoded image */
+  guint          n_image_tokens;
+  guint          n_prompt;        /* tokens, image positions included */
+  Stat           ms[N_PHASES];
+} VisionBench;
+
+static gboolean
+vision_prefill_first_token (CliLlama *cl, VisionBench *vb, const ImageTiles *tiles,
+                            const float *embd, GError **error)
+{
+  HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
+  g_autoptr (GArray) ids = tok != NULL
+    ? vision_prompt_tokenize (tok, VISION_BENCH_PROMPT, TRUE, tiles->grid_rows, tiles->grid_cols,
+                              vision_encoder_tokens_per_chunk (vb->encoder), error)
+    : NULL;
+  if (ids == NULL ||
+      !vision_prompt_prefill (cl->ctx, (const gint32 *) ids->data, ids->len, 0, embd,
+                              vb->n_image_tokens, NULL, error))
+    return FALSE;
+
+  HearthSamplerParams params;
+  hearth_sampler_params_init (&params);
+  params.temperature = 0;
+  g_autoptr (HearthSampler) sampler = hearth_sampler_new (&params);
+  hearth_sampler_sample (sampler, llama_context_get_logits (cl->ctx, 0),
+                         llama_model_get_config (cl->model)->n_vocab);
+  vb->n_prompt = ids->len;
+  return TRUE;
+}
+
+/* One image through every phase; adds the times to vb->ms if record. */
+static gboolean
+vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
+{
+  gint64 t[N_PHASES];
+  gint64 start = g_get_monotonic_time ();
+
+  g_autoptr (HearthImage) image = hearth_image_load (vb->image_path, 0, error);
+  if (image == NULL)
+    return FALSE;
+  ImagePreprocessConfig config;
+  clip_model_get_preprocess_config (vb->clip, &config);
+  g_autoptr (ImageTiles) tiles = image_tiles_new (image, &config);
+  t[PHASE_PREPROCESS] = g_get_monotonic_time ();
+
+  const ClipConfig *c = clip_model_get_config (vb->clip);
+  vb->n_image_tokens = tiles->n_chunks * c->tokens_per_tile;
+  g_autofree float *embd = g_new (float, (gsize) vb->n_image_tokens * c->projection_dim);
+  if (!vision_encoder_encode (vb->encoder, tiles, embd, NULL, NULL, NULL, error))
+    return FALSE;
+  t[PHASE_ENCODE] = g_get_monotonic_time ();
+
+  if (!vision_prefill_first_token (cl, vb, tiles, embd, error))
+    return FALSE;
+  t[PHASE_PREFILL] = t[PHASE_TTFT] = g_get_monotonic_time ();
+
+  vb->width = image->width;
+  vb->height = image->height;
+  for (guint p = 0; record && p < N_PHASES; p++)
+    stat_add (&vb->ms[p], (t[p] - (p == PHASE_PREPROCESS || p == PHASE_TTFT ? start : t[p - 1])) / 1e3);
+  return TRUE;
+}
+
+static gboolean
+vision_bench (CliLlama *cl, const char *mmproj_path, VisionBench *vb, guint reps, GError **error)
+{
+  g_autoptr (GgufFile) file = gguf_file_open (mmproj_path, error);
+  if (file == NULL ||
+      !(vb->clip = clip_model_load (cl->device, file, NULL, NULL, NULL, error)) ||
+      !clip_model_check_text_width (vb->clip, llama_model_get_config (cl->model)->n_embd, error) ||
+      !(vb->encoder = vision_encoder_new (vb->clip, error)) ||
+      !vision_run_once (cl, vb, FALSE, error))
+    return FALSE;
+  for (guint i = 0; i < reps; i++)
+    if (!vision_run_once (cl, vb, TRUE, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* --resize: the image scaled (bilinear) into a temporary PNG, so that a
+ * small fixture screenshot can stand for a laptop screen's 1280x800 and
+ * the bench still decodes a PNG of that size. */
+static char *
+resized_copy (const char *path, const char *size, GError **error)
+{
+  guint width = 0, height = 0;
+  if (sscanf (size, "%ux%u", &width, &height) != 2 || width == 0 || height == 0 ||
+      width > 16384 || height > 16384)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--resize %s: give WIDTHxHEIGHT, each 1 to 16384, e.g. 1280x800", size);
+      return NULL;
+    }
+  g_autoptr (GdkPixbuf) src = gdk_pixbuf_new_from_file (path, error);
+  if (src == NULL)
+    return NULL;
+  g_autoptr (GdkPixbuf) scaled = gdk_pixbuf_scale_simple (src, width, height, GDK_INTERP_BILINEAR);
+  g_autofree char *tmp = NULL;
+  int fd = g_file_open_tmp ("hearth-bench-XXXXXX.png", &tmp, error);
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  if (!gdk_pixbuf_save (scaled, tmp, "png", error, NULL))
+    {
+      g_unlink (tmp);
+      return NULL;
+    }
+  return g_steal_pointer (&tmp);
+}
+
+static void
+vision_bench_clear (VisionBench *vb)
+{
+  g_clear_pointer (&vb->encoder, vision_encoder_free);
+  g_clear_pointer (&vb->clip, clip_model_free);
+}
+
+static void
+print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_name,
+                      const VisionBench *vb, gboolean json)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (cl->device);
+
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+
+      json_builder_begin_array (b);
+      for (guint p = 0; p < N_PHASES; p++)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "model");
+          json_builder_add_string_value (b, model_name);
+          json_builder_set_member_name (b, "mmproj");
+          json_builder_add_string_value (b, mmproj_name);
+          json_builder_set_member_name (b, "device");
+          json_builder_add_string_value (b, info->name);
+          json_builder_set_member_name (b, "image");
+          json_builder_add_string_value (b, vb->image_name);
+          json_builder_set_member_name (b, "width");
+          json_builder_add_int_value (b, vb->width);
+          json_builder_set_member_name (b, "height");
+          json_builder_add_int_value (b, vb->height);
+          json_builder_set_member_name (b, "n_image_tokens");
+          json_builder_add_int_value (b, vb->n_image_tokens);
+          json_builder_set_member_name (b, "n_prompt");
+          json_builder_add_int_value (b, vb->n_prompt);
+          json_builder_set_member_name (b, "phase");
+          json_builder_add_string_value (b, phase_names[p]);
+          json_builder_set_member_name (b, "avg_ms");
+          json_builder_add_double_value (b, stat_mean (&vb->ms[p]));
+          json_builder_set_member_name (b, "stddev_ms");
+          json_builder_add_double_value (b, stat_stddev (&vb->ms[p]));
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      print_json (b);
+      return;
+    }
+  printf ("| model | mmproj | device | image | tokens | phase | ms |\n|---|---|---|---|---:|---|---:|\n");
+  for (guint p = 0; p < N_PHASES; p++)
+    printf ("| %s | %s | %s | %s %ux%u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
+            mmproj_name, info->name, vb->image_name, vb->width, vb->height, vb->n_image_tokens,
+            vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]), stat_stddev (&vb->ms[p]));
+}
+
 int
 hearth_cli_bench (int argc, char **argv)
 {
-  g_autofree char *model_path = NULL;
+  g_autofree char *model_path = NULL, *mmproj_path = NULL, *image_path = NULL, *resize = NULL;
+  g_autofree char *resized_path = NULL, *image_name = NULL;
   gint n_prompt = 512, n_gen = 128, reps = 3;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
@@ -121,6 +349,9 @@ hearth_cli_bench (int argc, char **argv)
     { "n-gen", 'n', 0, G_OPTION_ARG_INT, &n_gen, "Tokens for the tg test (default 128, 0 skips)", "N" },
     { "repetitions", 'r', 0, G_OPTION_ARG_INT, &reps, "Repetitions of each test (default 3)", "R" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array instead of a table", NULL },
+    { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &mmproj_path, "SmolVLM vision projector: time to first token for --image instead of pp/tg", "MMPROJ.gguf" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, "The image for --mmproj", "FILE" },
+    { "resize", 0, 0, G_OPTION_ARG_STRING, &resize, "Scale --image to this size first (a temporary PNG)", "WxH" },
     { NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("- measure prompt and generation speed");
@@ -129,21 +360,43 @@ hearth_cli_bench (int argc, char **argv)
   g_autofree char *model_name = NULL;
   BenchResult results[2];
   guint n_results = 0;
+  VisionBench vb = { 0 };
   CliLlama cl;
   int status = 1;
 
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error) || model_path == NULL ||
-      n_prompt < 0 || n_gen < 0 || reps <= 0 || n_prompt + n_gen == 0)
+      n_prompt < 0 || n_gen < 0 || reps <= 0 || n_prompt + n_gen == 0 ||
+      (mmproj_path == NULL) != (image_path == NULL))
     {
       fprintf (stderr, "hearth-cli bench: %s\n",
-               error ? error->message : "need -m MODEL.gguf, -p/-n >= 0 (not both 0), -r > 0");
+               error ? error->message
+                     : "need -m MODEL.gguf, -p/-n >= 0 (not both 0), -r > 0; "
+                       "--mmproj and --image go together");
       return 2;
     }
 
-  if (!cli_llama_open (&cl, model_path, MAX (n_prompt, n_gen), &error))
+  /* The vision prompt's length is known only after tiling: the model's
+   * context (at most 4096) holds it. */
+  if (!cli_llama_open (&cl, model_path, image_path != NULL ? 0 : MAX (n_prompt, n_gen), &error))
     {
       fprintf (stderr, "hearth-cli bench: %s\n", error->message);
+      goto out;
+    }
+  model_name = g_path_get_basename (model_path);
+  vb.image_path = image_path;
+  vb.image_name = image_name = image_path != NULL ? g_path_get_basename (image_path) : NULL;
+  if (image_path != NULL)
+    {
+      g_autofree char *mmproj_name = g_path_get_basename (mmproj_path);
+      if ((resize != NULL && !(vb.image_path = resized_path = resized_copy (image_path, resize, &error))) ||
+          !vision_bench (&cl, mmproj_path, &vb, reps, &error))
+        {
+          fprintf (stderr, "hearth-cli bench: %s\n", error->message);
+          goto out;
+        }
+      print_vision_results (&cl, model_name, mmproj_name, &vb, json);
+      status = 0;
       goto out;
     }
   /* Arbitrary ids spread over the vocabulary: speed does not depend on them. */
@@ -157,10 +410,12 @@ hearth_cli_bench (int argc, char **argv)
       fprintf (stderr, "hearth-cli bench: %s\n", error->message);
       goto out;
     }
-  model_name = g_path_get_basename (model_path);
   print_results (&cl, model_name, results, n_results, json);
   status = 0;
 out:
+  if (resized_path != NULL)
+    g_unlink (resized_path);
+  vision_bench_clear (&vb);
   cli_llama_close (&cl);
   return status;
 }
