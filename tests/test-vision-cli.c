@@ -1,7 +1,8 @@
 #define G_LOG_DOMAIN "hearth-test"
 
 /* test-vision-cli: hearth-cli embed-image and generate --image, run as a
- * user would, against llama.cpp's reference (photo-96x96). */
+ * user would, against llama.cpp's reference (photo-96x96); several images;
+ * files that are no image refused with a message, not a crash. */
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -119,11 +120,90 @@ test_generate_image (void)
   g_assert_cmpstr (out, ==, expect->str);
 }
 
+/* Two images, at the prompt's markers or before the text, answer in text. */
+static void
+test_generate_two_images (void)
+{
+  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return;
+    }
+  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  g_autofree char *photo = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
+  g_autofree char *banner = shared_path ("fixtures", "reference", "vlm", "banner-1500x300-rgba.decoded.png", NULL);
+
+  const char *prompts[] = { "Compare <__media__> with <__media__>.", "Compare them." };
+  for (guint i = 0; i < G_N_ELEMENTS (prompts); i++)
+    {
+      const char *args[] = { "generate", "-m", text, "--mmproj", mmproj, "--image", photo,
+                             "--image", banner, "-p", prompts[i], "--temp", "0", "-n", "3", NULL };
+      g_autofree char *out = run_cli (0, args, NULL);
+      g_assert_cmpuint (strlen (out), >, 1);
+      g_assert_true (g_str_has_suffix (out, "\n"));
+    }
+
+  /* One marker for two images: which image goes where is unclear. */
+  const char *one_marker[] = { "generate", "-m", text, "--mmproj", mmproj, "--image", photo,
+                               "--image", banner, "-p", "Look: <__media__>", NULL };
+  g_autofree char *err = NULL;
+  g_autofree char *out = run_cli (1, one_marker, &err);
+  g_assert_nonnull (strstr (err, "1 <__media__> markers for 2 images"));
+}
+
+/* Files that are no (readable) image: exit status 1 and a message that
+ * names the file, never a crash. */
+static void
+test_generate_hostile_image (void)
+{
+  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return;
+    }
+  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  g_autofree char *photo = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
+  g_autofree char *png = NULL;
+  gsize png_len = 0;
+  g_assert_true (g_file_get_contents (photo, &png, &png_len, NULL));
+  g_autofree char *dir = g_dir_make_tmp ("hearth-vision-cli-XXXXXX", NULL);
+
+  const struct {
+    const char *name;
+    const char *data;
+    gssize      len;      /* -1: no such file */
+    const char *message;
+  } cases[] = {
+    { "missing.png", NULL, -1, "does not exist" },
+    { "empty.png", "", 0, "empty file" },
+    { "text.png", "not an image\n", 13, "not an image format" },
+    { "truncated.png", png, MIN (png_len, 200), "truncated.png" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, cases[i].name, NULL);
+      if (cases[i].len >= 0)
+        g_assert_true (g_file_set_contents (path, cases[i].data, cases[i].len, NULL));
+      const char *args[] = { "generate", "-m", text, "--mmproj", mmproj, "--image", path,
+                             "-p", "What is this?", NULL };
+      g_autofree char *err = NULL;
+      g_autofree char *out = run_cli (1, args, &err);
+      g_assert_nonnull (strstr (err, cases[i].message));
+      g_assert_nonnull (strstr (err, cases[i].name));
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/vision-cli/embed-image", test_embed_image);
   g_test_add_func ("/vision-cli/generate-image", test_generate_image);
+  g_test_add_func ("/vision-cli/generate-two-images", test_generate_two_images);
+  g_test_add_func ("/vision-cli/generate-hostile-image", test_generate_hostile_image);
   return g_test_run ();
 }

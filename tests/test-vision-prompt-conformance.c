@@ -6,7 +6,8 @@
  * the README's tolerances (top-1 equal, top-40 overlap >= 36, logit max
  * abs <= 0.01 over the reference's top 40), once with the reference image
  * embeddings (the decoder side alone) and once with our own encoder's
- * (image file to logits). */
+ * (image file to logits). Two images in one prompt: the ids are the
+ * single-image layouts of the references, one after the other. */
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -185,6 +186,108 @@ test_image (gconstpointer data)
   compare_top40 (what, llama_context_get_logits (models.ctx, 0), n_vocab, top40);
 }
 
+/* One image's layout in a reference prompt, ids [*start, *end): from its
+ * first tile's <fake_token_around_image><row_1_col_1> (the last two ids
+ * of the first text chunk) to the <fake_token_around_image> after the
+ * global image (the first id of the last text chunk). */
+static void
+reference_layout (JsonObject *ref, guint *start, guint *end)
+{
+  JsonArray *layout = json_object_get_array_member (ref, "prompt_layout");
+  guint n = json_array_get_length (layout);
+  JsonObject *first = json_array_get_object_element (layout, 0);
+  JsonObject *global = json_array_get_object_element (layout, n - 2);
+  g_assert_cmpstr (json_object_get_string_member (global, "tile"), ==, "global");
+  *start = json_array_get_length (json_object_get_array_member (first, "token_ids")) - 2;
+  *end = json_object_get_int_member (global, "prompt_token_offset") +
+         json_object_get_int_member (global, "n_tokens") + 1;
+}
+
+static void
+append_ref_ids (GArray *out, JsonArray *ids, guint from, guint to)
+{
+  for (guint i = from; i < to; i++)
+    g_array_append_val (out, (gint32) { json_array_get_int_element (ids, i) });
+}
+
+static GBytes *
+load_reference_embd (const char *stem)
+{
+  g_autofree char *name = g_strconcat (stem, ".embd.f32", NULL);
+  g_autofree char *path = g_build_filename (models.vlm_dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, &error);
+  g_assert_no_error (error);
+  return g_mapped_file_get_bytes (file);
+}
+
+/* Screenshot and banner in one user turn, at two markers: each laid out
+ * as in its own reference, in prompt order; the prefill takes both
+ * images' (reference) embeddings in that order. */
+static void
+test_two_images (void)
+{
+  if (models.ctx == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set: no models or llama.cpp reference data");
+      return;
+    }
+  const char *stem[2] = { "screenshot-640x360", "banner-1500x300-rgba" };
+  g_autoptr (JsonParser) parser0 = load_reference (stem[0]);
+  g_autoptr (JsonParser) parser1 = load_reference (stem[1]);
+  JsonParser *parser[2] = { parser0, parser1 };
+  JsonObject *ref[2];
+  JsonArray *ref_ids[2];
+  VisionPromptImage images[2];
+  guint start[2], end[2];
+  for (guint k = 0; k < 2; k++)
+    {
+      ref[k] = json_node_get_object (json_parser_get_root (parser[k]));
+      ref_ids[k] = json_object_get_array_member (ref[k], "prompt_token_ids");
+      reference_layout (ref[k], &start[k], &end[k]);
+      images[k] = (VisionPromptImage) {
+        .grid_rows = json_object_get_int_member (ref[k], "grid_rows"),
+        .grid_cols = json_object_get_int_member (ref[k], "grid_cols"),
+        .tokens_per_chunk = vision_encoder_tokens_per_chunk (models.encoder),
+      };
+    }
+
+  /* Both references share the text around the image. */
+  const char *text = json_object_get_string_member (ref[0], "prompt_template_input");
+  g_assert_cmpstr (text, ==, json_object_get_string_member (ref[1], "prompt_template_input"));
+  g_auto (GStrv) around = g_strsplit (text, VISION_MEDIA_MARKER, 2);
+  g_autofree char *two = g_strconcat (around[0], VISION_MEDIA_MARKER, VISION_MEDIA_MARKER,
+                                      around[1], NULL);
+
+  g_autoptr (GArray) expect = g_array_new (FALSE, FALSE, sizeof (gint32));
+  append_ref_ids (expect, ref_ids[0], 0, end[0]);
+  append_ref_ids (expect, ref_ids[1], start[1], end[1]);
+  append_ref_ids (expect, ref_ids[0], end[0], json_array_get_length (ref_ids[0]));
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = vision_prompt_tokenize_images (models.tok, two, TRUE, images, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (ids->data, ids->len * sizeof (gint32), expect->data, expect->len * sizeof (gint32));
+
+  /* Prefill: the images' rows one after the other. */
+  g_autoptr (GBytes) embd0 = load_reference_embd (stem[0]);
+  g_autoptr (GBytes) embd1 = load_reference_embd (stem[1]);
+  g_autoptr (GByteArray) embd = g_byte_array_new ();
+  g_byte_array_append (embd, g_bytes_get_data (embd0, NULL), g_bytes_get_size (embd0));
+  g_byte_array_append (embd, g_bytes_get_data (embd1, NULL), g_bytes_get_size (embd1));
+  guint n_embd = llama_model_get_config (models.text)->n_embd;
+  guint n_rows = embd->len / (n_embd * sizeof (float));
+  g_assert_cmpuint (n_rows, ==, json_object_get_int_member (ref[0], "n_image_tokens_total") +
+                                json_object_get_int_member (ref[1], "n_image_tokens_total"));
+  vision_prompt_prefill (models.ctx, (const gint32 *) ids->data, ids->len, 0,
+                         (const float *) embd->data, n_rows, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (llama_context_get_n_past (models.ctx), ==, ids->len);
+  const float *logits = llama_context_get_logits (models.ctx, 0);
+  for (guint i = 0; i < llama_model_get_config (models.text)->n_vocab; i++)
+    g_assert_true (isfinite (logits[i]));
+}
+
 /* Prompts without exactly one marker, and embeddings that do not match
  * the image positions, are refused. */
 static void
@@ -200,6 +303,10 @@ test_bad_prompts (void)
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (vision_prompt_tokenize (models.tok, "<__media__><__media__>", TRUE, 1, 1, 16, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  const VisionPromptImage two[2] = { { 1, 1, 16 }, { 1, 1, 16 } };
+  g_assert_null (vision_prompt_tokenize_images (models.tok, "A<__media__>B", TRUE, two, 2, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
@@ -221,6 +328,7 @@ main (int argc, char **argv)
       g_autofree char *name = g_strdup_printf ("/vision-prompt/%s", stems[i]);
       g_test_add_data_func (name, stems[i], test_image);
     }
+  g_test_add_func ("/vision-prompt/two-images", test_two_images);
   g_test_add_func ("/vision-prompt/bad-prompts", test_bad_prompts);
   int status = g_test_run ();
   close_models ();
