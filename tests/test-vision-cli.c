@@ -152,6 +152,43 @@ test_generate_two_images (void)
   g_assert_nonnull (strstr (err, "1 <__media__> markers for 2 images"));
 }
 
+/* bench --mmproj --image: every phase of the time to first token, with
+ * the image's size after --resize and its token count. */
+static void
+test_bench_image (void)
+{
+  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return;
+    }
+  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  g_autofree char *image = shared_path ("fixtures", "images", "screenshot-640x360.png", NULL);
+  const char *args[] = { "bench", "-m", text, "--mmproj", mmproj, "--image", image,
+                         "--resize", "1280x800", "-r", "1", "--json", NULL };
+  g_autofree char *out = run_cli (0, args, NULL);
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  JsonArray *rows = json_node_get_array (json_parser_get_root (parser));
+  const char *phases[] = { "preprocess", "encode", "prefill", "ttft" };
+  g_assert_cmpuint (json_array_get_length (rows), ==, G_N_ELEMENTS (phases));
+  for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+    {
+      JsonObject *r = json_array_get_object_element (rows, i);
+      g_assert_cmpstr (json_object_get_string_member (r, "phase"), ==, phases[i]);
+      g_assert_cmpint (json_object_get_int_member (r, "width"), ==, 1280);
+      g_assert_cmpint (json_object_get_int_member (r, "height"), ==, 800);
+      /* 3 x 4 tiles + the global image, 16 tokens each; 44 text tokens. */
+      g_assert_cmpint (json_object_get_int_member (r, "n_image_tokens"), ==, 13 * 16);
+      g_assert_cmpint (json_object_get_int_member (r, "n_prompt"), ==, 13 * 16 + 44);
+      g_assert_cmpfloat (json_object_get_double_member (r, "avg_ms"), >, 0);
+    }
+}
+
 /* Files that are no (readable) image: exit status 1 and a message that
  * names the file, never a crash. */
 static void
@@ -205,5 +242,6 @@ main (int argc, char **argv)
   g_test_add_func ("/vision-cli/generate-image", test_generate_image);
   g_test_add_func ("/vision-cli/generate-two-images", test_generate_two_images);
   g_test_add_func ("/vision-cli/generate-hostile-image", test_generate_hostile_image);
+  g_test_add_func ("/vision-cli/bench-image", test_bench_image);
   return g_test_run ();
 }
