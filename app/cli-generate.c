@@ -3,7 +3,8 @@
 /* hearth-cli generate: text from a Llama model. The prompt is wrapped in
  * the model's chat template as a user turn (or, with --raw, tokenized
  * as-is); tokens are sampled until an end-of-generation token or -n, and
- * the text streams to stdout as it completes. */
+ * the text streams to stdout as it completes. With --mmproj, SmolVLM reads
+ * the --image files too, each where the prompt has a media marker. */
 
 #include <stdio.h>
 #include <string.h>
@@ -172,6 +173,9 @@ add_image_message (JsonArray *messages, char **parts, guint n_images, guint n_sh
       if (at_markers && k < n_shown && k < n_images)
         add_item (content, "image", NULL);
     }
+  /* Templates index the first item: never an empty list. */
+  if (json_array_get_length (content) == 0)
+    add_item (content, "text", "");
   json_object_set_string_member (m, "role", "user");
   json_object_set_array_member (m, "content", content);
   json_array_add_object_element (messages, m);
@@ -190,7 +194,7 @@ render (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs
   if (imgs->n_images > 0)
     {
       g_auto (GStrv) parts = g_strsplit (o->prompt, VISION_MEDIA_MARKER, -1);
-      guint n_markers = g_strv_length (parts) - 1;
+      guint n_parts = g_strv_length (parts), n_markers = n_parts > 0 ? n_parts - 1 : 0;
       if (n_markers != 0 && n_markers != imgs->n_images)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
