@@ -24,6 +24,8 @@ static const CliEntry commands[] = {
   { "detokenize", "Print the text of token ids (-m FILE ID...)", hearth_cli_detokenize },
   /* template */
   { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
+  /* catalog */
+  { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
   { NULL, NULL, NULL },
 };
 
