@@ -5,7 +5,11 @@
  * is copied. A folder is listed once, then its models are paired with the
  * vision projectors (mmproj files) found beside them. */
 
-#include <errno.h>
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "hearth"
+#endif
+
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -268,13 +272,13 @@ static char *
 unsupported_reason (const char *arch, const GgufTensor *unrunnable)
 {
   if (!architecture_is_runnable (arch))
-    return g_strdup_printf ("architecture “%s” is not supported; Hearth runs Llama and Mistral models", arch);
+    return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs Llama and Mistral models."), arch);
   if (unrunnable != NULL)
     {
       const GgmlTypeTraits *traits = ggml_type_traits (unrunnable->type);
 
-      return g_strdup_printf ("tensor “%s” has type %s, which Hearth cannot run yet; "
-                              "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model",
+      return g_strdup_printf (_("The tensor “%s” has the type %s, which Hearth cannot run yet; "
+                                "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model."),
                               unrunnable->name, traits != NULL ? traits->name : "(unknown)");
     }
   return NULL;
@@ -291,7 +295,7 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   if (!gguf_file_get_string (file, "general.architecture", &info->architecture, &error))
     {
       info->error = g_strdup_printf ("%s: %s", info->path,
-                                     error != NULL ? error->message : "the key general.architecture is missing");
+                                     error != NULL ? error->message : _("the key general.architecture is missing"));
       return;
     }
   if (gguf_file_get_string (file, "general.name", &general_name, NULL) && *general_name != '\0')
