@@ -7,7 +7,9 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model-catalog.h"
@@ -507,6 +509,92 @@ test_shared_smolvlm (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* Runs hearth-cli models ARGS... with the fake home as $HOME; returns the exit status. */
+static int
+run_cli (FakeHome *h, const char *const *args, char **out)
+{
+  const char *cli = g_getenv ("HEARTH_CLI");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) cli);
+  g_ptr_array_add (argv, (char *) "models");
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "HOME", h->home, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", h->data, TRUE);
+  env = g_environ_setenv (env, "LC_ALL", "C", TRUE);
+  env = g_environ_unsetenv (env, "LLAMA_CACHE");
+  env = g_environ_unsetenv (env, "OLLAMA_MODELS");
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out, NULL, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static JsonObject *
+json_model (JsonArray *models, const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    {
+      JsonObject *m = json_array_get_object_element (models, i);
+
+      if (g_strcmp0 (json_object_get_string_member (m, "name"), name) == 0)
+        return m;
+    }
+  g_test_message ("no model named %s in the JSON", name);
+  g_test_fail ();
+  return NULL;
+}
+
+static void
+test_cli (void)
+{
+  FakeHome h;
+  g_autofree char *json = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *nothing = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonArray *models;
+  JsonObject *m;
+
+  if (g_getenv ("HEARTH_CLI") == NULL)
+    {
+      g_test_skip ("needs HEARTH_CLI (run through meson test)");
+      return;
+    }
+  fake_home_init (&h);
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "--json", h.user, NULL }, &json), ==, 0);
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  models = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (models), ==, 8);
+  m = json_model (models, "eps:latest");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (json_object_get_string_member (m, "source"), ==, "ollama");
+  g_assert_true (json_object_get_boolean_member (m, "vision"));
+  g_assert_true (json_object_get_boolean_member (m, "runnable"));
+  m = json_model (models, "Alpha");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (json_object_get_string_member (m, "quantization"), ==, "Q8_0");
+  g_assert_cmpint (json_object_get_int_member (m, "memory_estimate"), ==, expected_memory (BYTES_Q8_0));
+  m = json_model (models, "corrupt");
+  g_assert_nonnull (m);
+  g_assert_true (json_object_has_member (m, "error"));
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { h.user, NULL }, &text), ==, 0);
+  g_assert_nonnull (strstr (text, "Alpha\n"));
+  g_assert_nonnull (strstr (text, "Q4_K_M"));
+  g_assert_nonnull (strstr (text, "IQ2_XXS"));
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "--context", "-1", NULL }, &nothing), ==, 2);
+  fake_home_clear (&h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -515,5 +603,6 @@ main (int argc, char **argv)
   g_test_add_func ("/catalog/scan-fake-home", test_scan_fake_home);
   g_test_add_func ("/catalog/scan-async", test_scan_async);
   g_test_add_func ("/catalog/shared-smolvlm", test_shared_smolvlm);
+  g_test_add_func ("/catalog/cli", test_cli);
   return g_test_run ();
 }
