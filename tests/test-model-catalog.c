@@ -83,6 +83,7 @@ write_fake_model (const char *path, const FakeModel *m)
   guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (clip ? 1 : 8);
   guint64 norm_offset = G_GUINT64_CONSTANT (32) * ((m->matrix_bytes + 31) / 32);
   g_autoptr (GError) error = NULL;
+  guint header_len;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
   put_u32 (b, 3);
@@ -111,7 +112,9 @@ write_fake_model (const char *path, const FakeModel *m)
     put_tensor_info (b, "output_norm.weight", N_EMBD, 1, 0 /* F32 */, norm_offset);
   while (b->len % 32 != 0)
     g_byte_array_append (b, (const guint8 *) "", 1);
-  g_byte_array_set_size (b, b->len + norm_offset + (clip ? 0 : N_EMBD * 4));
+  header_len = b->len;
+  g_byte_array_set_size (b, header_len + norm_offset + (clip ? 0 : N_EMBD * 4));
+  memset (b->data + header_len, 0, b->len - header_len);  /* the tensor data */
 
   g_file_set_contents (path, (const char *) b->data, b->len, &error);
   g_assert_no_error (error);
