@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -269,8 +270,13 @@ estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
 }
 
 static char *
-unsupported_reason (const char *arch, const GgufTensor *unrunnable)
+unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnable)
 {
+  guint32 n_parts = 1;
+
+  if (gguf_file_get_u32 (file, "split.count", &n_parts, NULL) && n_parts > 1)
+    return g_strdup_printf (_("The model is split into %u files, which Hearth cannot load yet; "
+                              "join them with “llama-gguf-split --merge”."), n_parts);
   if (!architecture_is_runnable (arch))
     return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs Llama and Mistral models."), arch);
   if (unrunnable != NULL)
@@ -309,7 +315,7 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   info->context_length = (guint32) MIN (arch_u64 (file, info->architecture, "context_length", 0), G_MAXUINT32);
   info->n_ctx = info->context_length > 0 ? MIN (n_ctx, info->context_length) : n_ctx;
   info->memory_estimate = estimate_memory (file, info->architecture, info->n_ctx);
-  info->unsupported_reason = unsupported_reason (info->architecture, unrunnable);
+  info->unsupported_reason = unsupported_reason (file, info->architecture, unrunnable);
   info->runnable = info->unsupported_reason == NULL;
 
   /* Only projectors carry this; it is moved to their model when paired. */
@@ -473,6 +479,21 @@ has_gguf_suffix (const char *name)
   return len > 5 && g_ascii_strcasecmp (name + len - 5, ".gguf") == 0;
 }
 
+/* "name-00002-of-00003.gguf": a later part of a split model, described
+ * through its first part. */
+static gboolean
+is_later_split_part (const char *name)
+{
+  const char *of = g_strrstr (name, "-of-");
+  guint part, count;
+  int end = 0;
+
+  if (of == NULL || of - name < 6 || of[-6] != '-')
+    return FALSE;
+  return sscanf (of - 5, "%5u-of-%5u.gguf%n", &part, &count, &end) == 2 && end > 0 &&
+         of[-5 + end] == '\0' && part > 1;
+}
+
 static gboolean
 scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth, GError **error)
 {
@@ -487,14 +508,15 @@ scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth
 
       if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
         return FALSE;
-      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+      if (g_stat (child, &st) != 0)
         continue;
-      if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
+      if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH && first_visit (scan, &st))
         {
           if (!scan_folder (scan, child, source, depth + 1, error))
             return FALSE;
         }
-      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child))
+      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child) && !is_later_split_part (child) &&
+               first_visit (scan, &st))
         {
           HearthModelInfo *info = hearth_model_catalog_inspect_file (child, source, NULL, scan->n_ctx);
 
@@ -600,7 +622,9 @@ scan_ollama_manifests (Scan *scan, const char *models_dir, const char *path, gui
 
       if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
         return FALSE;
-      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+      /* No loop check: the depth is fixed. Folders are not marked as seen,
+       * so a user folder pointing into the Ollama store cannot hide it. */
+      if (g_stat (child, &st) != 0)
         continue;
       /* registry/namespace/model are folders; the tag (depth 3) is the file. */
       if (S_ISDIR (st.st_mode) && depth < 3)
@@ -633,7 +657,7 @@ scan_location (Scan *scan, const HearthModelLocation *location, GError **error)
 {
   GStatBuf st;
 
-  if (g_stat (location->path, &st) != 0 || !S_ISDIR (st.st_mode) || !first_visit (scan, &st))
+  if (g_stat (location->path, &st) != 0 || !S_ISDIR (st.st_mode))
     return TRUE;
   if (location->source == HEARTH_MODEL_SOURCE_OLLAMA)
     {
@@ -641,6 +665,8 @@ scan_location (Scan *scan, const HearthModelLocation *location, GError **error)
 
       return scan_ollama_manifests (scan, location->path, manifests, 0, error);
     }
+  if (!first_visit (scan, &st))
+    return TRUE;
   return scan_folder (scan, location->path, location->source, 0, error);
 }
 

@@ -31,6 +31,7 @@ typedef struct {
   guint32     tensor_type;     /* type of the one matrix */
   guint32     matrix_bytes;    /* its size in that type */
   const char *projector_type;  /* clip only */
+  guint32     split_count;     /* split.count, 0 for none */
 } FakeModel;
 
 static void put_u32 (GByteArray *b, guint32 v) { guint32 le = GUINT32_TO_LE (v); g_byte_array_append (b, (guint8 *) &le, 4); }
@@ -80,7 +81,7 @@ write_fake_model (const char *path, const FakeModel *m)
 {
   g_autoptr (GByteArray) b = g_byte_array_new ();
   gboolean clip = strcmp (m->arch, "clip") == 0;
-  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (clip ? 1 : 8);
+  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (m->split_count > 0) + (clip ? 1 : 8);
   guint64 norm_offset = G_GUINT64_CONSTANT (32) * ((m->matrix_bytes + 31) / 32);
   g_autoptr (GError) error = NULL;
   guint header_len;
@@ -94,6 +95,8 @@ write_fake_model (const char *path, const FakeModel *m)
     put_kv_string (b, "general.name", m->name);
   if (m->file_type >= 0)
     put_kv_u32 (b, NULL, "general.file_type", m->file_type);
+  if (m->split_count > 0)
+    put_kv_u32 (b, NULL, "split.count", m->split_count);
   if (clip)
     put_kv_string (b, "clip.projector_type", m->projector_type);
   else
@@ -189,6 +192,7 @@ fake_home_init (FakeHome *h)
   const FakeModel gamma = { "llama", "Gamma", -1, 16, BYTES_IQ2XXS, NULL };
   const FakeModel delta = { "qwen2", "Delta", 1, 1, BYTES_F16, NULL };
   const FakeModel secret = { "llama", "Secret", 1, 1, BYTES_F16, NULL };
+  const FakeModel split = { "llama", "Split", 1, 1, BYTES_F16, NULL, 2 };
   g_autofree char *corrupt = NULL;
   g_autofree char *loop = NULL;
   g_autofree char *self = NULL;
@@ -206,6 +210,8 @@ fake_home_init (FakeHome *h)
   add_model (h, "user/vision/other-F16.gguf", &other);
   add_model (h, "user/vision/mmproj-Unrelated-F16.gguf", &projector);
   add_model (h, "user/.hidden/secret.gguf", &secret);
+  add_model (h, "user/split-00001-of-00002.gguf", &split);
+  add_model (h, "user/split-00002-of-00002.gguf", &split);
   add_model (h, "home/.cache/llama.cpp/org_repo_beta-q4_k_m.gguf", &beta);
   add_model (h, "home/.lmstudio/models/pub/gamma-GGUF/gamma-IQ2_XXS.gguf", &gamma);
   add_model (h, "home/.cache/lm-studio/models/pub/delta-GGUF/delta-F16.gguf", &delta);
@@ -234,9 +240,11 @@ fake_home_clear (FakeHome *h)
 static GPtrArray *
 fake_home_locations (FakeHome *h)
 {
-  /* The second user folder is inside the first: its files must not repeat. */
+  /* The second user folder is inside the first: its files must not repeat.
+   * The third is Ollama's store: its models must still be found as Ollama's. */
   g_autofree char *inner = g_build_filename (h->user, "vision", NULL);
-  const char *const user_dirs[] = { h->user, inner, NULL };
+  g_autofree char *ollama = g_build_filename (h->home, ".ollama", "models", NULL);
+  const char *const user_dirs[] = { h->user, inner, ollama, NULL };
 
   g_unsetenv ("LLAMA_CACHE");
   g_unsetenv ("OLLAMA_MODELS");
@@ -286,7 +294,7 @@ check_fake_home_models (GPtrArray *models)
 {
   const HearthModelInfo *m;
 
-  g_assert_cmpuint (models->len, ==, 8);
+  g_assert_cmpuint (models->len, ==, 9);
   for (guint i = 1; i < models->len; i++)
     {
       const HearthModelInfo *a = g_ptr_array_index (models, i - 1);
@@ -333,6 +341,13 @@ check_fake_home_models (GPtrArray *models)
   g_assert_nonnull (strstr (m->error, "corrupt.gguf"));
   g_assert_false (m->runnable);
   g_assert_null (m->architecture);
+
+  /* Listed once, through its first part, and not runnable. */
+  m = find_model (models, "Split");
+  g_assert_nonnull (m);
+  assert_path_ends (m->path, "/user/split-00001-of-00002.gguf");
+  g_assert_false (m->runnable);
+  g_assert_nonnull (strstr (m->unsupported_reason, "llama-gguf-split"));
 
   m = find_model (models, "Beta");
   g_assert_nonnull (m);
@@ -575,7 +590,7 @@ test_cli (void)
   json_parser_load_from_data (parser, json, -1, &error);
   g_assert_no_error (error);
   models = json_node_get_array (json_parser_get_root (parser));
-  g_assert_cmpuint (json_array_get_length (models), ==, 8);
+  g_assert_cmpuint (json_array_get_length (models), ==, 9);
   m = json_model (models, "eps:latest");
   g_assert_nonnull (m);
   g_assert_cmpstr (json_object_get_string_member (m, "source"), ==, "ollama");
