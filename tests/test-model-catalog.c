@@ -295,6 +295,15 @@ check_fake_home_models (GPtrArray *models)
   const HearthModelInfo *m;
 
   g_assert_cmpuint (models->len, ==, 9);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const HearthModelInfo *m = g_ptr_array_index (models, i);
+      g_autofree char *base = g_path_get_basename (m->path);
+
+      g_assert_null (strstr (m->path, "/.hidden/"));
+      g_assert_null (strstr (m->path, "/loop/"));
+      g_assert_false (g_str_has_prefix (base, "mmproj"));
+    }
   for (guint i = 1; i < models->len; i++)
     {
       const HearthModelInfo *a = g_ptr_array_index (models, i - 1);
