@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "gguf.h"
+#include "hvk-ops.h"
 #include "model-catalog.h"
 
 /* Deep enough for LM Studio's publisher/model/file and Ollama's
@@ -24,9 +25,6 @@
  * folder like ~ that a user may add. */
 #define MAX_DEPTH 6
 
-/* Tensor types the Vulkan kernels implement (see vulkan/hvk-ops.h). */
-static const guint32 runnable_types[] = { 0 /* F32 */, 1 /* F16 */, 2 /* Q4_0 */, 8 /* Q8_0 */,
-                                          12 /* Q4_K */, 13 /* Q5_K */, 14 /* Q6_K */ };
 static const char *const runnable_architectures[] = { "llama", "mistral" };
 #define VISION_PROJECTOR "idefics3"
 
@@ -175,15 +173,6 @@ tensor_elements (const GgufTensor *t)
 }
 
 static gboolean
-type_is_runnable (guint32 type)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (runnable_types); i++)
-    if (runnable_types[i] == type)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 architecture_is_runnable (const char *arch)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (runnable_architectures); i++)
@@ -211,7 +200,7 @@ survey_tensors (GgufFile *file, HearthModelInfo *info, guint32 *dominant_type,
       info->n_params += n;
       if (t->n_dims >= 2 && t->type < G_N_ELEMENTS (elements_by_type))
         elements_by_type[t->type] += n;
-      if (*unrunnable == NULL && !type_is_runnable (t->type))
+      if (*unrunnable == NULL && !hvk_type_is_supported (t->type))
         *unrunnable = t;
     }
   for (guint32 type = 0; type < G_N_ELEMENTS (elements_by_type); type++)
@@ -272,13 +261,20 @@ estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
 static char *
 unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnable)
 {
+  g_autofree char *rope_key = g_strconcat (arch, ".rope.scaling.type", NULL);
+  g_autofree char *rope_scaling = NULL;
   guint32 n_parts = 1;
+
+  gguf_file_get_string (file, rope_key, &rope_scaling, NULL);
 
   if (gguf_file_get_u32 (file, "split.count", &n_parts, NULL) && n_parts > 1)
     return g_strdup_printf (_("The model is split into %u files, which Hearth cannot load yet; "
                               "join them with “llama-gguf-split --merge”."), n_parts);
   if (!architecture_is_runnable (arch))
     return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs Llama and Mistral models."), arch);
+  if (rope_scaling != NULL && strcmp (rope_scaling, "none") != 0 && strcmp (rope_scaling, "linear") != 0)
+    return g_strdup_printf (_("The rope scaling type “%s” is not supported; Hearth runs models "
+                              "with no or linear rope scaling."), rope_scaling);
   if (unrunnable != NULL)
     {
       const GgmlTypeTraits *traits = ggml_type_traits (unrunnable->type);
