@@ -32,6 +32,7 @@ typedef struct {
   guint32     matrix_bytes;    /* its size in that type */
   const char *projector_type;  /* clip only */
   guint32     split_count;     /* split.count, 0 for none */
+  const char *rope_scaling;    /* <arch>.rope.scaling.type, NULL for none */
 } FakeModel;
 
 static void put_u32 (GByteArray *b, guint32 v) { guint32 le = GUINT32_TO_LE (v); g_byte_array_append (b, (guint8 *) &le, 4); }
@@ -81,7 +82,8 @@ write_fake_model (const char *path, const FakeModel *m)
 {
   g_autoptr (GByteArray) b = g_byte_array_new ();
   gboolean clip = strcmp (m->arch, "clip") == 0;
-  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (m->split_count > 0) + (clip ? 1 : 8);
+  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (m->split_count > 0) + (m->rope_scaling != NULL) +
+                 (clip ? 1 : 8);
   guint64 norm_offset = G_GUINT64_CONSTANT (32) * ((m->matrix_bytes + 31) / 32);
   g_autoptr (GError) error = NULL;
   guint header_len;
@@ -97,6 +99,12 @@ write_fake_model (const char *path, const FakeModel *m)
     put_kv_u32 (b, NULL, "general.file_type", m->file_type);
   if (m->split_count > 0)
     put_kv_u32 (b, NULL, "split.count", m->split_count);
+  if (m->rope_scaling != NULL)
+    {
+      g_autofree char *key = g_strconcat (m->arch, ".rope.scaling.type", NULL);
+
+      put_kv_string (b, key, m->rope_scaling);
+    }
   if (clip)
     put_kv_string (b, "clip.projector_type", m->projector_type);
   else
@@ -187,7 +195,7 @@ static void
 fake_home_init (FakeHome *h)
 {
   const FakeModel alpha = { "llama", "Alpha", 7, 8, BYTES_Q8_0, NULL };
-  const FakeModel other = { "llama", "Other", 1, 1, BYTES_F16, NULL };
+  const FakeModel other = { "llama", "Other", 1, 1, BYTES_F16, NULL, 0, "yarn" };
   const FakeModel beta = { "llama", "Beta", 15, 12, BYTES_Q4_K, NULL };
   const FakeModel gamma = { "llama", "Gamma", -1, 16, BYTES_IQ2XXS, NULL };
   const FakeModel delta = { "qwen2", "Delta", 1, 1, BYTES_F16, NULL };
@@ -337,12 +345,15 @@ check_fake_home_models (GPtrArray *models)
   g_assert_true (hearth_model_info_has_vision (m));
   g_assert_cmpuint (m->memory_estimate, >, expected_memory (BYTES_Q8_0) + BYTES_F16);
 
-  /* Two projectors, neither named like it: no vision. */
+  /* Two projectors, neither named like it: no vision. A rope scaling the
+   * engine lacks. */
   m = find_model (models, "Other");
   g_assert_nonnull (m);
   g_assert_null (m->mmproj_path);
   g_assert_false (hearth_model_info_has_vision (m));
   g_assert_cmpstr (m->quantization, ==, "F16");
+  g_assert_false (m->runnable);
+  g_assert_nonnull (strstr (m->unsupported_reason, "yarn"));
 
   m = find_model (models, "corrupt");
   g_assert_nonnull (m);
