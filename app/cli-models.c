@@ -142,6 +142,14 @@ hearth_cli_models (int argc, char **argv)
       return 2;
     }
 
+  for (int i = 1; i < argc; i++)
+    if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+      {
+        fprintf (stderr, _("hearth-cli models: %s is not a folder; pass folders that hold .gguf files\n"),
+                 argv[i]);
+        return 1;
+      }
+
   locations = hearth_model_catalog_default_locations (NULL, NULL, (const char *const *) argv + 1);
   models = hearth_model_catalog_scan (locations, (guint32) n_ctx, NULL, &error);
   if (models == NULL)

@@ -630,6 +630,8 @@ test_cli (void)
   g_assert_nonnull (strstr (text, "IQ2_XXS"));
 
   g_assert_cmpint (run_cli (&h, (const char *const[]) { "--context", "-1", NULL }, &nothing), ==, 2);
+  g_clear_pointer (&nothing, g_free);
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "/nonexistent-folder", NULL }, &nothing), ==, 1);
   fake_home_clear (&h);
 }
 
