@@ -4,6 +4,7 @@
  * benchmarks. Each subcommand lives in its own cli-*.c file. */
 
 #include <glib.h>
+#include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,8 @@ static const CliEntry commands[] = {
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
   /* vision */
   { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
+  /* catalog */
+  { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
   { NULL, NULL, NULL },
 };
 
@@ -48,6 +51,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* catalog: translated messages */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   if (argc < 2)
     return print_usage (stderr);

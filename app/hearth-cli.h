@@ -20,3 +20,5 @@ int hearth_cli_detokenize (int argc, char **argv);
 int hearth_cli_embed_image (int argc, char **argv);
 /* template: chat templates */
 int hearth_cli_chat_template (int argc, char **argv);
+/* catalog: the models found on disk */
+int hearth_cli_models (int argc, char **argv);
