@@ -21,6 +21,7 @@
 #include "gguf.h"
 #include "llama-context.h"
 #include "sampler.h"
+#include "shared-test-util.h"
 #include "tokenizer.h"
 
 typedef struct {
@@ -39,28 +40,6 @@ static const RefModel ref_models[] = {
   { "smollm-tiny-q4_k_m",  "random/smollm-tiny-q4_k_m.gguf",  0.15 },
   { "smollm-tiny-q6_k",    "random/smollm-tiny-q6_k.gguf",    0.15 },
 };
-
-/* NULL (and the test skipped) without ../shared. */
-static char *
-shared_path (const char *relative)
-{
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  char *path;
-
-  if (shared == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set; the conformance data lives in ../shared");
-      return NULL;
-    }
-  path = g_build_filename (shared, relative, NULL);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *msg = g_strdup_printf ("%s is missing", path);
-      g_test_skip (msg);
-      g_clear_pointer (&path, g_free);
-    }
-  return path;
-}
 
 static char *
 file_sha256 (const char *path)
@@ -239,8 +218,8 @@ test_reference (gconstpointer data)
   const RefModel *rm = data;
   g_autofree char *ref_rel = g_strdup_printf ("fixtures/reference/%s.json", rm->name);
   g_autofree char *model_rel = g_build_filename ("models", rm->model, NULL);
-  g_autofree char *ref_path = shared_path (ref_rel);
-  g_autofree char *model_path = ref_path ? shared_path (model_rel) : NULL;
+  g_autofree char *ref_path = hearth_test_shared_path (ref_rel);
+  g_autofree char *model_path = ref_path ? hearth_test_shared_path (model_rel) : NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (HvkDevice) device = NULL;
@@ -287,7 +266,7 @@ static void
 test_stories_greedy_text (void)
 {
   const char *expected = ", there was a little girl named Lily. She loved to play outside in the park";
-  g_autofree char *path = shared_path ("models/stories260K.gguf");
+  g_autofree char *path = hearth_test_shared_path ("models/stories260K.gguf");
   g_autoptr (GError) error = NULL;
   g_autoptr (HvkDevice) device = NULL;
   g_autoptr (GgufFile) file = NULL;
@@ -336,7 +315,7 @@ test_stories_greedy_text (void)
 static void
 test_llama4_unsupported (void)
 {
-  g_autofree char *path = shared_path ("models/random/llama4-tiny-f16.gguf");
+  g_autofree char *path = hearth_test_shared_path ("models/random/llama4-tiny-f16.gguf");
   g_autoptr (GError) error = NULL;
   g_autoptr (HvkDevice) device = NULL;
   g_autoptr (GgufFile) file = NULL;
