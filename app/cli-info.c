@@ -9,7 +9,7 @@
 
 #include "gguf.h"
 #include "hearth-cli.h"
-#include "hvk.h"
+#include "hearth-devices.h"
 
 #define LABEL_WIDTH 18
 
@@ -186,91 +186,36 @@ print_model (const char *path, GError **error)
 
 /* ---- Vulkan devices ---------------------------------------------------- */
 
-static const char *
-device_type_name (HvkDeviceType type)
-{
-  switch (type)
-    {
-    case HVK_DEVICE_DISCRETE:   return "discrete GPU";
-    case HVK_DEVICE_INTEGRATED: return "integrated GPU";
-    case HVK_DEVICE_VIRTUAL:    return "virtual GPU";
-    case HVK_DEVICE_CPU:        return "CPU";
-    default:                    return "other";
-    }
-}
-
-static char *
-describe_device (const HvkDeviceInfo *info)
-{
-  g_autofree char *memory = g_format_size_full (info->device_local_bytes, G_FORMAT_SIZE_IEC_UNITS);
-  return g_strdup_printf ("%s (%s, %s, %s)", info->name, device_type_name (info->type),
-                          info->driver, memory);
-}
-
-static gboolean
-same_device (const HvkDeviceInfo *a, const HvkDeviceInfo *b)
-{
-  return a->vendor_id == b->vendor_id && a->device_id == b->device_id
-         && g_str_equal (a->name, b->name);
-}
-
-/* The device Hearth would run on is the one hvk_device_new() opens (it
- * honours HEARTH_VULKAN_DEVICE), so open it rather than guess. */
-static gboolean
-get_chosen_device (HvkDeviceInfo *out, GError **error)
-{
-  g_autoptr(HvkDevice) device = hvk_device_new (error);
-
-  if (device == NULL)
-    return FALSE;
-  *out = *hvk_device_get_info (device);
-  return TRUE;
-}
-
 /* `info -m`: the model is described already, so a missing device is
  * reported but does not turn the answer into a failure. */
 static void
 print_run_device (void)
 {
   g_autoptr(GError) error = NULL;
-  HvkDeviceInfo info;
-  g_autofree char *description = NULL;
+  g_autofree char *description = hearth_device_describe_chosen (&error);
 
-  if (!get_chosen_device (&info, &error))
+  if (description == NULL)
     {
       print_field ("device", "none");
       fprintf (stderr, "hearth-cli info: no Vulkan device to run the model: %s\n", error->message);
       return;
     }
-  description = describe_device (&info);
   print_field ("device", "%s", description);
 }
 
 static gboolean
 print_all_devices (GError **error)
 {
-  g_autoptr(GArray) devices = hvk_list_devices (error);
-  g_autoptr(GError) open_error = NULL;
-  HvkDeviceInfo chosen;
-  gboolean have_chosen;
-  gboolean marked = FALSE;
+  g_autoptr(HearthDeviceList) devices = hearth_device_list_new (error);
 
   if (devices == NULL)
     return FALSE;
-  have_chosen = get_chosen_device (&chosen, &open_error);
   printf ("Vulkan devices (* = used by Hearth):\n");
-  for (guint i = 0; i < devices->len; i++)
+  for (guint i = 0; devices->descriptions[i] != NULL; i++)
+    printf ("%c %u: %s\n", (gint) i == devices->chosen ? '*' : ' ', i, devices->descriptions[i]);
+  if (devices->chosen_error != NULL)
     {
-      const HvkDeviceInfo *info = &g_array_index (devices, HvkDeviceInfo, i);
-      gboolean is_chosen = have_chosen && !marked && same_device (info, &chosen);
-      g_autofree char *description = describe_device (info);
-
-      marked |= is_chosen;
-      printf ("%c %u: %s\n", is_chosen ? '*' : ' ', i, description);
-    }
-  if (!have_chosen)
-    {
-      g_propagate_error (error, g_steal_pointer (&open_error));
+      g_propagate_error (error, g_steal_pointer (&devices->chosen_error));
       return FALSE;
     }
   return TRUE;

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "hearth-clip"
 
 #include "clip-model.h"
+#include "weight-upload.h"
 
 #include <string.h>
 
@@ -156,15 +157,8 @@ read_config (GgufFile *file, ClipConfig *c, GError **error)
 /* ---- weight plan ------------------------------------------------------------- */
 
 typedef struct {
-  const GgufTensor *tensor;
-  HvkView          *view;
-  guint             buffer;
-  guint64           offset;
-} Placement;
-
-typedef struct {
-  GgufFile *file;
-  GArray   *placements;
+  GgufFile     *file;
+  WeightUpload *upload;
 } WeightPlan;
 
 static const char *
@@ -196,8 +190,7 @@ plan_tensor (WeightPlan *plan, const char *name, const guint64 ne[4], HvkView *v
                   ne[0], ne[1], ne[2], ne[3]);
       return NULL;
     }
-  Placement p = { .tensor = t, .view = view };
-  g_array_append_val (plan->placements, p);
+  weight_upload_add (plan->upload, t, view);
   return t;
 }
 
@@ -284,96 +277,24 @@ plan_weights (WeightPlan *plan, const ClipConfig *c, ClipWeights *w, GError **er
          plan_linear (plan, "mm.model.fc", c->n_embd * s2, c->projection_dim, &w->proj, NULL, error);
 }
 
-/* ---- upload ------------------------------------------------------------------ */
-
-/* Packs the tensors into buffers of at most one binding range each (the
- * ops bind every weight whole); returns each buffer's size. */
-static GArray *
-layout_buffers (GArray *placements, const HvkDeviceInfo *info)
-{
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 16);
-  guint64 limit = MIN (info->max_storage_buffer_range, info->max_allocation_size);
-  GArray *sizes = g_array_new (FALSE, TRUE, sizeof (guint64));
-  guint64 zero = 0;
-
-  g_array_append_val (sizes, zero);
-  for (guint i = 0; i < placements->len; i++)
-    {
-      Placement *p = &g_array_index (placements, Placement, i);
-      guint last = sizes->len - 1;
-      guint64 offset = (g_array_index (sizes, guint64, last) + align - 1) / align * align;
-      if (offset > 0 && offset + p->tensor->n_bytes > limit)
-        {
-          g_array_append_val (sizes, zero);
-          last++;
-          offset = 0;
-        }
-      p->buffer = last;
-      p->offset = offset;
-      g_array_index (sizes, guint64, last) = offset + (p->tensor->n_bytes + 15) / 16 * 16;
-    }
-  return sizes;
-}
-
-static gboolean
-upload_weights (ClipModel *model, GgufFile *file, GArray *placements, GArray *sizes,
-                ClipProgressFunc progress, gpointer user_data, GCancellable *cancellable,
-                GError **error)
-{
-  guint64 total = 0, done = 0;
-  for (guint i = 0; i < placements->len; i++)
-    total += g_array_index (placements, Placement, i).tensor->n_bytes;
-
-  for (guint i = 0; i < sizes->len; i++)
-    {
-      HvkBuffer *b = hvk_buffer_new (model->device, g_array_index (sizes, guint64, i),
-                                     HVK_BUFFER_DEVICE, error);
-      if (b == NULL)
-        {
-          g_prefix_error (error, "Loading the vision projector %s: ", gguf_file_get_path (file));
-          return FALSE;
-        }
-      g_ptr_array_add (model->buffers, b);
-    }
-
-  for (guint i = 0; i < placements->len; i++)
-    {
-      Placement *p = &g_array_index (placements, Placement, i);
-      HvkBuffer *b = g_ptr_array_index (model->buffers, p->buffer);
-      if (g_cancellable_is_cancelled (cancellable))
-        return file_error (file, error, HEARTH_ENGINE_ERROR_CANCELLED, "loading was cancelled");
-      if (!hvk_buffer_upload (b, p->offset, p->tensor->data, p->tensor->n_bytes, error))
-        {
-          g_prefix_error (error, "%s: uploading tensor '%s': ", gguf_file_get_path (file),
-                          p->tensor->name);
-          return FALSE;
-        }
-      *p->view = (HvkView) { .buffer = b, .offset = p->offset };
-      done += p->tensor->n_bytes;
-      if (progress != NULL)
-        progress (done, total, user_data);
-    }
-  return TRUE;
-}
-
 ClipModel *
 clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
                  gpointer user_data, GCancellable *cancellable, GError **error)
 {
   g_autoptr (ClipModel) model = g_new0 (ClipModel, 1);
-  g_autoptr (GArray) placements = g_array_new (FALSE, TRUE, sizeof (Placement));
+  g_autoptr (WeightUpload) upload = weight_upload_new ();
   model->device = device;
-  model->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) hvk_buffer_free);
 
   if (!read_config (file, &model->config, error))
     return NULL;
   model->weights.layers = g_new0 (ClipLayerWeights, model->config.n_layer);
-  WeightPlan plan = { .file = file, .placements = placements };
+  WeightPlan plan = { .file = file, .upload = upload };
   if (!plan_weights (&plan, &model->config, &model->weights, error))
     return NULL;
 
-  g_autoptr (GArray) sizes = layout_buffers (placements, hvk_device_get_info (device));
-  if (!upload_weights (model, file, placements, sizes, progress, user_data, cancellable, error))
+  model->buffers = weight_upload_run (upload, device, file, progress, user_data, cancellable,
+                                      NULL, error);
+  if (model->buffers == NULL)
     return NULL;
   model->ops = hvk_ops_new (device);
   return g_steal_pointer (&model);

@@ -801,6 +801,25 @@ expect_end (Parser *ps, const char *name, GError **error)
   return expect_type (ps, JT_BLOCK_END, error);
 }
 
+/* The tail of an if or for block once the tag after its body is read:
+ * for an else tag, its `%}`, the else body and the end tag's name; then the
+ * end tag's `%}`. */
+static gboolean
+finish_block (Parser *ps, gboolean at_else, const char *const *end_names,
+              GPtrArray **else_body, GError **error)
+{
+  if (at_else)
+    {
+      if (!expect_type (ps, JT_BLOCK_END, error))
+        return FALSE;
+      *else_body = parse_body (ps, end_names, error);
+      if (*else_body == NULL)
+        return FALSE;
+      advance (ps);
+    }
+  return expect_type (ps, JT_BLOCK_END, error);
+}
+
 static JNode *
 parse_if (Parser *ps, const JToken *at, GError **error)
 {
@@ -823,16 +842,7 @@ parse_if (Parser *ps, const JToken *at, GError **error)
           current = next;
           continue;
         }
-      if (strcmp (t->text, "else") == 0)
-        {
-          if (!expect_type (ps, JT_BLOCK_END, error))
-            return NULL;
-          current->else_body = parse_body (ps, endif_end, error);
-          if (current->else_body == NULL)
-            return NULL;
-          advance (ps);
-        }
-      if (!expect_type (ps, JT_BLOCK_END, error))
+      if (!finish_block (ps, strcmp (t->text, "else") == 0, endif_end, &current->else_body, error))
         return NULL;
       return g_steal_pointer (&node);
     }
@@ -871,16 +881,7 @@ parse_for (Parser *ps, const JToken *at, GError **error)
   node->body = parse_body (ps, for_ends, error);
   if (node->body == NULL)
     return NULL;
-  if (is_name (advance (ps), "else"))
-    {
-      if (!expect_type (ps, JT_BLOCK_END, error))
-        return NULL;
-      node->else_body = parse_body (ps, endfor_end, error);
-      if (node->else_body == NULL)
-        return NULL;
-      advance (ps);
-    }
-  if (!expect_type (ps, JT_BLOCK_END, error))
+  if (!finish_block (ps, is_name (advance (ps), "else"), endfor_end, &node->else_body, error))
     return NULL;
   return g_steal_pointer (&node);
 }

@@ -4,12 +4,13 @@
  * tensor, and the upload of the weights into a few device buffers.
  *
  * Loading runs in two passes. The plan pass finds each tensor the graph
- * needs, checks its type and shape against the config and gives it a place
- * (buffer index + aligned offset). The upload pass allocates the buffers and
- * copies each tensor straight from the GGUF mapping, so the weights never
- * exist twice in host memory. */
+ * needs and checks its type and shape against the config; the upload pass
+ * (weight-upload.c) packs them into device buffers and copies each tensor
+ * straight from the GGUF mapping, so the weights never exist twice in host
+ * memory. */
 
 #include "llama-model.h"
+#include "weight-upload.h"
 
 #include <string.h>
 
@@ -167,16 +168,9 @@ read_config (GgufFile *file, const char *arch, LlamaConfig *cfg, GError **error)
 /* ---- weight plan ------------------------------------------------------------ */
 
 typedef struct {
-  const GgufTensor *tensor;
-  HvkView          *view;      /* filled in once the buffer exists */
-  guint             buffer;    /* index into model->buffers */
-  guint64           offset;
-} Placement;
-
-typedef struct {
   GgufFile          *file;
   const LlamaConfig *cfg;
-  GArray            *placements;   /* Placement */
+  WeightUpload      *upload;
 } WeightPlan;
 
 static const char *
@@ -215,13 +209,6 @@ check_shape (WeightPlan *plan, const GgufTensor *t, guint64 ne0, guint64 ne1, GE
   return FALSE;
 }
 
-static void
-plan_add (WeightPlan *plan, const GgufTensor *t, HvkView *view)
-{
-  Placement p = { .tensor = t, .view = view };
-  g_array_append_val (plan->placements, p);
-}
-
 /* A matrix W [n_out][n_in] of any type the kernels run. */
 static gboolean
 plan_matrix (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out,
@@ -244,7 +231,7 @@ plan_matrix (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out,
                          "of the %s block size %u", name, n_in, type_name (t->type),
                          hvk_type_block_size (t->type));
   *out = (LlamaMatrix) { .type = t->type, .n_in = n_in, .n_out = n_out };
-  plan_add (plan, t, &out->view);
+  weight_upload_add (plan->upload, t, &out->view);
   return TRUE;
 }
 
@@ -263,7 +250,7 @@ plan_vector (WeightPlan *plan, const char *name, guint32 n, HvkView *out, GError
                    "factors in F32", gguf_file_get_path (plan->file), name, type_name (t->type));
       return FALSE;
     }
-  plan_add (plan, t, out);
+  weight_upload_add (plan->upload, t, out);
   return TRUE;
 }
 
@@ -332,116 +319,10 @@ plan_weights (WeightPlan *plan, const LlamaConfig *c, LlamaWeights *w, GError **
     return FALSE;
 
   /* Tied embeddings: the LM head reuses token_embd (its view is copied
-   * after upload, see upload_weights). */
+   * after upload, see llama_model_load). */
   if (gguf_file_find_tensor (plan->file, "output.weight") == NULL)
     return TRUE;
   return plan_matrix (plan, "output.weight", c->n_embd, c->n_vocab, &w->output, error);
-}
-
-/* ---- upload ----------------------------------------------------------------- */
-
-/* Packs tensors into buffers of at most one binding range each, so every
- * tensor can be bound whole; a tensor larger than that gets a buffer of its
- * own (the ops bind it in ranges). Returns the size of each buffer. */
-static GArray *
-layout_buffers (GArray *placements, const HvkDeviceInfo *info)
-{
-  guint64 align = MAX (info->min_storage_buffer_offset_alignment, 16);
-  guint64 limit = MIN (info->max_storage_buffer_range, info->max_allocation_size);
-  GArray *sizes = g_array_new (FALSE, TRUE, sizeof (guint64));
-  guint64 zero = 0;
-
-  g_array_append_val (sizes, zero);
-  for (guint i = 0; i < placements->len; i++)
-    {
-      Placement *p = &g_array_index (placements, Placement, i);
-      guint64 n = (p->tensor->n_bytes + 15) / 16 * 16;
-      guint last = sizes->len - 1;
-      guint64 offset = (g_array_index (sizes, guint64, last) + align - 1) / align * align;
-
-      if (offset > 0 && offset + n > limit)
-        {
-          g_array_append_val (sizes, zero);
-          last++;
-          offset = 0;
-        }
-      p->buffer = last;
-      p->offset = offset;
-      g_array_index (sizes, guint64, last) = offset + n;
-    }
-  return sizes;
-}
-
-static gboolean
-check_device_memory (LlamaModel *model, GgufFile *file, GError **error)
-{
-  const HvkDeviceInfo *info = hvk_device_get_info (model->device);
-
-  if (info->device_local_bytes == 0 || model->weight_bytes <= info->device_local_bytes)
-    return TRUE;
-  g_set_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY,
-               "%s needs %" G_GUINT64_FORMAT " MiB of device memory for its weights, but %s "
-               "has %" G_GUINT64_FORMAT " MiB; choose a smaller or more strongly quantized model",
-               gguf_file_get_path (file), model->weight_bytes >> 20, info->name,
-               info->device_local_bytes >> 20);
-  return FALSE;
-}
-
-static gboolean
-allocate_buffers (LlamaModel *model, GArray *sizes, GError **error)
-{
-  for (guint i = 0; i < sizes->len; i++)
-    {
-      guint64 size = g_array_index (sizes, guint64, i);
-      HvkBuffer *b = hvk_buffer_new (model->device, size, HVK_BUFFER_DEVICE, error);
-
-      if (b == NULL)
-        {
-          g_prefix_error (error, "Loading %" G_GUINT64_FORMAT " MiB of weights: ",
-                          model->weight_bytes >> 20);
-          return FALSE;
-        }
-      g_ptr_array_add (model->buffers, b);
-    }
-  return TRUE;
-}
-
-static gboolean
-upload_weights (LlamaModel *model, GgufFile *file, GArray *placements,
-                LlamaProgressFunc progress, gpointer user_data,
-                GCancellable *cancellable, GError **error)
-{
-  guint64 total = 0, done = 0;
-
-  for (guint i = 0; i < placements->len; i++)
-    total += g_array_index (placements, Placement, i).tensor->n_bytes;
-
-  for (guint i = 0; i < placements->len; i++)
-    {
-      Placement *p = &g_array_index (placements, Placement, i);
-      HvkBuffer *b = g_ptr_array_index (model->buffers, p->buffer);
-
-      if (g_cancellable_is_cancelled (cancellable))
-        {
-          g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
-                       "loading %s was cancelled", gguf_file_get_path (file));
-          return FALSE;
-        }
-      if (!hvk_buffer_upload (b, p->offset, p->tensor->data, p->tensor->n_bytes, error))
-        {
-          g_prefix_error (error, "%s: uploading tensor '%s': ", gguf_file_get_path (file),
-                          p->tensor->name);
-          return FALSE;
-        }
-      *p->view = (HvkView) { .buffer = b, .offset = p->offset };
-      done += p->tensor->n_bytes;
-      if (progress != NULL)
-        progress (done, total, user_data);
-    }
-
-  if (model->weights.output.view.buffer == NULL)
-    model->weights.output = model->weights.token_embd;
-  return TRUE;
 }
 
 static gboolean
@@ -466,13 +347,11 @@ llama_model_load (HvkDevice *device, GgufFile *file, LlamaProgressFunc progress,
                   gpointer user_data, GCancellable *cancellable, GError **error)
 {
   g_autoptr (LlamaModel) model = g_new0 (LlamaModel, 1);
-  g_autoptr (GArray) placements = g_array_new (FALSE, TRUE, sizeof (Placement));
-  g_autoptr (GArray) sizes = NULL;
-  WeightPlan plan = { .file = file, .cfg = &model->config, .placements = placements };
+  g_autoptr (WeightUpload) upload = weight_upload_new ();
+  WeightPlan plan = { .file = file, .cfg = &model->config, .upload = upload };
   GError *local = NULL;
 
   model->device = device;
-  model->buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) hvk_buffer_free);
 
   if (!check_architecture (file, &model->config.arch, &local) ||
       !read_config (file, model->config.arch, &model->config, &local) ||
@@ -483,14 +362,12 @@ llama_model_load (HvkDevice *device, GgufFile *file, LlamaProgressFunc progress,
   if (!plan_weights (&plan, &model->config, &model->weights, &local))
     goto fail;
 
-  sizes = layout_buffers (placements, hvk_device_get_info (device));
-  for (guint i = 0; i < sizes->len; i++)
-    model->weight_bytes += g_array_index (sizes, guint64, i);
-
-  if (!check_device_memory (model, file, &local) ||
-      !allocate_buffers (model, sizes, &local) ||
-      !upload_weights (model, file, placements, progress, user_data, cancellable, &local))
+  model->buffers = weight_upload_run (upload, device, file, progress, user_data, cancellable,
+                                      &model->weight_bytes, &local);
+  if (model->buffers == NULL)
     goto fail;
+  if (model->weights.output.view.buffer == NULL)
+    model->weights.output = model->weights.token_embd;
 
   model->ops = hvk_ops_new (device);
   return g_steal_pointer (&model);

@@ -8,18 +8,12 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "shared-test-util.h"
+
 static char *
 stories_path (void)
 {
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  char *path = shared ? g_build_filename (shared, "models", "stories260K.gguf", NULL) : NULL;
-
-  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("stories260K.gguf not found; set HEARTH_SHARED_DIR to ../shared");
-      g_clear_pointer (&path, g_free);
-    }
-  return path;
+  return hearth_test_shared_path ("models/stories260K.gguf");
 }
 
 /* Runs hearth-cli with args; returns stdout, checks the exit status. */

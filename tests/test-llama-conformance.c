@@ -21,6 +21,7 @@
 #include "gguf.h"
 #include "llama-context.h"
 #include "sampler.h"
+#include "shared-test-util.h"
 #include "tokenizer.h"
 
 typedef struct {
@@ -39,28 +40,6 @@ static const RefModel ref_models[] = {
   { "smollm-tiny-q4_k_m",  "random/smollm-tiny-q4_k_m.gguf",  0.15 },
   { "smollm-tiny-q6_k",    "random/smollm-tiny-q6_k.gguf",    0.15 },
 };
-
-/* NULL (and the test skipped) without ../shared. */
-static char *
-shared_path (const char *relative)
-{
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  char *path;
-
-  if (shared == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set; the conformance data lives in ../shared");
-      return NULL;
-    }
-  path = g_build_filename (shared, relative, NULL);
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *msg = g_strdup_printf ("%s is missing", path);
-      g_test_skip (msg);
-      g_clear_pointer (&path, g_free);
-    }
-  return path;
-}
 
 static char *
 file_sha256 (const char *path)
@@ -221,6 +200,44 @@ run_case (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
     binding = check_step (ck, c, k, llama_context_get_logits (ctx, row), n_vocab, binding);
 }
 
+/* A model with a context and its tokenizer, opened for one test. */
+typedef struct {
+  HvkDevice       *device;
+  GgufFile        *file;
+  LlamaModel      *model;
+  LlamaContext    *ctx;
+  HearthTokenizer *tok;
+} Loaded;
+
+static void
+loaded_open (Loaded *l, const char *path, guint n_ctx, guint n_batch)
+{
+  g_autoptr (GError) error = NULL;
+
+  l->device = hvk_device_new (&error);
+  g_assert_no_error (error);
+  l->file = gguf_file_open (path, &error);
+  g_assert_no_error (error);
+  l->model = llama_model_load (l->device, l->file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  l->ctx = llama_context_new (l->model, n_ctx, n_batch, &error);
+  g_assert_no_error (error);
+  l->tok = hearth_tokenizer_new_from_gguf (l->file, &error);
+  g_assert_no_error (error);
+}
+
+static void
+loaded_clear (Loaded *l)
+{
+  g_clear_pointer (&l->tok, hearth_tokenizer_free);
+  g_clear_pointer (&l->ctx, llama_context_free);
+  g_clear_pointer (&l->model, llama_model_free);
+  g_clear_pointer (&l->file, gguf_file_free);
+  g_clear_pointer (&l->device, hvk_device_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Loaded, loaded_clear)
+
 static JsonObject *
 load_reference (JsonParser *parser, const char *path)
 {
@@ -239,15 +256,10 @@ test_reference (gconstpointer data)
   const RefModel *rm = data;
   g_autofree char *ref_rel = g_strdup_printf ("fixtures/reference/%s.json", rm->name);
   g_autofree char *model_rel = g_build_filename ("models", rm->model, NULL);
-  g_autofree char *ref_path = shared_path (ref_rel);
-  g_autofree char *model_path = ref_path ? shared_path (model_rel) : NULL;
+  g_autofree char *ref_path = hearth_test_shared_path (ref_rel);
+  g_autofree char *model_path = ref_path ? hearth_test_shared_path (model_rel) : NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (HvkDevice) device = NULL;
-  g_autoptr (GgufFile) file = NULL;
-  g_autoptr (LlamaModel) model = NULL;
-  g_autoptr (LlamaContext) ctx = NULL;
-  g_autoptr (HearthTokenizer) tok = NULL;
+  g_auto (Loaded) l = { 0 };
   g_autofree char *sha = NULL;
   JsonObject *ref;
   JsonArray *cases;
@@ -259,22 +271,13 @@ test_reference (gconstpointer data)
   sha = file_sha256 (model_path);
   g_assert_cmpstr (sha, ==, json_object_get_string_member (ref, "model_sha256"));
 
-  device = hvk_device_new (&error);
-  g_assert_no_error (error);
-  file = gguf_file_open (model_path, &error);
-  g_assert_no_error (error);
-  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (llama_model_get_config (model)->n_vocab, ==,
+  loaded_open (&l, model_path, 1024, 512);
+  g_assert_cmpuint (llama_model_get_config (l.model)->n_vocab, ==,
                     json_object_get_int_member (ref, "n_vocab"));
-  ctx = llama_context_new (model, 1024, 512, &error);
-  g_assert_no_error (error);
-  tok = hearth_tokenizer_new_from_gguf (file, &error);
-  g_assert_no_error (error);
 
   cases = json_object_get_array_member (ref, "cases");
   for (guint i = 0; i < json_array_get_length (cases); i++)
-    run_case (&ck, ctx, tok, json_array_get_object_element (cases, i));
+    run_case (&ck, l.ctx, l.tok, json_array_get_object_element (cases, i));
 
   g_test_message ("%s: max |logit delta| %.4f (tolerance %.2f), %u failures",
                   rm->name, ck.max_delta, ck.tolerance, ck.n_failures);
@@ -287,13 +290,9 @@ static void
 test_stories_greedy_text (void)
 {
   const char *expected = ", there was a little girl named Lily. She loved to play outside in the park";
-  g_autofree char *path = shared_path ("models/stories260K.gguf");
+  g_autofree char *path = hearth_test_shared_path ("models/stories260K.gguf");
   g_autoptr (GError) error = NULL;
-  g_autoptr (HvkDevice) device = NULL;
-  g_autoptr (GgufFile) file = NULL;
-  g_autoptr (LlamaModel) model = NULL;
-  g_autoptr (LlamaContext) ctx = NULL;
-  g_autoptr (HearthTokenizer) tok = NULL;
+  g_auto (Loaded) l = { 0 };
   g_autoptr (HearthTokenStream) stream = NULL;
   g_autoptr (HearthSampler) sampler = NULL;
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
@@ -302,31 +301,22 @@ test_stories_greedy_text (void)
 
   if (path == NULL)
     return;
-  device = hvk_device_new (&error);
-  g_assert_no_error (error);
-  file = gguf_file_open (path, &error);
-  g_assert_no_error (error);
-  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  ctx = llama_context_new (model, 128, 0, &error);
-  g_assert_no_error (error);
-  tok = hearth_tokenizer_new_from_gguf (file, &error);
-  g_assert_no_error (error);
-  stream = hearth_token_stream_new (tok, FALSE);
+  loaded_open (&l, path, 128, 0);
+  stream = hearth_token_stream_new (l.tok, FALSE);
   hearth_sampler_params_init (&params);
   params.temperature = 0;
   sampler = hearth_sampler_new (&params);
 
-  hearth_tokenizer_encode (tok, "Once upon a time", -1, TRUE, FALSE, ids, &error);
+  hearth_tokenizer_encode (l.tok, "Once upon a time", -1, TRUE, FALSE, ids, &error);
   g_assert_no_error (error);
-  llama_context_forward (ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
+  llama_context_forward (l.ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
   g_assert_no_error (error);
   while (text->len < strlen (expected))
     {
-      gint32 id = hearth_sampler_sample (sampler, llama_context_get_logits (ctx, 0), 512);
-      g_assert_false (hearth_tokenizer_is_eog (tok, id));
+      gint32 id = hearth_sampler_sample (sampler, llama_context_get_logits (l.ctx, 0), 512);
+      g_assert_false (hearth_tokenizer_is_eog (l.tok, id));
       hearth_token_stream_push (stream, id, text);
-      llama_context_forward (ctx, &id, 1, llama_context_get_n_past (ctx), FALSE, NULL, &error);
+      llama_context_forward (l.ctx, &id, 1, llama_context_get_n_past (l.ctx), FALSE, NULL, &error);
       g_assert_no_error (error);
     }
   g_assert_cmpstr (text->str, ==, expected);
@@ -336,7 +326,7 @@ test_stories_greedy_text (void)
 static void
 test_llama4_unsupported (void)
 {
-  g_autofree char *path = shared_path ("models/random/llama4-tiny-f16.gguf");
+  g_autofree char *path = hearth_test_shared_path ("models/random/llama4-tiny-f16.gguf");
   g_autoptr (GError) error = NULL;
   g_autoptr (HvkDevice) device = NULL;
   g_autoptr (GgufFile) file = NULL;

@@ -11,22 +11,18 @@
 
 #include "gguf.h"
 #include "llama-model.h"
+#include "shared-test-util.h"
 
 static HvkDevice *device;
 
 static char *
 model_path (const char *name)
 {
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  char *path = shared ? g_build_filename (shared, "models", name, NULL) : NULL;
+  g_autofree char *relative = g_build_filename ("models", name, NULL);
+  char *path = hearth_test_shared_path (relative);
 
-  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_autofree char *msg = g_strdup_printf ("%s not found; set HEARTH_SHARED_DIR to ../shared", name);
-      g_test_skip (msg);
-      g_clear_pointer (&path, g_free);
-      return NULL;
-    }
+  if (path == NULL)
+    return NULL;
   if (device == NULL)
     {
       g_autoptr (GError) error = NULL;

@@ -10,6 +10,7 @@
 
 #include "gguf.h"
 #include "llama-context.h"
+#include "shared-test-util.h"
 
 #define N_TOKENS 40
 #define SAME_BOUND 2e-3
@@ -22,20 +23,14 @@ static gint32      tokens[N_TOKENS];   /* BOS then an arbitrary walk through the
 static gboolean
 ensure_model (void)
 {
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
   g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GgufFile) file = NULL;
 
   if (model != NULL)
     return TRUE;
-  if (shared == NULL ||
-      !g_file_test ((path = g_build_filename (shared, "models", "stories260K.gguf", NULL)),
-                    G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("stories260K.gguf not found; set HEARTH_SHARED_DIR to ../shared");
-      return FALSE;
-    }
+  if ((path = hearth_test_shared_path ("models/stories260K.gguf")) == NULL)
+    return FALSE;
   device = hvk_device_new (&error);
   g_assert_no_error (error);
   file = gguf_file_open (path, &error);

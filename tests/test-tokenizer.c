@@ -286,17 +286,25 @@ check_round_trip (HearthTokenizer *tok, const char *text)
     g_assert_cmpstr (streamed->str, ==, text);
 }
 
+/* A BPE tokenizer for each pre-tokenizer name in pres, then an SPM one. */
+static GPtrArray *
+make_tokenizers (const char *const *pres, gsize n_pres)
+{
+  GPtrArray *toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
+
+  for (gsize i = 0; i < n_pres; i++)
+    g_ptr_array_add (toks, make_bpe (pres[i]));
+  g_ptr_array_add (toks, make_spm ());
+  return toks;
+}
+
 static void
 test_round_trip (void)
 {
   const char *const pres[] = { "llama-bpe", "qwen2", "gpt-2", "smollm", "falcon", "default",
                                "deepseek-llm", "deepseek-coder", "bloom", "viking" };
   g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
-  g_autoptr (GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (pres); i++)
-    g_ptr_array_add (toks, make_bpe (pres[i]));
-  g_ptr_array_add (toks, make_spm ());
+  g_autoptr (GPtrArray) toks = make_tokenizers (pres, G_N_ELEMENTS (pres));
 
   for (guint iter = 0; iter < 300; iter++)
     {
@@ -313,11 +321,7 @@ test_invalid_utf8 (void)
 {
   const char *const pres[] = { "llama-bpe", "gpt-2", "smollm", "deepseek-llm", "falcon" };
   g_autoptr (GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
-  g_autoptr (GPtrArray) toks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_tokenizer_free);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (pres); i++)
-    g_ptr_array_add (toks, make_bpe (pres[i]));
-  g_ptr_array_add (toks, make_spm ());
+  g_autoptr (GPtrArray) toks = make_tokenizers (pres, G_N_ELEMENTS (pres));
 
   for (guint iter = 0; iter < 300; iter++)
     {

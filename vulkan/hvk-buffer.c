@@ -277,6 +277,48 @@ check_range (HvkBuffer *buffer, guint64 offset, guint64 size, const char *what, 
   return FALSE;
 }
 
+/* Moves size bytes between host memory and self at offset in chunks
+ * through the staging ring: out of `from` when uploading, into `to` when
+ * downloading (exactly one is non-NULL). */
+static gboolean
+transfer_staged (HvkBuffer *self, guint64 offset, const char *from, char *to, guint64 size,
+                 GError **error)
+{
+  HvkDevice *device = self->device;
+  for (guint64 done = 0; done < size; )
+    {
+      guint64 chunk = MIN (size - done, HVK_STAGING_SLOT_BYTES);
+      HvkStagingSlot *slot = slot_begin (device, error);
+      if (slot == NULL)
+        {
+          drain_staging (device, NULL);
+          return FALSE;
+        }
+      if (from != NULL)
+        {
+          memcpy (slot->buffer->map, from + done, chunk);
+          VkBufferCopy region = { .srcOffset = 0, .dstOffset = offset + done, .size = chunk };
+          vkCmdCopyBuffer (slot->cmd, slot->buffer->buffer, self->buffer, 1, &region);
+        }
+      else
+        {
+          VkBufferCopy region = { .srcOffset = offset + done, .dstOffset = 0, .size = chunk };
+          vkCmdCopyBuffer (slot->cmd, self->buffer, slot->buffer->buffer, 1, &region);
+          barrier_transfer_to_host (slot->cmd);
+          slot->readback_to = to + done;
+          slot->readback_size = chunk;
+        }
+      if (!slot_submit (device, slot, error))
+        {
+          slot->readback_to = NULL;
+          drain_staging (device, NULL);
+          return FALSE;
+        }
+      done += chunk;
+    }
+  return drain_staging (device, error);
+}
+
 gboolean
 hvk_buffer_upload (HvkBuffer *self, guint64 offset, const void *data, guint64 size, GError **error)
 {
@@ -288,28 +330,7 @@ hvk_buffer_upload (HvkBuffer *self, guint64 offset, const void *data, guint64 si
       memcpy ((char *) self->map + offset, data, size);
       return TRUE;
     }
-
-  HvkDevice *device = self->device;
-  for (guint64 done = 0; done < size; )
-    {
-      guint64 chunk = MIN (size - done, HVK_STAGING_SLOT_BYTES);
-      HvkStagingSlot *slot = slot_begin (device, error);
-      if (slot == NULL)
-        {
-          drain_staging (device, NULL);
-          return FALSE;
-        }
-      memcpy (slot->buffer->map, (const char *) data + done, chunk);
-      VkBufferCopy region = { .srcOffset = 0, .dstOffset = offset + done, .size = chunk };
-      vkCmdCopyBuffer (slot->cmd, slot->buffer->buffer, self->buffer, 1, &region);
-      if (!slot_submit (device, slot, error))
-        {
-          drain_staging (device, NULL);
-          return FALSE;
-        }
-      done += chunk;
-    }
-  return drain_staging (device, error);
+  return transfer_staged (self, offset, data, NULL, size, error);
 }
 
 gboolean
@@ -323,31 +344,7 @@ hvk_buffer_download (HvkBuffer *self, guint64 offset, void *data, guint64 size, 
       memcpy (data, (const char *) self->map + offset, size);
       return TRUE;
     }
-
-  HvkDevice *device = self->device;
-  for (guint64 done = 0; done < size; )
-    {
-      guint64 chunk = MIN (size - done, HVK_STAGING_SLOT_BYTES);
-      HvkStagingSlot *slot = slot_begin (device, error);
-      if (slot == NULL)
-        {
-          drain_staging (device, NULL);
-          return FALSE;
-        }
-      VkBufferCopy region = { .srcOffset = offset + done, .dstOffset = 0, .size = chunk };
-      vkCmdCopyBuffer (slot->cmd, self->buffer, slot->buffer->buffer, 1, &region);
-      barrier_transfer_to_host (slot->cmd);
-      slot->readback_to = (char *) data + done;
-      slot->readback_size = chunk;
-      if (!slot_submit (device, slot, error))
-        {
-          slot->readback_to = NULL;
-          drain_staging (device, NULL);
-          return FALSE;
-        }
-      done += chunk;
-    }
-  return drain_staging (device, error);
+  return transfer_staged (self, offset, NULL, data, size, error);
 }
 
 gboolean
