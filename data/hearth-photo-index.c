@@ -1,0 +1,814 @@
+#define G_LOG_DOMAIN "hearth-photos"
+
+/* hearth-photo-index.c: the photo index database (opened through the
+ * store's shared code with its own kind), incremental recording of scanned
+ * files, descriptions, and ranked full-text search. */
+
+#include "hearth-photo-index.h"
+
+#include <string.h>
+
+#include "hearth-store-private.h"
+
+#define PHOTO_COLUMNS "id, path, content_hash, size, mtime, width, height, captured_at, camera, " \
+                      "state, failure, description, objects, visible_text, indexed_at"
+#define DEFAULT_LIMIT 20
+#define MAX_QUERY_WORDS 32
+/* bm25 column weights: the sentence says most about a photo, stray OCR text least. */
+#define WEIGHT_DESCRIPTION "4.0"
+#define WEIGHT_OBJECTS "2.0"
+#define WEIGHT_TEXT "1.0"
+#define PHRASE_BOOST "2.0"
+#define MATCH_START "\x02"
+#define MATCH_END "\x03"
+
+static const _HearthStoreKind photo_index_kind = {
+  .noun = "the photo index",
+  .Noun = "The photo index",
+  .saving = "remember photo descriptions",
+  .migrations_path = "/org/hearth/Hearth/photos/migrations-photos",
+};
+
+struct _HearthPhotoIndex {
+  HearthStore *store;
+};
+
+static const char *const state_names[] = {
+  [HEARTH_PHOTO_PENDING] = "pending",
+  [HEARTH_PHOTO_DESCRIBED] = "described",
+  [HEARTH_PHOTO_FAILED] = "failed",
+};
+
+const char *
+hearth_photo_state_to_string (HearthPhotoState state)
+{
+  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_names), NULL);
+  return state_names[state];
+}
+
+static HearthPhotoState
+state_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (g_strcmp0 (state_names[i], name) == 0)
+      return i;
+  return HEARTH_PHOTO_PENDING; /* the schema's CHECK allows only the names above */
+}
+
+void
+hearth_photo_free (HearthPhoto *photo)
+{
+  if (photo == NULL)
+    return;
+  g_free (photo->path);
+  g_free (photo->content_hash);
+  g_free (photo->camera);
+  g_free (photo->failure);
+  g_free (photo->description);
+  g_free (photo->objects);
+  g_free (photo->visible_text);
+  g_free (photo);
+}
+
+void
+hearth_photo_hit_free (HearthPhotoHit *hit)
+{
+  if (hit == NULL)
+    return;
+  g_free (hit->path);
+  g_free (hit->description);
+  g_strfreev (hit->matched);
+  g_free (hit);
+}
+
+/* ---- opening ---- */
+
+char *
+hearth_photo_index_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "hearth", "photos.db", NULL);
+}
+
+HearthPhotoIndex *
+hearth_photo_index_open (const char *path,
+                         GError    **error)
+{
+  HearthStore *store = _hearth_store_open_kind (path, HEARTH_STORE_DEFAULT_BUSY_TIMEOUT_MS,
+                                                &photo_index_kind, error);
+  HearthPhotoIndex *self;
+
+  if (store == NULL)
+    return NULL;
+  self = g_new0 (HearthPhotoIndex, 1);
+  self->store = store;
+  return self;
+}
+
+HearthPhotoIndex *
+hearth_photo_index_open_default (GError **error)
+{
+  g_autofree char *path = hearth_photo_index_default_path ();
+
+  return hearth_photo_index_open (path, error);
+}
+
+void
+hearth_photo_index_close (HearthPhotoIndex *self)
+{
+  if (self == NULL)
+    return;
+  hearth_store_close (self->store);
+  g_free (self);
+}
+
+const char *
+hearth_photo_index_get_path (HearthPhotoIndex *self)
+{
+  return hearth_store_get_path (self->store);
+}
+
+guint
+hearth_photo_index_schema_version (void)
+{
+  return _hearth_store_kind_schema_version (&photo_index_kind);
+}
+
+gboolean
+hearth_photo_index_begin (HearthPhotoIndex *self,
+                          GError          **error)
+{
+  return _hearth_store_begin (self->store, "update the photo index", error);
+}
+
+gboolean
+hearth_photo_index_commit (HearthPhotoIndex *self,
+                           GError          **error)
+{
+  return _hearth_store_commit (self->store, "update the photo index", error);
+}
+
+void
+hearth_photo_index_rollback (HearthPhotoIndex *self)
+{
+  _hearth_store_rollback (self->store);
+}
+
+/* ---- rows ---- */
+
+static char *
+column_strdup (sqlite3_stmt *stmt,
+               int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static HearthPhoto *
+photo_from_row (sqlite3_stmt *stmt)
+{
+  HearthPhoto *photo = g_new0 (HearthPhoto, 1);
+
+  photo->id = sqlite3_column_int64 (stmt, 0);
+  photo->path = column_strdup (stmt, 1);
+  photo->content_hash = column_strdup (stmt, 2);
+  photo->size = sqlite3_column_int64 (stmt, 3);
+  photo->mtime = sqlite3_column_int64 (stmt, 4);
+  photo->width = sqlite3_column_int (stmt, 5);
+  photo->height = sqlite3_column_int (stmt, 6);
+  photo->captured_at = sqlite3_column_int64 (stmt, 7); /* NULL reads as 0 */
+  photo->camera = column_strdup (stmt, 8);
+  photo->state = state_from_string ((const char *) sqlite3_column_text (stmt, 9));
+  photo->failure = column_strdup (stmt, 10);
+  photo->description = column_strdup (stmt, 11);
+  photo->objects = column_strdup (stmt, 12);
+  photo->visible_text = column_strdup (stmt, 13);
+  photo->indexed_at = sqlite3_column_int64 (stmt, 14);
+  return photo;
+}
+
+static gpointer
+string_from_row (sqlite3_stmt *stmt)
+{
+  return column_strdup (stmt, 0);
+}
+
+static void
+bind_optional_int64 (sqlite3_stmt *stmt,
+                     int           column,
+                     gint64        value)
+{
+  if (value != 0)
+    sqlite3_bind_int64 (stmt, column, value);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+/* ---- folders ---- */
+
+gint64
+hearth_photo_index_add_folder (HearthPhotoIndex *self,
+                               const char       *path,
+                               GError          **error)
+{
+  const char *doing = "add the photo folder";
+  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autoptr(sqlite3_stmt) select = NULL;
+
+  g_return_val_if_fail (path != NULL, 0);
+
+  insert = _hearth_store_prepare (self->store,
+    "INSERT INTO folders (path, added_at) VALUES (?1, ?2) ON CONFLICT (path) DO NOTHING",
+    doing, error);
+  if (insert == NULL)
+    return 0;
+  sqlite3_bind_text (insert, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (insert, 2, g_get_real_time ());
+  if (!_hearth_store_run (self->store, insert, doing, error))
+    return 0;
+
+  select = _hearth_store_prepare (self->store, "SELECT id FROM folders WHERE path = ?1", doing, error);
+  if (select == NULL)
+    return 0;
+  sqlite3_bind_text (select, 1, path, -1, SQLITE_STATIC);
+  if (_hearth_store_step (self->store, select, doing, error) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int64 (select, 0);
+}
+
+GPtrArray *
+hearth_photo_index_list_folders (HearthPhotoIndex *self,
+                                 GError          **error)
+{
+  const char *doing = "list the photo folders";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT path FROM folders ORDER BY path", doing, error);
+
+  if (stmt == NULL)
+    return NULL;
+  return _hearth_store_collect_rows (self->store, stmt, string_from_row, g_free, doing, error);
+}
+
+/* ---- scanning ---- */
+
+gboolean
+hearth_photo_index_is_current (HearthPhotoIndex *self,
+                               const char       *path,
+                               gint64            size,
+                               gint64            mtime,
+                               gboolean         *current,
+                               GError          **error)
+{
+  const char *doing = "look up the photo";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT size = ?2 AND mtime = ?3 FROM photos WHERE path = ?1", doing, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, size);
+  sqlite3_bind_int64 (stmt, 3, mtime);
+  rc = _hearth_store_step (self->store, stmt, doing, error);
+  *current = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static HearthPhoto *
+lookup_photo (HearthPhotoIndex *self,
+              const char       *where,
+              const char       *value,
+              gboolean         *ok,
+              GError          **error)
+{
+  const char *doing = "look up the photo";
+  g_autofree char *sql = g_strconcat ("SELECT " PHOTO_COLUMNS " FROM photos WHERE ", where, NULL);
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store, sql, doing, error);
+  int rc;
+
+  *ok = FALSE;
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+  rc = _hearth_store_step (self->store, stmt, doing, error);
+  *ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+  return rc == SQLITE_ROW ? photo_from_row (stmt) : NULL;
+}
+
+/* NULL without an error when no photo has that path. */
+HearthPhoto *
+hearth_photo_index_get_photo (HearthPhotoIndex *self,
+                              const char       *path,
+                              GError          **error)
+{
+  gboolean ok;
+
+  return lookup_photo (self, "path = ?1", path, &ok, error);
+}
+
+/* Binds the scanned facts: ?1 path, ?2 folder, ?3 hash, ?4 size, ?5 mtime,
+ * ?6 width, ?7 height, ?8 captured_at, ?9 camera. */
+static void
+bind_file (sqlite3_stmt          *stmt,
+           gint64                 folder_id,
+           const HearthPhotoFile *file)
+{
+  sqlite3_bind_text (stmt, 1, file->path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, folder_id);
+  sqlite3_bind_text (stmt, 3, file->content_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, file->size);
+  sqlite3_bind_int64 (stmt, 5, file->mtime);
+  sqlite3_bind_int (stmt, 6, file->width);
+  sqlite3_bind_int (stmt, 7, file->height);
+  bind_optional_int64 (stmt, 8, file->captured_at);
+  sqlite3_bind_text (stmt, 9, file->camera, -1, SQLITE_STATIC);
+}
+
+static gboolean
+run_file_statement (HearthPhotoIndex      *self,
+                    const char            *sql,
+                    gint64                 folder_id,
+                    const HearthPhotoFile *file,
+                    gint64                 twin_id,
+                    GError               **error)
+{
+  const char *doing = "record the photo";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store, sql, doing, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_file (stmt, folder_id, file);
+  if (twin_id != 0)
+    sqlite3_bind_int64 (stmt, 10, twin_id);
+  return _hearth_store_run (self->store, stmt, doing, error);
+}
+
+#define SET_FILE_FACTS "folder_id = ?2, content_hash = ?3, size = ?4, mtime = ?5, width = ?6, " \
+                       "height = ?7, captured_at = ?8, camera = ?9"
+
+/* Same content at a known path: only the file's facts are refreshed; new
+ * content at a known path: it is described again. */
+static HearthPhotoChange
+record_known_path (HearthPhotoIndex      *self,
+                   gint64                 folder_id,
+                   const HearthPhotoFile *file,
+                   const HearthPhoto     *known,
+                   GError               **error)
+{
+  gboolean same = g_strcmp0 (known->content_hash, file->content_hash) == 0;
+  const char *sql = same
+    ? "UPDATE photos SET " SET_FILE_FACTS " WHERE path = ?1"
+    : "UPDATE photos SET " SET_FILE_FACTS ", state = 'pending', failure = NULL, description = '', "
+      "objects = '', visible_text = '', indexed_at = NULL WHERE path = ?1";
+
+  if (!run_file_statement (self, sql, folder_id, file, 0, error))
+    return HEARTH_PHOTO_CHANGE_NONE;
+  return same ? HEARTH_PHOTO_CHANGE_NONE : HEARTH_PHOTO_CHANGE_EDITED;
+}
+
+/* A row with the same content whose file is gone, else one that was
+ * described (or failed: the same bytes fail again), else NULL. */
+static HearthPhoto *
+find_twin (HearthPhotoIndex *self,
+           const char       *hash,
+           gboolean         *twin_gone,
+           gboolean         *ok,
+           GError          **error)
+{
+  const char *doing = "look up the photo's content";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT " PHOTO_COLUMNS " FROM photos WHERE content_hash = ?1 ORDER BY id", doing, error);
+  g_autoptr(GPtrArray) twins = NULL;
+
+  *ok = stmt != NULL;
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
+  twins = _hearth_store_collect_rows (self->store, stmt, (_HearthRowReader) photo_from_row,
+                                      (GDestroyNotify) hearth_photo_free, doing, error);
+  *ok = twins != NULL;
+  *twin_gone = FALSE;
+  if (twins == NULL)
+    return NULL;
+  for (guint i = 0; i < twins->len; i++)
+    {
+      HearthPhoto *twin = twins->pdata[i];
+      if (!g_file_test (twin->path, G_FILE_TEST_EXISTS))
+        {
+          *twin_gone = TRUE;
+          return g_ptr_array_steal_index (twins, i);
+        }
+    }
+  for (guint i = 0; i < twins->len; i++)
+    if (((HearthPhoto *) twins->pdata[i])->state != HEARTH_PHOTO_PENDING)
+      return g_ptr_array_steal_index (twins, i);
+  return NULL;
+}
+
+/* Records a file found under library folder @folder_id whose content was
+ * hashed (see the top of the header for what is kept). Returns NONE with
+ * @error set on failure. */
+HearthPhotoChange
+hearth_photo_index_record_file (HearthPhotoIndex      *self,
+                                gint64                 folder_id,
+                                const HearthPhotoFile *file,
+                                GError               **error)
+{
+  g_autoptr(HearthPhoto) known = NULL;
+  g_autoptr(HearthPhoto) twin = NULL;
+  gboolean ok, twin_gone;
+
+  g_return_val_if_fail (file != NULL && file->path != NULL && file->content_hash != NULL,
+                        HEARTH_PHOTO_CHANGE_NONE);
+
+  known = lookup_photo (self, "path = ?1", file->path, &ok, error);
+  if (!ok)
+    return HEARTH_PHOTO_CHANGE_NONE;
+  if (known != NULL)
+    return record_known_path (self, folder_id, file, known, error);
+
+  twin = find_twin (self, file->content_hash, &twin_gone, &ok, error);
+  if (!ok)
+    return HEARTH_PHOTO_CHANGE_NONE;
+  if (twin != NULL && twin_gone)
+    return run_file_statement (self, "UPDATE photos SET path = ?1, " SET_FILE_FACTS " WHERE id = ?10",
+                               folder_id, file, twin->id, error)
+           ? HEARTH_PHOTO_CHANGE_MOVED : HEARTH_PHOTO_CHANGE_NONE;
+  if (twin != NULL)
+    return run_file_statement (self,
+      "INSERT INTO photos (path, folder_id, content_hash, size, mtime, width, height, captured_at, "
+      "camera, state, failure, description, objects, visible_text, indexed_at) "
+      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, state, failure, description, objects, "
+      "visible_text, indexed_at FROM photos WHERE id = ?10",
+      folder_id, file, twin->id, error) ? HEARTH_PHOTO_CHANGE_COPIED : HEARTH_PHOTO_CHANGE_NONE;
+  return run_file_statement (self,
+    "INSERT INTO photos (path, folder_id, content_hash, size, mtime, width, height, captured_at, "
+    "camera) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    folder_id, file, 0, error) ? HEARTH_PHOTO_CHANGE_NEW : HEARTH_PHOTO_CHANGE_NONE;
+}
+
+GPtrArray *
+hearth_photo_index_list_paths (HearthPhotoIndex *self,
+                               gint64            folder_id,
+                               GError          **error)
+{
+  const char *doing = "list the indexed photos";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT path FROM photos WHERE folder_id = ?1 ORDER BY path", doing, error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return _hearth_store_collect_rows (self->store, stmt, string_from_row, g_free, doing, error);
+}
+
+gboolean
+hearth_photo_index_remove_path (HearthPhotoIndex *self,
+                                const char       *path,
+                                GError          **error)
+{
+  const char *doing = "remove the photo from the index";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "DELETE FROM photos WHERE path = ?1", doing, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
+  return _hearth_store_run (self->store, stmt, doing, error);
+}
+
+/* ---- describing ---- */
+
+GPtrArray *
+hearth_photo_index_list_pending (HearthPhotoIndex *self,
+                                 guint             limit,
+                                 GError          **error)
+{
+  const char *doing = "list the photos waiting for a description";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT " PHOTO_COLUMNS " FROM photos WHERE state = 'pending' ORDER BY id LIMIT ?1", doing, error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  return _hearth_store_collect_rows (self->store, stmt, (_HearthRowReader) photo_from_row,
+                                     (GDestroyNotify) hearth_photo_free, doing, error);
+}
+
+gboolean
+hearth_photo_index_set_described (HearthPhotoIndex *self,
+                                  gint64            photo_id,
+                                  const char       *description,
+                                  const char       *objects,
+                                  const char       *visible_text,
+                                  GError          **error)
+{
+  const char *doing = "save the photo's description";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "UPDATE photos SET state = 'described', failure = NULL, description = ?2, objects = ?3, "
+    "visible_text = ?4, indexed_at = ?5 WHERE id = ?1", doing, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, photo_id);
+  sqlite3_bind_text (stmt, 2, description != NULL ? description : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, objects != NULL ? objects : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, visible_text != NULL ? visible_text : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
+  return _hearth_store_run (self->store, stmt, doing, error);
+}
+
+gboolean
+hearth_photo_index_set_failed (HearthPhotoIndex *self,
+                               gint64            photo_id,
+                               const char       *reason,
+                               GError          **error)
+{
+  const char *doing = "record why the photo could not be described";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "UPDATE photos SET state = 'failed', failure = ?2, indexed_at = ?3 WHERE id = ?1", doing, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, photo_id);
+  sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return _hearth_store_run (self->store, stmt, doing, error);
+}
+
+gboolean
+hearth_photo_index_count (HearthPhotoIndex  *self,
+                          HearthPhotoCounts *counts,
+                          GError           **error)
+{
+  const char *doing = "count the indexed photos";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT state, count(*) FROM photos GROUP BY state", doing, error);
+  int rc;
+
+  memset (counts, 0, sizeof *counts);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = _hearth_store_step (self->store, stmt, doing, error)) == SQLITE_ROW)
+    {
+      guint n = (guint) sqlite3_column_int64 (stmt, 1);
+      switch (state_from_string ((const char *) sqlite3_column_text (stmt, 0)))
+        {
+        case HEARTH_PHOTO_PENDING: counts->n_pending = n; break;
+        case HEARTH_PHOTO_DESCRIBED: counts->n_described = n; break;
+        case HEARTH_PHOTO_FAILED: counts->n_failed = n; break;
+        }
+    }
+  return rc == SQLITE_DONE;
+}
+
+/* ---- search ---- */
+
+typedef struct {
+  GPtrArray *words;  /* char *, lower-case, letters and digits only */
+  GArray    *prefix; /* gboolean per word: typed with a trailing '*' */
+} QueryWords;
+
+static void
+query_words_clear (QueryWords *q)
+{
+  g_clear_pointer (&q->words, g_ptr_array_unref);
+  g_clear_pointer (&q->prefix, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QueryWords, query_words_clear)
+
+/* Splits what the user typed into words of letters and digits, so that no
+ * input can be an FTS5 syntax error; '*' right after a word makes it a
+ * prefix. */
+static void
+query_words_parse (QueryWords *q,
+                   const char *text)
+{
+  g_autoptr(GString) word = g_string_new (NULL);
+
+  q->words = g_ptr_array_new_with_free_func (g_free);
+  q->prefix = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  for (const char *p = text; q->words->len < MAX_QUERY_WORDS; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != 0 && g_unichar_isalnum (c))
+        {
+          g_string_append_unichar (word, g_unichar_tolower (c));
+          continue;
+        }
+      if (word->len > 0)
+        {
+          gboolean prefix = c == '*';
+          g_ptr_array_add (q->words, g_strdup (word->str));
+          g_array_append_val (q->prefix, prefix);
+          g_string_truncate (word, 0);
+        }
+      if (c == 0)
+        break;
+    }
+}
+
+#define MAX_PREFIX_TERMS 64
+
+/* "p"* OR each indexed term starting with p: the stemmer turns a typed
+ * prefix into something else ("bicy" into "bici", no prefix of "bicycl"),
+ * but the stems of whole words start with what was typed. */
+static gboolean
+append_prefix_terms (HearthPhotoIndex *self,
+                     GString          *match,
+                     const char       *prefix,
+                     GError          **error)
+{
+  const char *doing = "search the photos";
+  g_autofree char *upper = g_strconcat (prefix, "\xf4\x8f\xbf\xbf", NULL);
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT term FROM photos_vocab WHERE term >= ?1 AND term < ?2 LIMIT " G_STRINGIFY (MAX_PREFIX_TERMS),
+    doing, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, prefix, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, upper, -1, SQLITE_STATIC);
+  g_string_append_printf (match, "\"%s\"*", prefix);
+  while ((rc = _hearth_store_step (self->store, stmt, doing, error)) == SQLITE_ROW)
+    g_string_append_printf (match, " OR \"%s\"", (const char *) sqlite3_column_text (stmt, 0));
+  return rc == SQLITE_DONE;
+}
+
+/* Any word: "w1" OR "w2"* OR ... */
+static char *
+query_any_word (HearthPhotoIndex *self,
+                const QueryWords *q,
+                GError          **error)
+{
+  g_autoptr(GString) match = g_string_new (NULL);
+
+  for (guint i = 0; i < q->words->len; i++)
+    {
+      const char *word = q->words->pdata[i];
+
+      if (i > 0)
+        g_string_append (match, " OR ");
+      if (!g_array_index (q->prefix, gboolean, i))
+        g_string_append_printf (match, "\"%s\"", word);
+      else if (!append_prefix_terms (self, match, word, error))
+        return NULL;
+    }
+  return g_string_free (g_steal_pointer (&match), FALSE);
+}
+
+/* The words as one phrase, or NULL when there is no phrase to boost (one
+ * word, or a prefix among them). */
+static char *
+query_phrase (const QueryWords *q)
+{
+  g_autofree char *joined = NULL;
+
+  if (q->words->len < 2)
+    return NULL;
+  for (guint i = 0; i < q->prefix->len; i++)
+    if (g_array_index (q->prefix, gboolean, i))
+      return NULL;
+  g_ptr_array_add (q->words, NULL);
+  joined = g_strjoinv (" ", (char **) q->words->pdata);
+  g_ptr_array_remove_index (q->words, q->words->len - 1);
+  return g_strdup_printf ("\"%s\"", joined);
+}
+
+static HearthPhotoHit *
+hit_from_row (sqlite3_stmt *stmt)
+{
+  HearthPhotoHit *hit = g_new0 (HearthPhotoHit, 1);
+
+  hit->photo_id = sqlite3_column_int64 (stmt, 0);
+  hit->path = column_strdup (stmt, 1);
+  hit->score = sqlite3_column_double (stmt, 2);
+  hit->description = column_strdup (stmt, 3);
+  hit->captured_at = sqlite3_column_int64 (stmt, 4);
+  return hit;
+}
+
+/* Adds the marked words of one highlight() text to @matched, once each. */
+static void
+collect_marked (const char *text,
+                GPtrArray  *matched)
+{
+  const char *p = text;
+
+  while (p != NULL && (p = strstr (p, MATCH_START)) != NULL)
+    {
+      const char *end = strstr (p, MATCH_END);
+      g_autofree char *word = NULL;
+
+      if (end == NULL)
+        break;
+      word = g_utf8_strdown (p + 1, end - p - 1);
+      if (!g_ptr_array_find_with_equal_func (matched, word, g_str_equal, NULL))
+        g_ptr_array_add (matched, g_steal_pointer (&word));
+      p = end + 1;
+    }
+}
+
+/* Fills hit->matched from FTS5's highlight() of the photo's three columns;
+ * done for the returned hits only, not for every candidate. */
+static gboolean
+find_matched_words (HearthPhotoIndex *self,
+                    const char       *match,
+                    HearthPhotoHit   *hit,
+                    GError          **error)
+{
+  const char *doing = "search the photos";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT highlight (photos_fts, 0, ?3, ?4), highlight (photos_fts, 1, ?3, ?4), "
+    "highlight (photos_fts, 2, ?3, ?4) FROM photos_fts WHERE photos_fts MATCH ?1 AND rowid = ?2",
+    doing, error);
+  g_autoptr(GPtrArray) matched = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, hit->photo_id);
+  sqlite3_bind_text (stmt, 3, MATCH_START, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, MATCH_END, -1, SQLITE_STATIC);
+  rc = _hearth_store_step (self->store, stmt, doing, error);
+  if (rc == SQLITE_ROW)
+    for (int column = 0; column < 3; column++)
+      collect_marked ((const char *) sqlite3_column_text (stmt, column), matched);
+  g_ptr_array_add (matched, NULL);
+  hit->matched = (char **) g_ptr_array_free (g_steal_pointer (&matched), FALSE);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static sqlite3_stmt *
+prepare_search (HearthPhotoIndex *self,
+                gboolean          with_phrase,
+                GError          **error)
+{
+  const char *boost = with_phrase
+    ? "CASE WHEN h.id IN (SELECT rowid FROM photos_fts WHERE photos_fts MATCH ?2) "
+      "THEN " PHRASE_BOOST " ELSE 1.0 END"
+    : "1.0";
+  g_autofree char *sql = g_strdup_printf (
+    "WITH h AS (SELECT rowid AS id, -bm25 (photos_fts, " WEIGHT_DESCRIPTION ", " WEIGHT_OBJECTS
+    ", " WEIGHT_TEXT ") AS score FROM photos_fts WHERE photos_fts MATCH ?1) "
+    "SELECT p.id, p.path, h.score * (%s) AS s, p.description, p.captured_at "
+    "FROM h JOIN photos p ON p.id = h.id "
+    "WHERE p.state = 'described' "
+    "AND (?3 IS NULL OR substr (p.path, 1, length (?3) + 1) = ?3 || '/') "
+    "AND coalesce (p.captured_at, p.mtime) >= ?4 "
+    "AND (?5 = 0 OR coalesce (p.captured_at, p.mtime) < ?5) "
+    "ORDER BY s DESC, p.id LIMIT ?6", boost);
+
+  return _hearth_store_prepare (self->store, sql, "search the photos", error);
+}
+
+GPtrArray *
+hearth_photo_index_search (HearthPhotoIndex       *self,
+                           const char             *text,
+                           const HearthPhotoQuery *query,
+                           GError                **error)
+{
+  static const HearthPhotoQuery no_filter = { 0 };
+  g_auto(QueryWords) words = { 0 };
+  g_autofree char *match = NULL, *phrase = NULL, *folder = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+
+  g_return_val_if_fail (text != NULL && g_utf8_validate (text, -1, NULL), NULL);
+
+  if (query == NULL)
+    query = &no_filter;
+  query_words_parse (&words, text);
+  if (words.words->len == 0)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_photo_hit_free);
+  if ((match = query_any_word (self, &words, error)) == NULL)
+    return NULL;
+  phrase = query_phrase (&words);
+  /* "/photos/" and "/photos" mean the same folder. */
+  if (query->folder != NULL)
+    {
+      folder = g_strdup (query->folder);
+      while (strlen (folder) > 1 && g_str_has_suffix (folder, "/"))
+        folder[strlen (folder) - 1] = '\0';
+    }
+
+  if ((stmt = prepare_search (self, phrase != NULL, error)) == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  if (phrase != NULL)
+    sqlite3_bind_text (stmt, 2, phrase, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, folder, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, query->from);
+  sqlite3_bind_int64 (stmt, 5, query->until);
+  sqlite3_bind_int64 (stmt, 6, query->limit > 0 ? query->limit : DEFAULT_LIMIT);
+  hits = _hearth_store_collect_rows (self->store, stmt, (_HearthRowReader) hit_from_row,
+                                     (GDestroyNotify) hearth_photo_hit_free, "search the photos", error);
+  if (hits == NULL)
+    return NULL;
+  for (guint i = 0; i < hits->len; i++)
+    if (!find_matched_words (self, match, hits->pdata[i], error))
+      return NULL;
+  return g_steal_pointer (&hits);
+}
