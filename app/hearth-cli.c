@@ -31,6 +31,9 @@ static const CliEntry commands[] = {
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
   /* vision */
   { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
+  /* photos */
+  { "index", "Describe the photos of folders for search (-m TEXT.gguf --mmproj MMPROJ.gguf DIR...)", hearth_cli_index },
+  { "search", "Search indexed photos by description (QUERY)", hearth_cli_search },
   { NULL, NULL, NULL },
 };
 
