@@ -42,9 +42,17 @@ strip_line (const char *line, int *label)
   const char *colon;
 
   *label = -1;
-  while (*p == ' ' || *p == '\t' || *p == '-' || *p == '*' || *p == '#' ||
-         g_ascii_isdigit (*p) || (*p == '.' && p != line) || *p == ')')
+  while (*p == ' ' || *p == '\t' || *p == '-' || *p == '*' || *p == '#')
     p++;
+  /* "1." or "2)" numbering, not digits that belong to the text */
+  if (g_ascii_isdigit (*p))
+    {
+      const char *q = p;
+      while (g_ascii_isdigit (*q))
+        q++;
+      if ((*q == '.' || *q == ')') && (q[1] == ' ' || q[1] == '\0'))
+        p = q + 1;
+    }
   colon = strchr (p, ':');
   if (colon != NULL)
     {
