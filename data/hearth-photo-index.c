@@ -18,7 +18,7 @@
 #define WEIGHT_DESCRIPTION "4.0"
 #define WEIGHT_OBJECTS "2.0"
 #define WEIGHT_TEXT "1.0"
-#define PHRASE_BOOST "2.0"
+#define PHRASE_BOOST 2.0
 #define MATCH_START "\x02"
 #define MATCH_END "\x03"
 
@@ -562,6 +562,28 @@ hearth_photo_index_count (HearthPhotoIndex  *self,
 
 /* ---- search ---- */
 
+/* Candidates ranked by bm25 before the phrase boost reorders them. */
+#define CANDIDATES_PER_HIT 4
+#define MIN_CANDIDATES 40
+
+/* Words that say nothing about a photo's content; left out of the match
+ * (they would make nearly every photo a candidate) unless the query has
+ * nothing else. The phrase boost still sees them. */
+static const char *const stop_words[] = {
+  "a", "an", "and", "are", "at", "by", "for", "from", "in", "is", "it", "its", "of", "on", "or",
+  "the", "this", "that", "to", "with", "photo", "photos", "picture", "pictures", "image",
+  "images", "showing", "shows",
+};
+
+static gboolean
+is_stop_word (const char *word)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (stop_words); i++)
+    if (g_str_equal (word, stop_words[i]))
+      return TRUE;
+  return FALSE;
+}
+
 typedef struct {
   GPtrArray *words;  /* char *, lower-case, letters and digits only */
   GArray    *prefix; /* gboolean per word: typed with a trailing '*' */
@@ -636,21 +658,28 @@ append_prefix_terms (HearthPhotoIndex *self,
   return rc == SQLITE_DONE;
 }
 
-/* Any word: "w1" OR "w2"* OR ... */
+/* Any content word: "w1" OR "w2"* OR ...; the stop words only when there
+ * is nothing else. */
 static char *
 query_any_word (HearthPhotoIndex *self,
                 const QueryWords *q,
                 GError          **error)
 {
   g_autoptr(GString) match = g_string_new (NULL);
+  gboolean only_stop_words = TRUE;
 
+  for (guint i = 0; i < q->words->len; i++)
+    only_stop_words = only_stop_words && is_stop_word (q->words->pdata[i]);
   for (guint i = 0; i < q->words->len; i++)
     {
       const char *word = q->words->pdata[i];
+      gboolean prefix = g_array_index (q->prefix, gboolean, i);
 
-      if (i > 0)
+      if (!prefix && !only_stop_words && is_stop_word (word))
+        continue;
+      if (match->len > 0)
         g_string_append (match, " OR ");
-      if (!g_array_index (q->prefix, gboolean, i))
+      if (!prefix)
         g_string_append_printf (match, "\"%s\"", word);
       else if (!append_prefix_terms (self, match, word, error))
         return NULL;
@@ -658,26 +687,46 @@ query_any_word (HearthPhotoIndex *self,
   return g_string_free (g_steal_pointer (&match), FALSE);
 }
 
-/* The words as one phrase, or NULL when there is no phrase to boost (one
- * word, or a prefix among them). */
+/* Lower-case words separated by single spaces, with a space at each end,
+ * so that " w1 w2 " finds the exact phrase. */
+static void
+append_normalized (GString    *out,
+                   const char *text)
+{
+  for (const char *p = text; p != NULL && *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        g_string_append_unichar (out, g_unichar_tolower (c));
+      else if (out->len == 0 || out->str[out->len - 1] != ' ')
+        g_string_append_c (out, ' ');
+    }
+  if (out->len == 0 || out->str[out->len - 1] != ' ')
+    g_string_append_c (out, ' ');
+}
+
+/* " w1 w2 ... ", or NULL when there is no phrase to boost (one word, or a
+ * prefix among them). */
 static char *
 query_phrase (const QueryWords *q)
 {
-  g_autofree char *joined = NULL;
+  GString *phrase;
 
   if (q->words->len < 2)
     return NULL;
   for (guint i = 0; i < q->prefix->len; i++)
     if (g_array_index (q->prefix, gboolean, i))
       return NULL;
-  g_ptr_array_add (q->words, NULL);
-  joined = g_strjoinv (" ", (char **) q->words->pdata);
-  g_ptr_array_remove_index (q->words, q->words->len - 1);
-  return g_strdup_printf ("\"%s\"", joined);
+  phrase = g_string_new (" ");
+  for (guint i = 0; i < q->words->len; i++)
+    g_string_append_printf (phrase, "%s ", (char *) q->words->pdata[i]);
+  return g_string_free (phrase, FALSE);
 }
 
 static HearthPhotoHit *
-hit_from_row (sqlite3_stmt *stmt)
+hit_from_row (sqlite3_stmt *stmt,
+              const char   *phrase)
 {
   HearthPhotoHit *hit = g_new0 (HearthPhotoHit, 1);
 
@@ -686,7 +735,28 @@ hit_from_row (sqlite3_stmt *stmt)
   hit->score = sqlite3_column_double (stmt, 2);
   hit->description = column_strdup (stmt, 3);
   hit->captured_at = sqlite3_column_int64 (stmt, 4);
+  if (phrase != NULL)
+    {
+      static const int text_columns[] = { 3, 5, 6 }; /* description, objects, visible text */
+      g_autoptr(GString) all = g_string_new (" ");
+      for (guint i = 0; i < G_N_ELEMENTS (text_columns); i++)
+        append_normalized (all, (const char *) sqlite3_column_text (stmt, text_columns[i]));
+      if (strstr (all->str, phrase) != NULL)
+        hit->score *= PHRASE_BOOST;
+    }
   return hit;
+}
+
+static gint
+compare_hits (gconstpointer a,
+              gconstpointer b)
+{
+  const HearthPhotoHit *x = *(HearthPhotoHit *const *) a;
+  const HearthPhotoHit *y = *(HearthPhotoHit *const *) b;
+
+  if (x->score != y->score)
+    return x->score > y->score ? -1 : 1;
+  return (x->photo_id > y->photo_id) - (x->photo_id < y->photo_id);
 }
 
 /* Adds the marked words of one highlight() text to @matched, once each. */
@@ -741,27 +811,43 @@ find_matched_words (HearthPhotoIndex *self,
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-static sqlite3_stmt *
-prepare_search (HearthPhotoIndex *self,
-                gboolean          with_phrase,
-                GError          **error)
+/* The best candidates by bm25 that pass the filters, with their text for
+ * the phrase check. */
+static GPtrArray *
+rank_candidates (HearthPhotoIndex *self,
+                 const char       *match,
+                 const char       *phrase,
+                 const char       *folder,
+                 const HearthPhotoQuery *query,
+                 guint             n_candidates,
+                 GError          **error)
 {
-  const char *boost = with_phrase
-    ? "CASE WHEN h.id IN (SELECT rowid FROM photos_fts WHERE photos_fts MATCH ?2) "
-      "THEN " PHRASE_BOOST " ELSE 1.0 END"
-    : "1.0";
-  g_autofree char *sql = g_strdup_printf (
+  const char *doing = "search the photos";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
     "WITH h AS (SELECT rowid AS id, -bm25 (photos_fts, " WEIGHT_DESCRIPTION ", " WEIGHT_OBJECTS
     ", " WEIGHT_TEXT ") AS score FROM photos_fts WHERE photos_fts MATCH ?1) "
-    "SELECT p.id, p.path, h.score * (%s) AS s, p.description, p.captured_at "
+    "SELECT p.id, p.path, h.score, p.description, p.captured_at, p.objects, p.visible_text "
     "FROM h JOIN photos p ON p.id = h.id "
     "WHERE p.state = 'described' "
-    "AND (?3 IS NULL OR substr (p.path, 1, length (?3) + 1) = ?3 || '/') "
-    "AND coalesce (p.captured_at, p.mtime) >= ?4 "
-    "AND (?5 = 0 OR coalesce (p.captured_at, p.mtime) < ?5) "
-    "ORDER BY s DESC, p.id LIMIT ?6", boost);
+    "AND (?2 IS NULL OR substr (p.path, 1, length (?2) + 1) = ?2 || '/') "
+    "AND coalesce (p.captured_at, p.mtime) >= ?3 "
+    "AND (?4 = 0 OR coalesce (p.captured_at, p.mtime) < ?4) "
+    "ORDER BY h.score DESC, p.id LIMIT ?5", doing, error);
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_photo_hit_free);
+  int rc;
 
-  return _hearth_store_prepare (self->store, sql, "search the photos", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, folder, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, query->from);
+  sqlite3_bind_int64 (stmt, 4, query->until);
+  sqlite3_bind_int64 (stmt, 5, n_candidates);
+  while ((rc = _hearth_store_step (self->store, stmt, doing, error)) == SQLITE_ROW)
+    g_ptr_array_add (hits, hit_from_row (stmt, phrase));
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&hits);
 }
 
 GPtrArray *
@@ -773,13 +859,14 @@ hearth_photo_index_search (HearthPhotoIndex       *self,
   static const HearthPhotoQuery no_filter = { 0 };
   g_auto(QueryWords) words = { 0 };
   g_autofree char *match = NULL, *phrase = NULL, *folder = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) hits = NULL;
+  guint limit;
 
   g_return_val_if_fail (text != NULL && g_utf8_validate (text, -1, NULL), NULL);
 
   if (query == NULL)
     query = &no_filter;
+  limit = query->limit > 0 ? query->limit : DEFAULT_LIMIT;
   query_words_parse (&words, text);
   if (words.words->len == 0)
     return g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_photo_hit_free);
@@ -794,19 +881,17 @@ hearth_photo_index_search (HearthPhotoIndex       *self,
         folder[strlen (folder) - 1] = '\0';
     }
 
-  if ((stmt = prepare_search (self, phrase != NULL, error)) == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
-  if (phrase != NULL)
-    sqlite3_bind_text (stmt, 2, phrase, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, folder, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, query->from);
-  sqlite3_bind_int64 (stmt, 5, query->until);
-  sqlite3_bind_int64 (stmt, 6, query->limit > 0 ? query->limit : DEFAULT_LIMIT);
-  hits = _hearth_store_collect_rows (self->store, stmt, (_HearthRowReader) hit_from_row,
-                                     (GDestroyNotify) hearth_photo_hit_free, "search the photos", error);
+  /* The boost can lift a candidate by at most PHRASE_BOOST, so the few
+   * times limit best by bm25 alone hold every hit of the boosted order
+   * in practice; without a phrase, limit is exact. */
+  hits = rank_candidates (self, match, phrase, folder, query,
+                          phrase != NULL ? MAX (limit * CANDIDATES_PER_HIT, MIN_CANDIDATES) : limit,
+                          error);
   if (hits == NULL)
     return NULL;
+  g_ptr_array_sort (hits, compare_hits);
+  if (hits->len > limit)
+    g_ptr_array_set_size (hits, limit);
   for (guint i = 0; i < hits->len; i++)
     if (!find_matched_words (self, match, hits->pdata[i], error))
       return NULL;
