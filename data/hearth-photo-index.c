@@ -19,8 +19,6 @@
 #define WEIGHT_OBJECTS "2.0"
 #define WEIGHT_TEXT "1.0"
 #define PHRASE_BOOST 2.0
-#define MATCH_START "\x02"
-#define MATCH_END "\x03"
 
 static const _HearthStoreKind photo_index_kind = {
   .noun = "the photo index",
@@ -30,7 +28,10 @@ static const _HearthStoreKind photo_index_kind = {
 };
 
 struct _HearthPhotoIndex {
-  HearthStore *store;
+  HearthStore    *store;
+  /* The index's own tokenizer, to tell which words of a hit matched. */
+  fts5_tokenizer  porter;
+  Fts5Tokenizer  *stemmer;
 };
 
 static const char *const state_names[] = {
@@ -77,6 +78,8 @@ hearth_photo_hit_free (HearthPhotoHit *hit)
     return;
   g_free (hit->path);
   g_free (hit->description);
+  g_free (hit->objects);
+  g_free (hit->visible_text);
   g_strfreev (hit->matched);
   g_free (hit);
 }
@@ -89,19 +92,56 @@ hearth_photo_index_default_path (void)
   return g_build_filename (g_get_user_data_dir (), "hearth", "photos.db", NULL);
 }
 
+static fts5_api *
+find_fts5_api (sqlite3 *db)
+{
+  fts5_api *api = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT fts5 (?1)", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_pointer (stmt, 1, (void *) &api, "fts5_api_ptr", NULL);
+      sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  return api;
+}
+
+/* The tokenizer of the schema's photos_fts: porter over unicode61. */
+static gboolean
+create_stemmer (HearthPhotoIndex *self,
+                GError          **error)
+{
+  fts5_api *api = find_fts5_api (self->store->db);
+  const char *args[] = { "unicode61" };
+  void *context = NULL;
+
+  if (api == NULL || api->xFindTokenizer (api, "porter", &context, &self->porter) != SQLITE_OK ||
+      self->porter.xCreate (context, args, G_N_ELEMENTS (args), &self->stemmer) != SQLITE_OK)
+    {
+      g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
+                   "Could not open the photo index “%s”: this SQLite lacks the FTS5 porter "
+                   "tokenizer. Install an SQLite built with FTS5.", self->store->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 HearthPhotoIndex *
 hearth_photo_index_open (const char *path,
                          GError    **error)
 {
   HearthStore *store = _hearth_store_open_kind (path, HEARTH_STORE_DEFAULT_BUSY_TIMEOUT_MS,
                                                 &photo_index_kind, error);
-  HearthPhotoIndex *self;
+  g_autoptr(HearthPhotoIndex) self = NULL;
 
   if (store == NULL)
     return NULL;
   self = g_new0 (HearthPhotoIndex, 1);
   self->store = store;
-  return self;
+  if (!create_stemmer (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
 }
 
 HearthPhotoIndex *
@@ -117,6 +157,8 @@ hearth_photo_index_close (HearthPhotoIndex *self)
 {
   if (self == NULL)
     return;
+  if (self->stemmer != NULL)
+    self->porter.xDelete (self->stemmer);
   hearth_store_close (self->store);
   g_free (self);
 }
@@ -587,6 +629,7 @@ is_stop_word (const char *word)
 typedef struct {
   GPtrArray *words;  /* char *, lower-case, letters and digits only */
   GArray    *prefix; /* gboolean per word: typed with a trailing '*' */
+  GArray    *used;   /* gboolean per word: in the match (not a dropped stop word) */
 } QueryWords;
 
 static void
@@ -594,6 +637,7 @@ query_words_clear (QueryWords *q)
 {
   g_clear_pointer (&q->words, g_ptr_array_unref);
   g_clear_pointer (&q->prefix, g_array_unref);
+  g_clear_pointer (&q->used, g_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (QueryWords, query_words_clear)
@@ -609,6 +653,7 @@ query_words_parse (QueryWords *q,
 
   q->words = g_ptr_array_new_with_free_func (g_free);
   q->prefix = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  q->used = g_array_new (FALSE, TRUE, sizeof (gboolean));
   for (const char *p = text; q->words->len < MAX_QUERY_WORDS; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
@@ -628,6 +673,7 @@ query_words_parse (QueryWords *q,
       if (c == 0)
         break;
     }
+  g_array_set_size (q->used, q->words->len);
 }
 
 #define MAX_PREFIX_TERMS 64
@@ -662,7 +708,7 @@ append_prefix_terms (HearthPhotoIndex *self,
  * is nothing else. */
 static char *
 query_any_word (HearthPhotoIndex *self,
-                const QueryWords *q,
+                QueryWords       *q,
                 GError          **error)
 {
   g_autoptr(GString) match = g_string_new (NULL);
@@ -677,6 +723,7 @@ query_any_word (HearthPhotoIndex *self,
 
       if (!prefix && !only_stop_words && is_stop_word (word))
         continue;
+      g_array_index (q->used, gboolean, i) = TRUE;
       if (match->len > 0)
         g_string_append (match, " OR ");
       if (!prefix)
@@ -735,12 +782,14 @@ hit_from_row (sqlite3_stmt *stmt,
   hit->score = sqlite3_column_double (stmt, 2);
   hit->description = column_strdup (stmt, 3);
   hit->captured_at = sqlite3_column_int64 (stmt, 4);
+  hit->objects = column_strdup (stmt, 5);
+  hit->visible_text = column_strdup (stmt, 6);
   if (phrase != NULL)
     {
-      static const int text_columns[] = { 3, 5, 6 }; /* description, objects, visible text */
       g_autoptr(GString) all = g_string_new (" ");
-      for (guint i = 0; i < G_N_ELEMENTS (text_columns); i++)
-        append_normalized (all, (const char *) sqlite3_column_text (stmt, text_columns[i]));
+      append_normalized (all, hit->description);
+      append_normalized (all, hit->objects);
+      append_normalized (all, hit->visible_text);
       if (strstr (all->str, phrase) != NULL)
         hit->score *= PHRASE_BOOST;
     }
@@ -759,89 +808,128 @@ compare_hits (gconstpointer a,
   return (x->photo_id > y->photo_id) - (x->photo_id < y->photo_id);
 }
 
-/* Adds the marked words of one highlight() text to @matched, once each. */
-static void
-collect_marked (const char *text,
-                GPtrArray  *matched)
+typedef struct {
+  GHashTable *stems;    /* stems of the query's whole words */
+  GPtrArray  *prefixes; /* the query's prefixes, as typed */
+  const char *text;     /* being tokenized */
+  GPtrArray  *matched;  /* char *: words of the text, lower-case */
+  gboolean    collect;  /* FALSE: stems go into stems instead */
+} StemScan;
+
+static int
+on_token (void       *data,
+          int         flags,
+          const char *token,
+          int         n_token,
+          int         start,
+          int         end)
 {
-  const char *p = text;
+  StemScan *scan = data;
+  g_autofree char *stem = g_strndup (token, n_token);
+  g_autofree char *word = NULL;
+  gboolean hit;
 
-  while (p != NULL && (p = strstr (p, MATCH_START)) != NULL)
+  (void) flags;
+  if (!scan->collect)
     {
-      const char *end = strstr (p, MATCH_END);
-      g_autofree char *word = NULL;
-
-      if (end == NULL)
-        break;
-      word = g_utf8_strdown (p + 1, end - p - 1);
-      if (!g_ptr_array_find_with_equal_func (matched, word, g_str_equal, NULL))
-        g_ptr_array_add (matched, g_steal_pointer (&word));
-      p = end + 1;
+      g_hash_table_add (scan->stems, g_steal_pointer (&stem));
+      return SQLITE_OK;
     }
+  word = g_utf8_strdown (scan->text + start, end - start);
+  hit = g_hash_table_contains (scan->stems, stem);
+  for (guint i = 0; !hit && i < scan->prefixes->len; i++)
+    hit = g_str_has_prefix (word, scan->prefixes->pdata[i]) || g_str_has_prefix (stem, scan->prefixes->pdata[i]);
+  if (hit && !g_ptr_array_find_with_equal_func (scan->matched, word, g_str_equal, NULL))
+    g_ptr_array_add (scan->matched, g_steal_pointer (&word));
+  return SQLITE_OK;
 }
 
-/* Fills hit->matched from FTS5's highlight() of the photo's three columns;
- * done for the returned hits only, not for every candidate. */
-static gboolean
-find_matched_words (HearthPhotoIndex *self,
-                    const char       *match,
-                    HearthPhotoHit   *hit,
-                    GError          **error)
+static void
+stem_scan (HearthPhotoIndex *self,
+           StemScan         *scan,
+           const char       *text)
 {
-  const char *doing = "search the photos";
-  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
-    "SELECT highlight (photos_fts, 0, ?3, ?4), highlight (photos_fts, 1, ?3, ?4), "
-    "highlight (photos_fts, 2, ?3, ?4) FROM photos_fts WHERE photos_fts MATCH ?1 AND rowid = ?2",
-    doing, error);
-  g_autoptr(GPtrArray) matched = g_ptr_array_new_with_free_func (g_free);
-  int rc;
+  scan->text = text;
+  self->porter.xTokenize (self->stemmer, scan, FTS5_TOKENIZE_DOCUMENT, text, (int) strlen (text), on_token);
+}
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, hit->photo_id);
-  sqlite3_bind_text (stmt, 3, MATCH_START, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, MATCH_END, -1, SQLITE_STATIC);
-  rc = _hearth_store_step (self->store, stmt, doing, error);
-  if (rc == SQLITE_ROW)
-    for (int column = 0; column < 3; column++)
-      collect_marked ((const char *) sqlite3_column_text (stmt, column), matched);
-  g_ptr_array_add (matched, NULL);
-  hit->matched = (char **) g_ptr_array_free (g_steal_pointer (&matched), FALSE);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+/* Fills each hit's matched words: the words of its text whose stem is the
+ * stem of a query word (as the index matched them), or that start with a
+ * typed prefix. */
+static void
+find_matched_words (HearthPhotoIndex *self,
+                    const QueryWords *q,
+                    GPtrArray        *hits)
+{
+  StemScan scan = {
+    .stems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+    .prefixes = g_ptr_array_new (),
+  };
+
+  for (guint i = 0; i < q->words->len; i++)
+    {
+      if (!g_array_index (q->used, gboolean, i))
+        continue;
+      if (g_array_index (q->prefix, gboolean, i))
+        g_ptr_array_add (scan.prefixes, q->words->pdata[i]);
+      else
+        stem_scan (self, &scan, q->words->pdata[i]);
+    }
+  scan.collect = TRUE;
+  for (guint i = 0; i < hits->len; i++)
+    {
+      HearthPhotoHit *hit = hits->pdata[i];
+
+      scan.matched = g_ptr_array_new_with_free_func (g_free);
+      stem_scan (self, &scan, hit->description);
+      stem_scan (self, &scan, hit->objects);
+      stem_scan (self, &scan, hit->visible_text);
+      g_ptr_array_add (scan.matched, NULL);
+      hit->matched = (char **) g_ptr_array_free (scan.matched, FALSE);
+    }
+  g_hash_table_unref (scan.stems);
+  g_ptr_array_unref (scan.prefixes);
 }
 
 /* The best candidates by bm25 that pass the filters, with their text for
- * the phrase check. */
+ * the phrase check. Only matching rows are ranked: pending and failed
+ * photos have no text, so they never match. Without filters the ranking
+ * reads the full-text index alone; the photos table is read for the
+ * candidates that are kept. */
 static GPtrArray *
-rank_candidates (HearthPhotoIndex *self,
-                 const char       *match,
-                 const char       *phrase,
-                 const char       *folder,
+rank_candidates (HearthPhotoIndex       *self,
+                 const char             *match,
+                 const char             *phrase,
+                 const char             *folder,
                  const HearthPhotoQuery *query,
-                 guint             n_candidates,
-                 GError          **error)
+                 guint                   n_candidates,
+                 GError                **error)
 {
   const char *doing = "search the photos";
-  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
-    "WITH h AS (SELECT rowid AS id, -bm25 (photos_fts, " WEIGHT_DESCRIPTION ", " WEIGHT_OBJECTS
-    ", " WEIGHT_TEXT ") AS score FROM photos_fts WHERE photos_fts MATCH ?1) "
-    "SELECT p.id, p.path, h.score, p.description, p.captured_at, p.objects, p.visible_text "
-    "FROM h JOIN photos p ON p.id = h.id "
-    "WHERE p.state = 'described' "
-    "AND (?2 IS NULL OR substr (p.path, 1, length (?2) + 1) = ?2 || '/') "
-    "AND coalesce (p.captured_at, p.mtime) >= ?3 "
-    "AND (?4 = 0 OR coalesce (p.captured_at, p.mtime) < ?4) "
-    "ORDER BY h.score DESC, p.id LIMIT ?5", doing, error);
+  gboolean filtered = folder != NULL || query->from != 0 || query->until != 0;
+  g_autofree char *sql = g_strdup_printf (
+    "WITH h AS (SELECT f.rowid AS id, bm25 (photos_fts, " WEIGHT_DESCRIPTION ", " WEIGHT_OBJECTS
+    ", " WEIGHT_TEXT ") AS bm FROM photos_fts f %s WHERE photos_fts MATCH ?1 %s "
+    "ORDER BY bm LIMIT ?5) "
+    "SELECT p.id, p.path, -h.bm, p.description, p.captured_at, p.objects, p.visible_text "
+    "FROM h JOIN photos p ON p.id = h.id ORDER BY h.bm, p.id",
+    filtered ? "JOIN photos q ON q.id = f.rowid" : "",
+    filtered ? "AND (?2 IS NULL OR substr (q.path, 1, length (?2) + 1) = ?2 || '/') "
+               "AND coalesce (q.captured_at, q.mtime) >= ?3 "
+               "AND (?4 = 0 OR coalesce (q.captured_at, q.mtime) < ?4)" : "");
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store, sql, doing, error);
   g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_photo_hit_free);
   int rc;
 
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, folder, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, query->from);
-  sqlite3_bind_int64 (stmt, 4, query->until);
+  if (filtered)
+    {
+      sqlite3_bind_text (stmt, 2, folder, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, query->from);
+      sqlite3_bind_int64 (stmt, 4, query->until);
+    }
   sqlite3_bind_int64 (stmt, 5, n_candidates);
   while ((rc = _hearth_store_step (self->store, stmt, doing, error)) == SQLITE_ROW)
     g_ptr_array_add (hits, hit_from_row (stmt, phrase));
@@ -892,8 +980,6 @@ hearth_photo_index_search (HearthPhotoIndex       *self,
   g_ptr_array_sort (hits, compare_hits);
   if (hits->len > limit)
     g_ptr_array_set_size (hits, limit);
-  for (guint i = 0; i < hits->len; i++)
-    if (!find_matched_words (self, match, hits->pdata[i], error))
-      return NULL;
+  find_matched_words (self, &words, hits);
   return g_steal_pointer (&hits);
 }

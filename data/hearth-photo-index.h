@@ -86,6 +86,8 @@ typedef struct {
   char   *path;
   double  score;        /* higher is better */
   char   *description;
+  char   *objects;
+  char   *visible_text;
   gint64  captured_at;  /* 0: not known */
   char  **matched;      /* the words of the photo's text that matched, lower-case, once each */
 } HearthPhotoHit;
