@@ -187,6 +187,156 @@ photo_indexer_is_photo_name (const char *name)
   return g_hash_table_contains (extensions, ext);
 }
 
+/* ---- EXIF (JPEG) ----
+ *
+ * GdkPixbuf exposes only the orientation, so the capture time and camera
+ * are read from the JPEG's APP1 "Exif" TIFF block here: IFD0's Make and
+ * Model, and DateTimeOriginal from the Exif IFD (IFD0's DateTime when it
+ * is missing). Location tags are never read. */
+
+#define EXIF_READ_MAX (256 * 1024)
+
+typedef struct {
+  const guint8 *data;
+  gsize         size;
+  gboolean      big_endian;
+} Tiff;
+
+static gboolean
+tiff_u16 (const Tiff *t, gsize at, guint *out)
+{
+  if (at + 2 > t->size)
+    return FALSE;
+  *out = t->big_endian ? (t->data[at] << 8 | t->data[at + 1]) : (t->data[at + 1] << 8 | t->data[at]);
+  return TRUE;
+}
+
+static gboolean
+tiff_u32 (const Tiff *t, gsize at, guint32 *out)
+{
+  guint hi, lo;
+
+  if (!tiff_u16 (t, at, t->big_endian ? &hi : &lo) || !tiff_u16 (t, at + 2, t->big_endian ? &lo : &hi))
+    return FALSE;
+  *out = (guint32) hi << 16 | lo;
+  return TRUE;
+}
+
+/* The ASCII value of an IFD entry at @entry, or NULL. */
+static char *
+tiff_ascii (const Tiff *t, gsize entry)
+{
+  guint type;
+  guint32 count, offset;
+  gsize at;
+
+  if (!tiff_u16 (t, entry + 2, &type) || type != 2 || !tiff_u32 (t, entry + 4, &count) || count == 0)
+    return NULL;
+  at = entry + 8;
+  if (count > 4)
+    {
+      if (!tiff_u32 (t, entry + 8, &offset))
+        return NULL;
+      at = offset;
+    }
+  if (at + count > t->size)
+    return NULL;
+  return g_strstrip (g_strndup ((const char *) t->data + at, count));
+}
+
+/* The entry of @tag in the IFD at @ifd, or 0. */
+static gsize
+tiff_find (const Tiff *t, gsize ifd, guint tag)
+{
+  guint n, entry_tag;
+
+  if (!tiff_u16 (t, ifd, &n))
+    return 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gsize entry = ifd + 2 + 12 * (gsize) i;
+      if (!tiff_u16 (t, entry, &entry_tag))
+        return 0;
+      if (entry_tag == tag)
+        return entry;
+    }
+  return 0;
+}
+
+/* "YYYY:MM:DD HH:MM:SS", the camera's wall clock, kept as if it were UTC. */
+static gint64
+exif_time (const char *text)
+{
+  int y, mo, d, h, mi, sec;
+  g_autoptr (GDateTime) dt = NULL;
+
+  if (text == NULL || sscanf (text, "%d:%d:%d %d:%d:%d", &y, &mo, &d, &h, &mi, &sec) != 6 ||
+      (dt = g_date_time_new_utc (y, mo, d, h, mi, sec)) == NULL)
+    return 0;
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+}
+
+static void
+read_tiff (const Tiff *t, gint64 *captured_at, char **camera)
+{
+  guint32 ifd0, exif_ifd;
+  gsize entry;
+  g_autofree char *make = NULL, *model = NULL, *when = NULL;
+
+  if (!tiff_u32 (t, 4, &ifd0))
+    return;
+  if ((entry = tiff_find (t, ifd0, 0x8769)) != 0 && tiff_u32 (t, entry + 8, &exif_ifd) &&
+      (entry = tiff_find (t, exif_ifd, 0x9003)) != 0)
+    when = tiff_ascii (t, entry);
+  if (when == NULL && (entry = tiff_find (t, ifd0, 0x0132)) != 0)
+    when = tiff_ascii (t, entry);
+  *captured_at = exif_time (when);
+
+  if ((entry = tiff_find (t, ifd0, 0x010f)) != 0)
+    make = tiff_ascii (t, entry);
+  if ((entry = tiff_find (t, ifd0, 0x0110)) != 0)
+    model = tiff_ascii (t, entry);
+  if (model != NULL && make != NULL && !g_str_has_prefix (model, make))
+    *camera = g_strdup_printf ("%s %s", make, model);
+  else if (model != NULL || make != NULL)
+    *camera = g_strdup (model != NULL ? model : make);
+}
+
+void
+photo_exif_read (const char *path, gint64 *captured_at, char **camera)
+{
+  g_autofree guint8 *data = g_malloc (EXIF_READ_MAX);
+  FILE *f = fopen (path, "rb");
+  gsize size = 0, at = 2;
+
+  *captured_at = 0;
+  *camera = NULL;
+  if (f == NULL)
+    return;
+  size = fread (data, 1, EXIF_READ_MAX, f);
+  fclose (f);
+  if (size < 4 || data[0] != 0xff || data[1] != 0xd8)
+    return;
+  /* Segments up to the image data: marker, big-endian length, payload. */
+  while (at + 4 <= size && data[at] == 0xff && data[at + 1] != 0xda)
+    {
+      gsize len = (gsize) data[at + 2] << 8 | data[at + 3];
+      const guint8 *payload = data + at + 4;
+
+      if (len < 2 || at + 2 + len > size)
+        return;
+      if (data[at + 1] == 0xe1 && len >= 8 + 8 && memcmp (payload, "Exif\0\0", 6) == 0)
+        {
+          Tiff t = { payload + 6, len - 2 - 6, payload[6] == 'M' };
+          guint magic;
+          if (tiff_u16 (&t, 2, &magic) && magic == 42)
+            read_tiff (&t, captured_at, camera);
+          return;
+        }
+      at += 2 + len;
+    }
+}
+
 /* ---- the scan (engine thread) ---- */
 
 typedef struct {
@@ -259,6 +409,7 @@ scan_file (Scan *scan, gint64 folder_id, const char *path, const GStatBuf *st, G
 {
   gint64 mtime = (gint64) st->st_mtim.tv_sec * G_USEC_PER_SEC + st->st_mtim.tv_nsec / 1000;
   g_autofree char *hash = NULL;
+  g_autofree char *camera = NULL;
   g_autoptr (GError) read_error = NULL;
   HearthPhotoFile file = { .path = path, .size = st->st_size, .mtime = mtime };
   GError *record_error = NULL;
@@ -282,6 +433,8 @@ scan_file (Scan *scan, gint64 folder_id, const char *path, const GStatBuf *st, G
   file.content_hash = hash;
   /* Reads only the header; 0 x 0 for a file no loader understands. */
   gdk_pixbuf_get_file_info (path, &file.width, &file.height);
+  photo_exif_read (path, &file.captured_at, &camera);
+  file.camera = camera;
 
   change = hearth_photo_index_record_file (scan->index, folder_id, &file, &record_error);
   if (record_error != NULL)

@@ -43,6 +43,11 @@ void photo_description_clear (PhotoDescription *d);
  * GdkPixbuf can decode (among JPEG, PNG, WebP, GIF, HEIF and AVIF). */
 gboolean photo_indexer_is_photo_name (const char *name);
 
+/* A JPEG's EXIF capture time (DateTimeOriginal, the camera's clock read
+ * as UTC; 0 when missing) and camera ("Make Model"; NULL when missing).
+ * Location is never read. Other formats give 0 and NULL. */
+void photo_exif_read (const char *path, gint64 *captured_at, char **camera);
+
 typedef struct {
   guint n_unchanged;
   guint n_new;
