@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "hearth-photo-index.h"
+#include "photo-indexer.h"
 
 /* A 1x1 GIF: no GdkPixbuf saver writes GIF. */
 static const guint8 tiny_gif[] = {
@@ -191,10 +192,132 @@ test_index_folder (void)
   }
 }
 
+/* ---- the indexer's API: pause and resume ---- */
+
+typedef struct {
+  GMainLoop    *loop;
+  GAsyncResult *result;
+  PhotoIndexer *indexer;
+  guint         n_progress;
+  gboolean      paused_once;
+  guint         done_when_paused;
+  guint         done_at_resume;
+} RunState;
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  RunState *st = data;
+
+  st->result = g_object_ref (result);
+  g_main_loop_quit (st->loop);
+}
+
+static gboolean
+resume_cb (gpointer data)
+{
+  RunState *st = data;
+
+  st->done_at_resume = st->done_when_paused;
+  g_assert_true (photo_indexer_is_paused (st->indexer));
+  photo_indexer_resume (st->indexer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Pauses after the first photo; resumes from an idle a moment later. */
+static void
+on_progress (const PhotoIndexerProgress *p, gpointer data)
+{
+  RunState *st = data;
+
+  st->n_progress++;
+  g_assert_cmpuint (p->done, <=, p->total);
+  if (p->done == 1 && !st->paused_once)
+    {
+      st->paused_once = TRUE;
+      st->done_when_paused = p->done;
+      photo_indexer_pause (st->indexer);
+      g_timeout_add (50, resume_cb, st);
+    }
+}
+
+static void
+test_pause_resume (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthEngine) engine = NULL;
+  g_autoptr (HearthModel) model = NULL;
+  g_autoptr (PhotoIndexer) indexer = NULL;
+  RunState st = { 0 };
+  PhotoScanStats scan;
+  guint n_described = 0, n_failed = 0;
+
+  if (shared != NULL)
+    {
+      text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+      mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+    }
+  if (text == NULL || !g_file_test (text, G_FILE_TEST_EXISTS) || !g_file_test (mmproj, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
+      return;
+    }
+  tmp = g_dir_make_tmp ("hearth-photos-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (tmp, "photos.db", NULL);
+  {
+    g_autofree char *a = g_build_filename (tmp, "a.png", NULL);
+    g_autofree char *b = g_build_filename (tmp, "b.png", NULL);
+    save_image (a, "png", 0x20);
+    save_image (b, "png", 0xe0);
+  }
+
+  st.loop = g_main_loop_new (NULL, FALSE);
+  engine = hearth_engine_new ();
+  hearth_engine_load_model_async (engine, text, NULL, NULL, store_result, &st);
+  g_main_loop_run (st.loop);
+  model = hearth_engine_load_model_finish (engine, st.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_false (hearth_model_has_vision (model));
+  hearth_engine_load_vision_async (engine, model, mmproj, NULL, store_result, &st);
+  g_main_loop_run (st.loop);
+  g_assert_true (hearth_engine_load_vision_finish (engine, st.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_true (hearth_model_has_vision (model));
+
+  indexer = photo_indexer_new (engine, model, db, 2, &error);
+  g_assert_no_error (error);
+  st.indexer = indexer;
+  {
+    const char *folders[] = { tmp, NULL };
+    photo_indexer_run_async (indexer, folders, on_progress, NULL, store_result, &st);
+  }
+  g_main_loop_run (st.loop);
+  g_assert_true (photo_indexer_run_finish (indexer, st.result, &scan, &n_described, &n_failed, &error));
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_true (st.paused_once);
+  g_assert_cmpuint (st.done_at_resume, ==, 1);
+  g_assert_cmpuint (scan.n_new, ==, 2);
+  g_assert_cmpuint (n_described, ==, 2);
+  g_assert_cmpuint (n_failed, ==, 0);
+  g_main_loop_unref (st.loop);
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/photo-indexer/index-folder", test_index_folder);
+  g_test_add_func ("/photo-indexer/pause-resume", test_pause_resume);
   return g_test_run ();
 }
