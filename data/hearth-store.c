@@ -115,10 +115,7 @@ set_sqlite_error (GError                  **error,
   g_autofree char *what = NULL;
   GError *local;
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
   what = g_strdup_printf (meaning.what, kind->noun);
-#pragma GCC diagnostic pop
   local = g_error_new (HEARTH_STORE_ERROR, meaning.code,
                        "Could not %s: %s (file “%s”). %s (SQLite: %s, code %d)",
                        doing, what, path, meaning.todo, sqlite_message, rc);
