@@ -511,10 +511,9 @@ drop_gone (Scan *scan, gint64 folder_id, GError **error)
 }
 
 static gboolean
-scan_folder (Scan *scan, const char *folder, GError **error)
+scan_folder (Scan *scan, const char *folder, gint64 *folder_id, GError **error)
 {
   GStatBuf st;
-  gint64 folder_id;
 
   if (g_stat (folder, &st) != 0 || !S_ISDIR (st.st_mode))
     {
@@ -524,9 +523,8 @@ scan_folder (Scan *scan, const char *folder, GError **error)
       return FALSE;
     }
   g_hash_table_add (scan->visited, dir_id (&st));
-  return (folder_id = hearth_photo_index_add_folder (scan->index, folder, error)) != 0 &&
-         scan_dir (scan, folder_id, folder, error) &&
-         drop_gone (scan, folder_id, error);
+  return (*folder_id = hearth_photo_index_add_folder (scan->index, folder, error)) != 0 &&
+         scan_dir (scan, *folder_id, folder, error);
 }
 
 static gboolean
@@ -534,6 +532,8 @@ run_scan (gpointer data, GCancellable *cancellable, GError **error)
 {
   Scan *scan = data;
   g_autofree char *own_dir = g_build_filename (g_get_user_data_dir (), "hearth", NULL);
+  guint n_folders = g_strv_length (scan->folders);
+  g_autofree gint64 *folder_ids = g_new0 (gint64, n_folders);
   GStatBuf st;
   gboolean ok;
 
@@ -544,9 +544,13 @@ run_scan (gpointer data, GCancellable *cancellable, GError **error)
   scan->own_dir_id = g_stat (own_dir, &st) == 0 ? dir_id (&st) : NULL;
   scan->cancel = cancellable;
 
+  /* Every folder is walked before any file is dropped, so that a photo
+   * moved from one library folder to another keeps its description. */
   ok = hearth_photo_index_begin (scan->index, error);
-  for (guint i = 0; ok && scan->folders[i] != NULL; i++)
-    ok = scan_folder (scan, scan->folders[i], error);
+  for (guint i = 0; ok && i < n_folders; i++)
+    ok = scan_folder (scan, scan->folders[i], &folder_ids[i], error);
+  for (guint i = 0; ok && i < n_folders; i++)
+    ok = drop_gone (scan, folder_ids[i], error);
   if (ok)
     ok = hearth_photo_index_commit (scan->index, error);
   else
@@ -625,6 +629,13 @@ photo_indexer_free (PhotoIndexer *self)
 {
   if (self == NULL)
     return;
+  /* A run paused between photos ends here. */
+  if (self->waiting != NULL)
+    {
+      g_task_return_new_error (self->waiting, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
+                               "photo indexing was stopped while paused");
+      g_clear_object (&self->waiting);
+    }
   g_clear_pointer (&self->index, hearth_photo_index_close);
   g_clear_pointer (&self->model, hearth_model_unref);
   g_clear_object (&self->engine);

@@ -73,6 +73,8 @@ typedef struct _PhotoIndexer PhotoIndexer;
  * answer (0: 96). The index at db_path is opened on this thread. */
 PhotoIndexer *photo_indexer_new  (HearthEngine *engine, HearthModel *model, const char *db_path,
                                   guint max_tokens, GError **error);
+/* Not while a photo is being described: cancel the run and wait for its
+ * callback first. A run paused between photos ends with _CANCELLED. */
 void          photo_indexer_free (PhotoIndexer *self);
 
 /* Scans folders (absolute paths) and describes what is pending. progress
