@@ -282,6 +282,19 @@ test_pause_resume (void)
   g_assert_no_error (error);
   g_clear_object (&st.result);
   g_assert_false (hearth_model_has_vision (model));
+  /* Without its projector the model cannot describe. */
+  {
+    g_autofree char *a = g_build_filename (tmp, "a.png", NULL);
+    g_autofree char *answer = NULL;
+    hearth_engine_describe_image_async (engine, model, a, PHOTO_DESCRIBE_PROMPT, NULL,
+                                        HEARTH_ENGINE_PRIORITY_BACKGROUND, NULL, store_result, &st);
+    g_main_loop_run (st.loop);
+    answer = hearth_engine_describe_image_finish (engine, st.result, &error);
+    g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
+    g_assert_null (answer);
+    g_clear_error (&error);
+    g_clear_object (&st.result);
+  }
   hearth_engine_load_vision_async (engine, model, mmproj, NULL, store_result, &st);
   g_main_loop_run (st.loop);
   g_assert_true (hearth_engine_load_vision_finish (engine, st.result, &error));
