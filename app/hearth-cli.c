@@ -34,6 +34,9 @@ static const CliEntry commands[] = {
   { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
   /* catalog */
   { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
+  /* photos */
+  { "index", "Describe the photos of folders for search (-m TEXT.gguf --mmproj MMPROJ.gguf DIR...)", hearth_cli_index },
+  { "search", "Search indexed photos by description (QUERY)", hearth_cli_search },
   { NULL, NULL, NULL },
 };
 

@@ -22,3 +22,6 @@ int hearth_cli_embed_image (int argc, char **argv);
 int hearth_cli_chat_template (int argc, char **argv);
 /* catalog: the models found on disk */
 int hearth_cli_models (int argc, char **argv);
+/* photos: index photo folders and search them by description */
+int hearth_cli_index  (int argc, char **argv);
+int hearth_cli_search (int argc, char **argv);

@@ -177,27 +177,6 @@ search_hit_from_row (sqlite3_stmt *stmt)
   return hit;
 }
 
-typedef gpointer (*RowReader) (sqlite3_stmt *stmt);
-
-/* Steps @stmt to the end, one element per row. */
-static GPtrArray *
-collect_rows (HearthStore    *self,
-              sqlite3_stmt   *stmt,
-              RowReader       read_row,
-              GDestroyNotify  free_row,
-              const char     *doing,
-              GError        **error)
-{
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_row);
-  int rc;
-
-  while ((rc = _hearth_store_step (self, stmt, doing, error)) == SQLITE_ROW)
-    g_ptr_array_add (rows, read_row (stmt));
-  if (rc != SQLITE_DONE)
-    return NULL;
-  return g_steal_pointer (&rows);
-}
-
 /* Runs a one-row UPDATE/DELETE; NOT_FOUND when it matched no row. */
 static gboolean
 run_on_one (HearthStore  *self,
@@ -323,7 +302,7 @@ hearth_store_list_chats (HearthStore *self,
 
   if (stmt == NULL)
     return NULL;
-  return collect_rows (self, stmt, (RowReader) chat_from_row, (GDestroyNotify) hearth_chat_free,
+  return _hearth_store_collect_rows (self, stmt, (_HearthRowReader) chat_from_row, (GDestroyNotify) hearth_chat_free,
                        doing, error);
 }
 
@@ -584,7 +563,7 @@ hearth_store_list_messages (HearthStore *self,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, chat_id);
-  return collect_rows (self, stmt, (RowReader) message_from_row, (GDestroyNotify) hearth_message_free,
+  return _hearth_store_collect_rows (self, stmt, (_HearthRowReader) message_from_row, (GDestroyNotify) hearth_message_free,
                        doing, error);
 }
 
@@ -689,7 +668,7 @@ hearth_store_list_attachments (HearthStore *self,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, message_id);
-  return collect_rows (self, stmt, (RowReader) attachment_from_row,
+  return _hearth_store_collect_rows (self, stmt, (_HearthRowReader) attachment_from_row,
                        (GDestroyNotify) hearth_attachment_free, doing, error);
 }
 
@@ -766,6 +745,6 @@ hearth_store_search (HearthStore *self,
   sqlite3_bind_text (stmt, 2, HEARTH_STORE_MATCH_START, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, HEARTH_STORE_MATCH_END, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, limit);
-  return collect_rows (self, stmt, (RowReader) search_hit_from_row,
+  return _hearth_store_collect_rows (self, stmt, (_HearthRowReader) search_hit_from_row,
                        (GDestroyNotify) hearth_search_hit_free, doing, error);
 }

@@ -13,7 +13,14 @@
 #include "hearth-store-private.h"
 #include "hearth-store-resources.h"
 
-#define MIGRATIONS_PATH "/org/hearth/Hearth/store/migrations"
+/* The chat history; other databases (the photo index) reuse this file's
+ * code with their own kind. */
+static const _HearthStoreKind chat_history_kind = {
+  .noun = "the chat history",
+  .Noun = "The chat history",
+  .saving = "save chats",
+  .migrations_path = "/org/hearth/Hearth/store/migrations",
+};
 
 /* ---- errors ---- */
 
@@ -53,7 +60,7 @@ hearth_store_error_get_sqlite_code (const GError *error)
 
 typedef struct {
   HearthStoreError code;
-  const char *what;
+  const char *what; /* may hold one %s: the database's noun */
   const char *todo;
 } Meaning;
 
@@ -64,22 +71,22 @@ meaning_of_sqlite_code (int rc)
     {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, "another program is using the chat history",
+      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, "another program is using %s",
                          "Close any other copy of Hearth (or other program using the file) and try again." };
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH:
-      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, "the chat history cannot be written",
+      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, "%s cannot be written",
                          "Make the file and its folder writable by you (chmod u+w) and try again." };
     case SQLITE_FULL:
       return (Meaning) { HEARTH_STORE_ERROR_DISK_FULL, "the disk is full",
                          "Free some disk space and try again." };
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, "the chat history is damaged or is not a Hearth database",
+      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, "%s is damaged or is not a Hearth database",
                          "Move it aside to start a new history; the damaged file is kept for recovery." };
     case SQLITE_CANTOPEN:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "the chat history cannot be opened",
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "%s cannot be opened",
                          "Check that the file and its folder exist and that you may write them." };
     case SQLITE_IOERR:
       return (Meaning) { HEARTH_STORE_ERROR_FAILED, "reading or writing the disk failed",
@@ -97,18 +104,21 @@ meaning_of_sqlite_code (int rc)
 }
 
 static void
-set_sqlite_error (GError    **error,
-                  int         rc,
-                  const char *path,
-                  const char *sqlite_message,
-                  const char *doing)
+set_sqlite_error (GError                  **error,
+                  int                       rc,
+                  const _HearthStoreKind   *kind,
+                  const char               *path,
+                  const char               *sqlite_message,
+                  const char               *doing)
 {
   Meaning meaning = meaning_of_sqlite_code (rc);
+  g_autofree char *what = NULL;
   GError *local;
 
+  what = g_strdup_printf (meaning.what, kind->noun);
   local = g_error_new (HEARTH_STORE_ERROR, meaning.code,
                        "Could not %s: %s (file “%s”). %s (SQLite: %s, code %d)",
-                       doing, meaning.what, path, meaning.todo, sqlite_message, rc);
+                       doing, what, path, meaning.todo, sqlite_message, rc);
   hearth_store_error_get_private (local)->sqlite_code = rc;
   g_propagate_error (error, local);
 }
@@ -123,7 +133,7 @@ _hearth_store_fail (HearthStore *self,
   const char *message = sqlite3_extended_errcode (self->db) == rc
                         ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
 
-  set_sqlite_error (error, rc, self->path, message, doing);
+  set_sqlite_error (error, rc, self->kind, self->path, message, doing);
   return FALSE;
 }
 
@@ -209,6 +219,25 @@ _hearth_store_step (HearthStore  *self,
   return rc;
 }
 
+/* Steps @stmt to the end, one element per row. */
+GPtrArray *
+_hearth_store_collect_rows (HearthStore      *self,
+                            sqlite3_stmt     *stmt,
+                            _HearthRowReader  read_row,
+                            GDestroyNotify    free_row,
+                            const char       *doing,
+                            GError          **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_row);
+  int rc;
+
+  while ((rc = _hearth_store_step (self, stmt, doing, error)) == SQLITE_ROW)
+    g_ptr_array_add (rows, read_row (stmt));
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
 /* Steps a statement that returns no rows. */
 gboolean
 _hearth_store_run (HearthStore  *self,
@@ -266,9 +295,10 @@ _hearth_store_rollback (HearthStore *self)
 /* ---- migrations ---- */
 
 static char **
-migration_names (void)
+migration_names (const _HearthStoreKind *kind)
 {
-  char **names = g_resource_enumerate_children (hearth_store_get_resource (), MIGRATIONS_PATH "/",
+  g_autofree char *folder = g_strconcat (kind->migrations_path, "/", NULL);
+  char **names = g_resource_enumerate_children (hearth_store_get_resource (), folder,
                                                 G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 
   g_assert (names != NULL);
@@ -279,24 +309,37 @@ migration_names (void)
 /* Migration files are named NNN-what.sql, numbered 1, 2, ... without gaps
  * (tests/test-store checks), so the newest version is their count. */
 guint
-hearth_store_schema_version (void)
+_hearth_store_kind_schema_version (const _HearthStoreKind *kind)
 {
-  g_auto(GStrv) names = migration_names ();
+  g_auto(GStrv) names = migration_names (kind);
 
   return g_strv_length (names);
+}
+
+guint
+hearth_store_schema_version (void)
+{
+  return _hearth_store_kind_schema_version (&chat_history_kind);
 }
 
 GBytes *
 _hearth_store_migration_sql (guint version)
 {
-  g_auto(GStrv) names = migration_names ();
+  return _hearth_store_kind_migration_sql (&chat_history_kind, version);
+}
+
+GBytes *
+_hearth_store_kind_migration_sql (const _HearthStoreKind *kind,
+                                  guint                   version)
+{
+  g_auto(GStrv) names = migration_names (kind);
   g_autofree char *prefix = g_strdup_printf ("%03u-", version);
 
   for (guint i = 0; names[i] != NULL; i++)
     {
       if (g_str_has_prefix (names[i], prefix))
         {
-          g_autofree char *path = g_strconcat (MIGRATIONS_PATH "/", names[i], NULL);
+          g_autofree char *path = g_strconcat (kind->migrations_path, "/", names[i], NULL);
           return g_resource_lookup_data (hearth_store_get_resource (), path,
                                          G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
         }
@@ -323,12 +366,14 @@ check_not_too_new (HearthStore *self,
                    guint        version,
                    GError     **error)
 {
-  if (version <= hearth_store_schema_version ())
+  guint latest = _hearth_store_kind_schema_version (self->kind);
+
+  if (version <= latest)
     return TRUE;
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_TOO_NEW,
-               "The chat history “%s” was written by a newer Hearth (schema version %u; this Hearth "
+               "%s “%s” was written by a newer Hearth (schema version %u; this Hearth "
                "knows up to %u). Update Hearth to open it; the file has been left untouched.",
-               self->path, version, hearth_store_schema_version ());
+               self->kind->Noun, self->path, version, latest);
   return FALSE;
 }
 
@@ -338,8 +383,8 @@ apply_migration (HearthStore *self,
                  guint        version,
                  GError     **error)
 {
-  g_autofree char *doing = g_strdup_printf ("upgrade the chat history to schema version %u", version);
-  g_autoptr(GBytes) sql = _hearth_store_migration_sql (version);
+  g_autofree char *doing = g_strdup_printf ("upgrade %s to schema version %u", self->kind->noun, version);
+  g_autoptr(GBytes) sql = _hearth_store_kind_migration_sql (self->kind, version);
   g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
   g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
 
@@ -353,13 +398,14 @@ static gboolean
 migrate (HearthStore *self,
          GError     **error)
 {
-  guint latest = hearth_store_schema_version ();
+  guint latest = _hearth_store_kind_schema_version (self->kind);
+  g_autofree char *doing = g_strconcat ("upgrade ", self->kind->noun, NULL);
 
   for (;;)
     {
       guint version;
 
-      if (!_hearth_store_begin (self, "upgrade the chat history", error))
+      if (!_hearth_store_begin (self, doing, error))
         return FALSE;
       if (!read_user_version (self, &version, error)
           || !check_not_too_new (self, version, error)
@@ -368,7 +414,7 @@ migrate (HearthStore *self,
           _hearth_store_rollback (self);
           return FALSE;
         }
-      if (!_hearth_store_commit (self, "upgrade the chat history", error))
+      if (!_hearth_store_commit (self, doing, error))
         return FALSE;
       if (version + 1 >= latest)
         return TRUE;
@@ -415,25 +461,27 @@ repair_companion_mode (const char *path,
 /* Creates the database file 0600 before SQLite does (SQLite would use 0644
  * minus the umask) and refuses a file the user marked read-only. */
 static gboolean
-ensure_private_file (const char *path,
-                     GError    **error)
+ensure_private_file (const char             *path,
+                     const _HearthStoreKind *kind,
+                     GError                **error)
 {
+  g_autofree char *opening = g_strconcat ("open ", kind->noun, NULL);
   struct stat st;
   int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   gboolean ok = FALSE;
 
   if (fd < 0)
-    return set_errno_error (error, errno, path, "open the chat history");
+    return set_errno_error (error, errno, path, opening);
 
   if (fstat (fd, &st) != 0)
     set_errno_error (error, errno, path, "read the mode of");
   else if (!S_ISREG (st.st_mode))
     g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-                 "The chat history “%s” is not a regular file. Move it away and try again.", path);
+                 "%s “%s” is not a regular file. Move it away and try again.", kind->Noun, path);
   else if ((st.st_mode & S_IWUSR) == 0)
     g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_READ_ONLY,
-                 "The chat history “%s” is marked read-only, so Hearth cannot save chats. "
-                 "Make it writable (chmod u+w) and try again.", path);
+                 "%s “%s” is marked read-only, so Hearth cannot %s. "
+                 "Make it writable (chmod u+w) and try again.", kind->Noun, path, kind->saving);
   else if ((st.st_mode & 0777) != 0600 && fchmod (fd, 0600) != 0)
     set_errno_error (error, errno, path, "restrict access to");
   else
@@ -453,19 +501,21 @@ configure_connection (HearthStore *self,
 {
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, (int) MIN (busy_timeout_ms, G_MAXINT));
-  /* secure_delete: deleted chats are overwritten with zeros, not just unlinked. */
+  g_autofree char *doing = g_strconcat ("open ", self->kind->noun, NULL);
+
+  /* secure_delete: deleted rows are overwritten with zeros, not just unlinked. */
   return _hearth_store_exec (self,
                              "PRAGMA secure_delete = ON;"
                              "PRAGMA foreign_keys = ON;"
                              "PRAGMA synchronous = NORMAL;",
-                             "open the chat history", error);
+                             doing, error);
 }
 
 static gboolean
 check_integrity (HearthStore *self,
                  GError     **error)
 {
-  const char *doing = "check the chat history";
+  g_autofree char *doing = g_strconcat ("check ", self->kind->noun, NULL);
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self, "PRAGMA quick_check", doing, error);
   const char *verdict;
 
@@ -476,8 +526,8 @@ check_integrity (HearthStore *self,
     return TRUE;
 
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_CORRUPT,
-               "The chat history “%s” is damaged (%s). Move it aside to start a new history; "
-               "the damaged file is kept for recovery.", self->path, verdict);
+               "%s “%s” is damaged (%s). Move it aside to start a new history; "
+               "the damaged file is kept for recovery.", self->kind->Noun, self->path, verdict);
   return FALSE;
 }
 
@@ -497,9 +547,9 @@ enable_wal (HearthStore *self,
     return TRUE;
 
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-               "Could not switch the chat history “%s” to write-ahead logging (the file system "
+               "Could not switch %s “%s” to write-ahead logging (the file system "
                "kept journal mode “%s”). Keep your data folder on a local disk and try again.",
-               self->path, mode);
+               self->kind->noun, self->path, mode);
   return FALSE;
 }
 
@@ -513,8 +563,18 @@ hearth_store_open (const char *path,
                    guint       busy_timeout_ms,
                    GError    **error)
 {
+  return _hearth_store_open_kind (path, busy_timeout_ms, &chat_history_kind, error);
+}
+
+HearthStore *
+_hearth_store_open_kind (const char             *path,
+                         guint                   busy_timeout_ms,
+                         const _HearthStoreKind *kind,
+                         GError                **error)
+{
   g_autoptr(HearthStore) self = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *opening = NULL;
   guint version;
   int rc;
 
@@ -522,17 +582,19 @@ hearth_store_open (const char *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   folder = g_path_get_dirname (path);
-  if (!ensure_private_folder (folder, error) || !ensure_private_file (path, error))
+  if (!ensure_private_folder (folder, error) || !ensure_private_file (path, kind, error))
     return NULL;
 
   self = g_new0 (HearthStore, 1);
   self->path = g_strdup (path);
   self->owner = g_thread_self ();
+  self->kind = kind;
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, rc, path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc),
-                        "open the chat history");
+      opening = g_strconcat ("open ", kind->noun, NULL);
+      set_sqlite_error (error, rc, kind, path,
+                        self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc), opening);
       return NULL;
     }
 
@@ -542,7 +604,7 @@ hearth_store_open (const char *path,
       || !read_user_version (self, &version, error)
       || !check_not_too_new (self, version, error)
       || !enable_wal (self, error)
-      || (version < hearth_store_schema_version () && !migrate (self, error)))
+      || (version < _hearth_store_kind_schema_version (kind) && !migrate (self, error)))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -27,9 +27,12 @@
 #include <string.h>
 
 #include "chat-template.h"
+#include "clip-model.h"
 #include "gguf.h"
 #include "llama-context.h"
 #include "tokenizer.h"
+#include "vision-encoder.h"
+#include "vision-prompt.h"
 
 #define DEFAULT_MAX_CTX 4096
 /* Internal priority of the shutdown sentinel: ahead of every queued job. */
@@ -50,6 +53,7 @@ struct _HearthModel {
   guint64         weight_bytes;
   gboolean        has_template;
   char           *template_note;
+  gint            has_vision;     /* atomic: set once the projector is loaded */
 };
 
 struct _HearthSession {
@@ -90,7 +94,7 @@ guint64     hearth_model_get_n_params      (HearthModel *m) { return m->n_params
 guint64     hearth_model_get_weight_bytes  (HearthModel *m) { return m->weight_bytes; }
 gboolean    hearth_model_has_chat_template (HearthModel *m) { return m->has_template; }
 const char *hearth_model_get_chat_template_note (HearthModel *m) { return m->template_note; }
-gboolean    hearth_model_has_vision        (HearthModel *m) { (void) m; return FALSE; }
+gboolean    hearth_model_has_vision        (HearthModel *m) { return g_atomic_int_get (&m->has_vision); }
 
 HearthSession *
 hearth_session_ref (HearthSession *session)
@@ -435,6 +439,8 @@ typedef struct {
   gboolean            typed_content; /* the template wants content as typed parts */
   char               *bos_text;  /* for the template; NULL if none */
   char               *eos_text;
+  ClipModel          *clip;      /* NULL: no vision projector loaded */
+  VisionEncoder      *encoder;
 } LoadedModel;
 
 typedef struct {
@@ -452,6 +458,8 @@ struct _EngineState {
 static void
 loaded_model_free (LoadedModel *m)
 {
+  g_clear_pointer (&m->encoder, vision_encoder_free);
+  g_clear_pointer (&m->clip, clip_model_free);
   g_clear_pointer (&m->llama, llama_model_free);
   g_clear_pointer (&m->tokenizer, hearth_tokenizer_free);
   g_clear_pointer (&m->template, hearth_chat_template_free);
@@ -1229,6 +1237,319 @@ hearth_engine_generate_finish (HearthEngine *self, GAsyncResult *result,
       out->text = g_strdup (r->text != NULL ? r->text : "");
     }
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* photos: images through a vision model */
+
+/* Replies longer than this are cut when the caller sets no max_tokens. */
+#define DESCRIBE_DEFAULT_MAX_TOKENS 256
+
+static LoadedModel *
+lookup_model (EngineState *st, HearthModel *model, GError **error)
+{
+  LoadedModel *m = g_hash_table_lookup (st->models, GUINT_TO_POINTER (model->id));
+
+  if (m == NULL)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                 "the model %s was unloaded; load it again", model->name);
+  return m;
+}
+
+/* Vulkan reports its own flavour of "cancelled". */
+static void
+report_cancelled_as_engine (GError **error, const char *what)
+{
+  if (g_error_matches (*error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
+    {
+      g_clear_error (error);
+      set_cancelled (error, what);
+    }
+}
+
+typedef struct {
+  HearthModel *model;
+  char        *mmproj_path;
+} VisionLoadJob;
+
+static void
+vision_load_job_free (VisionLoadJob *v)
+{
+  hearth_model_unref (v->model);
+  g_free (v->mmproj_path);
+  g_free (v);
+}
+
+static gboolean
+load_vision (EngineState *st, VisionLoadJob *v, GCancellable *cancel, GError **error)
+{
+  LoadedModel *m = lookup_model (st, v->model, error);
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (ClipModel) clip = NULL;
+  VisionEncoder *encoder;
+
+  if (m == NULL || (file = gguf_file_open (v->mmproj_path, error)) == NULL ||
+      (clip = clip_model_load (st->device, file, NULL, NULL, cancel, error)) == NULL ||
+      !clip_model_check_text_width (clip, llama_model_get_config (m->llama)->n_embd, error) ||
+      (encoder = vision_encoder_new (clip, error)) == NULL)
+    return FALSE;
+  /* The encoder reads the projector's weights: it goes first. */
+  g_clear_pointer (&m->encoder, vision_encoder_free);
+  g_clear_pointer (&m->clip, clip_model_free);
+  m->clip = g_steal_pointer (&clip);
+  m->encoder = encoder;
+  g_atomic_int_set (&m->handle->has_vision, TRUE);
+  return TRUE;
+}
+
+static void
+run_load_vision (EngineState *st, Job *job)
+{
+  if (g_cancellable_is_cancelled (job->cancel))
+    set_cancelled (&job->error, "loading the vision projector");
+  else if (!load_vision (st, job->data, job->cancel, &job->error))
+    report_cancelled_as_engine (&job->error, "loading the vision projector");
+}
+
+void
+hearth_engine_load_vision_async (HearthEngine *self, HearthModel *model, const char *mmproj_path,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  VisionLoadJob *v;
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (model != NULL && mmproj_path != NULL);
+
+  v = g_new0 (VisionLoadJob, 1);
+  v->model = hearth_model_ref (model);
+  v->mmproj_path = g_strdup (mmproj_path);
+  job = job_new (run_load_vision, HEARTH_ENGINE_PRIORITY_INTERACTIVE, cancellable);
+  job_set_task (job, hearth_engine_load_vision_async, callback, user_data);
+  job->data = v;
+  job->data_free = (GDestroyNotify) vision_load_job_free;
+  engine_submit (self, job);
+}
+
+gboolean
+hearth_engine_load_vision_finish (HearthEngine *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_load_vision_async,
+                        FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct {
+  HearthModel          *model;
+  char                 *image_path;
+  char                 *prompt;
+  HearthSamplingParams  params;
+} DescribeJob;
+
+static void
+describe_job_free (DescribeJob *d)
+{
+  hearth_model_unref (d->model);
+  g_free (d->image_path);
+  g_free (d->prompt);
+  g_free (d);
+}
+
+/* One user turn: [image, prompt] or just [prompt], as multimodal templates
+ * (SmolVLM) expect it. */
+static char *
+render_image_turn (LoadedModel *m, const char *prompt, gboolean with_image, GError **error)
+{
+  g_autoptr (JsonArray) messages = json_array_new ();
+  JsonObject *msg = json_object_new ();
+  JsonArray *parts = json_array_new ();
+  JsonObject *text = json_object_new ();
+
+  if (with_image)
+    {
+      JsonObject *image = json_object_new ();
+      json_object_set_string_member (image, "type", "image");
+      json_array_add_object_element (parts, image);
+    }
+  json_object_set_string_member (text, "type", "text");
+  json_object_set_string_member (text, "text", prompt);
+  json_array_add_object_element (parts, text);
+  json_object_set_string_member (msg, "role", "user");
+  json_object_set_array_member (msg, "content", parts);
+  json_array_add_object_element (messages, msg);
+  return hearth_chat_template_render (m->template, messages, TRUE, m->bos_text, m->eos_text, error);
+}
+
+/* The prompt text with VISION_MEDIA_MARKER where the image goes. The
+ * template writes "<image>" for the image item; to find that one (the
+ * prompt may hold the same characters) the turn is rendered once more
+ * without the image: where the two part is where the image goes. */
+static char *
+render_image_prompt (LoadedModel *m, const char *prompt, GError **error)
+{
+  g_autofree char *with = NULL, *without = NULL;
+  gsize at = 0;
+
+  if (m->template == NULL)
+    return g_strconcat (VISION_MEDIA_MARKER, prompt, NULL);
+  if ((with = render_image_turn (m, prompt, TRUE, error)) == NULL ||
+      (without = render_image_turn (m, prompt, FALSE, error)) == NULL)
+    return NULL;
+  while (with[at] != '\0' && with[at] == without[at])
+    at++;
+  if (!g_str_has_prefix (with + at, "<image>"))
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "the chat template of %s does not place images, so it cannot describe them",
+                   m->handle->name);
+      return NULL;
+    }
+  return g_strdup_printf ("%.*s%s%s", (int) at, with, VISION_MEDIA_MARKER,
+                          with + at + strlen ("<image>"));
+}
+
+/* BOS is added only if the rendered text does not start with it. */
+static GArray *
+tokenize_image_prompt (LoadedModel *m, const char *text, const ImageTiles *tiles, GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GArray) rest = NULL;
+
+  if (hearth_tokenizer_adds_bos (m->tokenizer) &&
+      !(m->bos_text != NULL && *m->bos_text != '\0' && g_str_has_prefix (text, m->bos_text)))
+    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (m->tokenizer) }, 1);
+  rest = vision_prompt_tokenize (m->tokenizer, text, FALSE, tiles->grid_rows, tiles->grid_cols,
+                                 vision_encoder_tokens_per_chunk (m->encoder), error);
+  if (rest == NULL)
+    return NULL;
+  g_array_append_vals (ids, rest->data, rest->len);
+  return g_steal_pointer (&ids);
+}
+
+/* Samples after a prefilled prompt until EOG or max_tokens. */
+static char *
+sample_reply (LoadedModel *m, LlamaContext *ctx, GArray *prompt,
+              const HearthSamplingParams *params, guint max_tokens, GCancellable *cancel,
+              GError **error)
+{
+  g_autoptr (HearthSampler) sampler = hearth_sampler_new (&params->sampler);
+  g_autoptr (HearthTokenStream) stream = hearth_token_stream_new (m->tokenizer, FALSE);
+  g_autoptr (GString) text = g_string_new (NULL);
+  guint n_vocab = llama_model_get_config (m->llama)->n_vocab;
+  guint pos = prompt->len;
+
+  for (guint i = 0; i < prompt->len; i++)
+    if (g_array_index (prompt, gint32, i) != VISION_IMAGE_POSITION)
+      hearth_sampler_accept (sampler, g_array_index (prompt, gint32, i));
+
+  for (guint n = 0; n < max_tokens; n++)
+    {
+      gint32 id;
+
+      if (g_cancellable_is_cancelled (cancel))
+        {
+          set_cancelled (error, "describing the image");
+          return NULL;
+        }
+      id = hearth_sampler_sample (sampler, llama_context_get_logits (ctx, 0), n_vocab);
+      if (hearth_tokenizer_is_eog (m->tokenizer, id))
+        break;
+      hearth_sampler_accept (sampler, id);
+      hearth_token_stream_push (stream, id, text);
+      if (n + 1 < max_tokens && !llama_context_forward (ctx, &id, 1, pos++, FALSE, cancel, error))
+        return NULL;
+    }
+  hearth_token_stream_flush (stream, text);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+describe_image (EngineState *st, DescribeJob *d, GCancellable *cancel, GError **error)
+{
+  LoadedModel *m = lookup_model (st, d->model, error);
+  g_autoptr (ImageTiles) tiles = NULL;
+  g_autofree float *embd = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (LlamaContext) ctx = NULL;
+  guint max_tokens = d->params.max_tokens > 0 ? d->params.max_tokens : DESCRIBE_DEFAULT_MAX_TOKENS;
+
+  if (m == NULL)
+    return NULL;
+  if (m->encoder == NULL)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "no vision projector is loaded for %s; load its mmproj file first",
+                   m->handle->name);
+      return NULL;
+    }
+  if ((embd = vision_encoder_encode_file (m->encoder, d->image_path, &tiles, NULL, NULL, cancel,
+                                          error)) == NULL ||
+      (text = render_image_prompt (m, d->prompt, error)) == NULL ||
+      (ids = tokenize_image_prompt (m, text, tiles, error)) == NULL ||
+      (ctx = llama_context_new (m->llama, ids->len + max_tokens, 0, error)) == NULL ||
+      !vision_prompt_prefill (ctx, (const gint32 *) ids->data, ids->len, 0, embd,
+                              tiles->n_chunks * vision_encoder_tokens_per_chunk (m->encoder),
+                              cancel, error))
+    return NULL;
+  return sample_reply (m, ctx, ids, &d->params, max_tokens, cancel, error);
+}
+
+static void
+run_describe_image (EngineState *st, Job *job)
+{
+  if (g_cancellable_is_cancelled (job->cancel))
+    {
+      set_cancelled (&job->error, "describing the image");
+      return;
+    }
+  job->value = describe_image (st, job->data, job->cancel, &job->error);
+  job->value_free = g_free;
+  if (job->value == NULL)
+    report_cancelled_as_engine (&job->error, "describing the image");
+}
+
+void
+hearth_engine_describe_image_async (HearthEngine *self, HearthModel *model,
+                                    const char *image_path, const char *prompt,
+                                    const HearthSamplingParams *params,
+                                    HearthEnginePriority priority, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  DescribeJob *d;
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (model != NULL && image_path != NULL && prompt != NULL);
+  g_return_if_fail (priority == HEARTH_ENGINE_PRIORITY_INTERACTIVE ||
+                    priority == HEARTH_ENGINE_PRIORITY_BACKGROUND);
+
+  d = g_new0 (DescribeJob, 1);
+  d->model = hearth_model_ref (model);
+  d->image_path = g_strdup (image_path);
+  d->prompt = g_strdup (prompt);
+  if (params != NULL)
+    d->params = *params;
+  else
+    hearth_sampling_params_init (&d->params);
+  job = job_new (run_describe_image, priority, cancellable);
+  job_set_task (job, hearth_engine_describe_image_async, callback, user_data);
+  job->data = d;
+  job->data_free = (GDestroyNotify) describe_job_free;
+  engine_submit (self, job);
+}
+
+char *
+hearth_engine_describe_image_finish (HearthEngine *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_describe_image_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------------ */

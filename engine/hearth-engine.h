@@ -63,7 +63,8 @@ gboolean     hearth_model_has_chat_template  (HearthModel *model);
  * sentence for the user: why it could not be used and which built-in
  * format replaced it. */
 const char  *hearth_model_get_chat_template_note (HearthModel *model);
-/* No vision projector is loaded yet: always FALSE. */
+/* Whether a vision projector was loaded for it
+ * (hearth_engine_load_vision_async()). */
 gboolean     hearth_model_has_vision         (HearthModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModel, hearth_model_unref)
@@ -207,6 +208,44 @@ gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
                                                GAsyncResult          *result,
                                                HearthGenerateResult  *out,
                                                GError               **error);
+
+/* photos: images through a vision model.
+ *
+ * Loads the vision projector (an mmproj GGUF: SigLIP encoder and idefics3
+ * connector) for model, which must be its text half. Errors: those of
+ * loading a model, and _INVALID_ARGUMENT for a projector whose width does
+ * not match the model's. */
+void          hearth_engine_load_vision_async  (HearthEngine        *engine,
+                                                HearthModel         *model,
+                                                const char          *mmproj_path,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean      hearth_engine_load_vision_finish (HearthEngine  *engine,
+                                                GAsyncResult  *result,
+                                                GError       **error);
+
+/* Answers prompt about the image file at image_path: the image is decoded
+ * and encoded, a user turn [image, prompt] is rendered through the model's
+ * chat template (a model without one gets the image then the prompt), and
+ * the reply is sampled with params (NULL: defaults) in a context of its
+ * own (no session's cache is touched), at priority: BACKGROUND for work
+ * such as photo indexing, so that chat goes first. Errors: the image's
+ * (_IO, _UNSUPPORTED, _CORRUPT_FILE), _INVALID_ARGUMENT (no vision
+ * projector loaded, or the model was unloaded), _CANCELLED, device errors. */
+void          hearth_engine_describe_image_async  (HearthEngine               *engine,
+                                                   HearthModel                *model,
+                                                   const char                 *image_path,
+                                                   const char                 *prompt,
+                                                   const HearthSamplingParams *params,
+                                                   HearthEnginePriority        priority,
+                                                   GCancellable               *cancellable,
+                                                   GAsyncReadyCallback         callback,
+                                                   gpointer                    user_data);
+/* The reply's text (g_free), or NULL with error. */
+char         *hearth_engine_describe_image_finish (HearthEngine  *engine,
+                                                   GAsyncResult  *result,
+                                                   GError       **error);
 
 /* Runs func (data) on the engine thread at priority; destroy (may be NULL)
  * frees data afterwards, on the engine thread. For work that has no API of

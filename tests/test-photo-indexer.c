@@ -1,0 +1,336 @@
+#define G_LOG_DOMAIN "hearth-test"
+
+/* test-photo-indexer: hearth-cli index on a generated folder with the
+ * random-weight SmolVLM2 pair (nonsense text, but the real vision path):
+ * several formats, a corrupt file, a hidden folder and a symlink loop;
+ * then a rename and a delete; then a run with nothing to do. Also
+ * hearth-cli search finds a photo by a word of its description. */
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "hearth-photo-index.h"
+#include "photo-indexer.h"
+
+/* A 1x1 GIF: no GdkPixbuf saver writes GIF. */
+static const guint8 tiny_gif[] = {
+  'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0, 0, 0,
+  0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0x02, 0x02, 0x44, 0x01, 0, 0x3b,
+};
+
+static char *
+run_cli (const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int wait_status;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("HEARTH_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("stdout: %s\nstderr: %s", out, err);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+  return out;
+}
+
+static void
+save_image (const char *path, const char *type, guint8 red)
+{
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 12);
+  g_autoptr (GError) error = NULL;
+
+  gdk_pixbuf_fill (pixbuf, ((guint32) red << 24) | 0x8040ffu);
+  gdk_pixbuf_save (pixbuf, path, type, &error, NULL);
+  g_assert_no_error (error);
+}
+
+static void
+write_bytes (const char *path, const void *data, gsize size)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, data, size, &error);
+  g_assert_no_error (error);
+}
+
+static HearthPhoto *
+get_photo (HearthPhotoIndex *index, const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  HearthPhoto *photo = hearth_photo_index_get_photo (index, path, &error);
+
+  g_assert_no_error (error);
+  return photo;
+}
+
+static void
+test_index_folder (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *lib = NULL, *db = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (shared != NULL)
+    {
+      text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+      mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+    }
+  if (text == NULL || !g_file_test (text, G_FILE_TEST_EXISTS) || !g_file_test (mmproj, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
+      return;
+    }
+
+  tmp = g_dir_make_tmp ("hearth-photos-XXXXXX", &error);
+  g_assert_no_error (error);
+  lib = g_build_filename (tmp, "library", NULL);
+  db = g_build_filename (tmp, "photos.db", NULL);
+  {
+    g_autofree char *sub = g_build_filename (lib, "2024", NULL);
+    g_autofree char *hidden = g_build_filename (lib, ".thumbnails", NULL);
+    g_autofree char *a = g_build_filename (lib, "red.png", NULL);
+    g_autofree char *b = g_build_filename (sub, "green.jpg", NULL);
+    g_autofree char *c = g_build_filename (sub, "tiny.gif", NULL);
+    g_autofree char *h = g_build_filename (hidden, "thumb.png", NULL);
+    g_autofree char *broken = g_build_filename (lib, "broken.jpg", NULL);
+    g_autofree char *loop = g_build_filename (sub, "loop", NULL);
+    g_autofree char *notes = g_build_filename (lib, "notes.txt", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+    g_assert_cmpint (g_mkdir_with_parents (hidden, 0700), ==, 0);
+    save_image (a, "png", 0xff);
+    save_image (b, "jpeg", 0x10);
+    write_bytes (c, tiny_gif, sizeof tiny_gif);
+    save_image (h, "png", 0x80);
+    write_bytes (broken, "\xff\xd8\xff\xe0 not really a JPEG", 22);
+    write_bytes (notes, "not a photo", 11);
+    g_assert_cmpint (symlink (lib, loop), ==, 0);
+  }
+
+  /* First run: three photos described, the corrupt one failed. */
+  {
+    const char *args[] = { "index", "--db", db, "-m", text, "--mmproj", mmproj, "-n", "4", lib, NULL };
+    out = run_cli (args);
+    g_assert_nonnull (strstr (out, "0 unchanged, 4 new,"));
+    g_assert_nonnull (strstr (out, "described: 3, failed: 1"));
+    g_clear_pointer (&out, g_free);
+  }
+  {
+    g_autoptr (HearthPhotoIndex) index = hearth_photo_index_open (db, &error);
+    g_autoptr (HearthPhoto) red = NULL, broken = NULL, thumb = NULL;
+    g_autofree char *word = NULL;
+    g_assert_no_error (error);
+    red = get_photo (index, lib, "red.png");
+    broken = get_photo (index, lib, "broken.jpg");
+    thumb = get_photo (index, lib, ".thumbnails/thumb.png");
+    g_assert_nonnull (red);
+    g_assert_cmpint (red->state, ==, HEARTH_PHOTO_DESCRIBED);
+    g_assert_cmpint (red->width, ==, 16);
+    g_assert_cmpint (red->height, ==, 12);
+    g_assert_cmpuint (strlen (red->content_hash), ==, 64);
+    g_assert_cmpint (broken->state, ==, HEARTH_PHOTO_FAILED);
+    g_assert_nonnull (broken->failure);
+    g_assert_null (thumb);
+
+    /* The nonsense description is still searchable. */
+    if (red->description[0] != '\0')
+      {
+        g_auto (GStrv) words = g_strsplit_set (red->description, " ,.", -1);
+        const char *args[] = { "search", "--db", db, "--json", words[0], NULL };
+        out = run_cli (args);
+        g_assert_nonnull (strstr (out, "red.png"));
+        g_clear_pointer (&out, g_free);
+      }
+  }
+
+  /* Rename one, delete one: the rename keeps its row, nothing is described. */
+  {
+    g_autofree char *from = g_build_filename (lib, "red.png", NULL);
+    g_autofree char *to = g_build_filename (lib, "renamed.png", NULL);
+    g_autofree char *gone = g_build_filename (lib, "2024", "green.jpg", NULL);
+    g_autoptr (HearthPhotoIndex) index = hearth_photo_index_open (db, &error);
+    g_autoptr (HearthPhoto) before = get_photo (index, lib, "red.png");
+    g_autoptr (HearthPhoto) after = NULL;
+    const char *args[] = { "index", "--db", db, "-m", text, "--mmproj", mmproj, "-n", "4", lib, NULL };
+
+    g_assert_cmpint (g_rename (from, to), ==, 0);
+    g_assert_cmpint (g_unlink (gone), ==, 0);
+    out = run_cli (args);
+    g_assert_nonnull (strstr (out, "2 unchanged, 0 new, 0 edited, 1 moved, 0 copied, 1 removed"));
+    g_assert_nonnull (strstr (out, "described: 0, failed: 0"));
+    g_clear_pointer (&out, g_free);
+    after = get_photo (index, lib, "renamed.png");
+    g_assert_nonnull (after);
+    g_assert_cmpint (after->id, ==, before->id);
+    g_assert_cmpstr (after->description, ==, before->description);
+    g_assert_cmpint (after->indexed_at, ==, before->indexed_at);
+    g_assert_null (get_photo (index, lib, "2024/green.jpg"));
+  }
+
+  /* Nothing changed: nothing to do. */
+  {
+    const char *args[] = { "index", "--db", db, "-m", text, "--mmproj", mmproj, "-n", "4", lib, NULL };
+    out = run_cli (args);
+    g_assert_nonnull (strstr (out, "3 unchanged, 0 new, 0 edited, 0 moved, 0 copied, 0 removed"));
+    g_assert_nonnull (strstr (out, "described: 0, failed: 0"));
+  }
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
+/* ---- the indexer's API: pause and resume ---- */
+
+typedef struct {
+  GMainLoop    *loop;
+  GAsyncResult *result;
+  PhotoIndexer *indexer;
+  guint         n_progress;
+  gboolean      paused_once;
+  guint         done_when_paused;
+  guint         done_at_resume;
+} RunState;
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer data)
+{
+  RunState *st = data;
+
+  st->result = g_object_ref (result);
+  g_main_loop_quit (st->loop);
+}
+
+static gboolean
+resume_cb (gpointer data)
+{
+  RunState *st = data;
+
+  st->done_at_resume = st->done_when_paused;
+  g_assert_true (photo_indexer_is_paused (st->indexer));
+  photo_indexer_resume (st->indexer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Pauses after the first photo; resumes from an idle a moment later. */
+static void
+on_progress (const PhotoIndexerProgress *p, gpointer data)
+{
+  RunState *st = data;
+
+  st->n_progress++;
+  g_assert_cmpuint (p->done, <=, p->total);
+  if (p->done == 1 && !st->paused_once)
+    {
+      st->paused_once = TRUE;
+      st->done_when_paused = p->done;
+      photo_indexer_pause (st->indexer);
+      g_timeout_add (50, resume_cb, st);
+    }
+}
+
+static void
+test_pause_resume (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthEngine) engine = NULL;
+  g_autoptr (HearthModel) model = NULL;
+  g_autoptr (PhotoIndexer) indexer = NULL;
+  RunState st = { 0 };
+  PhotoScanStats scan;
+  guint n_described = 0, n_failed = 0;
+
+  if (shared != NULL)
+    {
+      text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+      mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+    }
+  if (text == NULL || !g_file_test (text, G_FILE_TEST_EXISTS) || !g_file_test (mmproj, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
+      return;
+    }
+  tmp = g_dir_make_tmp ("hearth-photos-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (tmp, "photos.db", NULL);
+  {
+    g_autofree char *a = g_build_filename (tmp, "a.png", NULL);
+    g_autofree char *b = g_build_filename (tmp, "b.png", NULL);
+    save_image (a, "png", 0x20);
+    save_image (b, "png", 0xe0);
+  }
+
+  st.loop = g_main_loop_new (NULL, FALSE);
+  engine = hearth_engine_new ();
+  hearth_engine_load_model_async (engine, text, NULL, NULL, store_result, &st);
+  g_main_loop_run (st.loop);
+  model = hearth_engine_load_model_finish (engine, st.result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_false (hearth_model_has_vision (model));
+  /* Without its projector the model cannot describe. */
+  {
+    g_autofree char *a = g_build_filename (tmp, "a.png", NULL);
+    g_autofree char *answer = NULL;
+    hearth_engine_describe_image_async (engine, model, a, PHOTO_DESCRIBE_PROMPT, NULL,
+                                        HEARTH_ENGINE_PRIORITY_BACKGROUND, NULL, store_result, &st);
+    g_main_loop_run (st.loop);
+    answer = hearth_engine_describe_image_finish (engine, st.result, &error);
+    g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
+    g_assert_null (answer);
+    g_clear_error (&error);
+    g_clear_object (&st.result);
+  }
+  hearth_engine_load_vision_async (engine, model, mmproj, NULL, store_result, &st);
+  g_main_loop_run (st.loop);
+  g_assert_true (hearth_engine_load_vision_finish (engine, st.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_true (hearth_model_has_vision (model));
+
+  indexer = photo_indexer_new (engine, model, db, 2, &error);
+  g_assert_no_error (error);
+  st.indexer = indexer;
+  {
+    const char *folders[] = { tmp, NULL };
+    photo_indexer_run_async (indexer, folders, on_progress, NULL, store_result, &st);
+  }
+  g_main_loop_run (st.loop);
+  g_assert_true (photo_indexer_run_finish (indexer, st.result, &scan, &n_described, &n_failed, &error));
+  g_assert_no_error (error);
+  g_clear_object (&st.result);
+  g_assert_true (st.paused_once);
+  g_assert_cmpuint (st.done_at_resume, ==, 1);
+  g_assert_cmpuint (scan.n_new, ==, 2);
+  g_assert_cmpuint (n_described, ==, 2);
+  g_assert_cmpuint (n_failed, ==, 0);
+  g_main_loop_unref (st.loop);
+
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+    g_assert_cmpint (system (cmd), ==, 0);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/photo-indexer/index-folder", test_index_folder);
+  g_test_add_func ("/photo-indexer/pause-resume", test_pause_resume);
+  return g_test_run ();
+}
