@@ -24,6 +24,11 @@ static const CliEntry commands[] = {
   { "detokenize", "Print the text of token ids (-m FILE ID...)", hearth_cli_detokenize },
   /* template */
   { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
+  /* llama */
+  { "logits", "Print a model's top logits for a prompt or token ids", hearth_cli_logits },
+  { "generate", "Generate text from a prompt (-m FILE -p PROMPT)", hearth_cli_generate },
+  { "bench", "Measure prompt and generation speed (llama-bench style)", hearth_cli_bench },
+  { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
   { NULL, NULL, NULL },
 };
 

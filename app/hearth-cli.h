@@ -5,6 +5,11 @@
 
 typedef int (*HearthCliCommand) (int argc, char **argv);
 
+/* llama: model commands */
+int hearth_cli_logits     (int argc, char **argv);
+int hearth_cli_generate   (int argc, char **argv);
+int hearth_cli_bench      (int argc, char **argv);
+int hearth_cli_make_model (int argc, char **argv);
 /* gguf: describe a model file and the Vulkan devices */
 int hearth_cli_info (int argc, char **argv);
 

@@ -1,0 +1,332 @@
+#define G_LOG_DOMAIN "hearth-cli"
+
+/* hearth-cli make-model: writes a random-weight Llama GGUF of a real
+ * model's shape, for benchmarks (random weights do not change speed).
+ * Quantized blocks are random bytes with small positive scales; no
+ * quantizer is involved. No tokenizer is written: feed token ids. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ggml-types.h"
+#include "hearth-cli.h"
+#include "hvk-ops.h"
+
+#define ALIGNMENT 32
+
+typedef struct {
+  const char *name;
+  guint32 n_embd, n_ff, n_layer, n_head, n_head_kv, head_dim, n_vocab;
+  float   rope_base;
+  gboolean tied;
+} Preset;
+
+static const Preset presets[] = {
+  { "135m",   576,  1536, 30,  9, 3,  64,  49152, 1e5f, TRUE },   /* SmolLM2-135M */
+  { "1b",    2048,  8192, 16, 32, 8,  64, 128256, 5e5f, TRUE },   /* Llama 3.2 1B */
+  { "3b",    3072,  8192, 28, 24, 8, 128, 128256, 5e5f, TRUE },   /* Llama 3.2 3B */
+  { "8b",    4096, 14336, 32, 32, 8, 128, 128256, 5e5f, FALSE },  /* Llama 3.1 8B */
+  { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE },  /* Mistral Nemo 12B */
+};
+
+typedef struct {
+  char    name[64];
+  guint64 ne0, ne1;       /* ne1 == 0: a vector */
+  guint32 type;
+  guint64 offset;
+  guint64 n_bytes;
+} TensorSpec;
+
+/* A K-quant needs rows of 256; like llama-quantize, fall back otherwise
+ * (to the types Hearth runs: Q4_K → Q4_0, Q5_K/Q6_K → Q8_0). */
+static guint32
+fit_type (guint32 type, guint64 n_in)
+{
+  if (n_in % ggml_type_traits (type)->block_size == 0)
+    return type;
+  return type == HVK_TYPE_Q4_K ? HVK_TYPE_Q4_0 : HVK_TYPE_Q8_0;
+}
+
+/* Q4_K_M keeps token_embd, and attn_v/ffn_down of the first and last
+ * eighth and every third layer, in Q6_K, like llama-quantize. */
+static guint32
+matrix_type (const char *ftype, const char *role, guint il, guint n_layer)
+{
+  gboolean more_bits = il < n_layer / 8 || il >= 7 * n_layer / 8 || (il - n_layer / 8) % 3 == 2;
+
+  if (strcmp (ftype, "f32") == 0) return HVK_TYPE_F32;
+  if (strcmp (ftype, "f16") == 0) return HVK_TYPE_F16;
+  if (strcmp (ftype, "q8_0") == 0) return HVK_TYPE_Q8_0;
+  if (strcmp (ftype, "q6_k") == 0) return HVK_TYPE_Q6_K;
+  if (strcmp (ftype, "q5_k") == 0) return HVK_TYPE_Q5_K;
+  if (strcmp (ftype, "q4_k") == 0) return HVK_TYPE_Q4_K;
+  if (strcmp (ftype, "q4_0") == 0)
+    return strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ? HVK_TYPE_Q6_K
+                                                                           : HVK_TYPE_Q4_0;
+  /* q4_k_m */
+  if (strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ||
+      ((strcmp (role, "attn_v") == 0 || strcmp (role, "ffn_down") == 0) && more_bits))
+    return HVK_TYPE_Q6_K;
+  return HVK_TYPE_Q4_K;
+}
+
+static void
+add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, guint32 type)
+{
+  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .type = ne1 == 0 ? HVK_TYPE_F32 : fit_type (type, ne0) };
+  TensorSpec *prev = specs->len > 0 ? &g_array_index (specs, TensorSpec, specs->len - 1) : NULL;
+
+  g_strlcpy (t.name, name, sizeof t.name);
+  ggml_type_bytes (t.type, ne0 * MAX (ne1, 1), &t.n_bytes);
+  t.offset = prev ? (prev->offset + prev->n_bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT : 0;
+  g_array_append_val (specs, t);
+}
+
+static GArray *
+plan_tensors (const Preset *p, guint n_layer, const char *ftype)
+{
+  GArray *specs = g_array_new (FALSE, TRUE, sizeof (TensorSpec));
+  guint32 q_dim = p->n_head * p->head_dim, kv_dim = p->n_head_kv * p->head_dim;
+  char name[64];
+
+  add_tensor (specs, "token_embd.weight", p->n_embd, p->n_vocab,
+              matrix_type (ftype, "token_embd", 0, n_layer));
+  add_tensor (specs, "output_norm.weight", p->n_embd, 0, HVK_TYPE_F32);
+  if (!p->tied)
+    add_tensor (specs, "output.weight", p->n_embd, p->n_vocab, matrix_type (ftype, "output", 0, n_layer));
+  for (guint il = 0; il < n_layer; il++)
+    {
+#define T(suffix, ne0, ne1, role) \
+      (g_snprintf (name, sizeof name, "blk.%u." suffix ".weight", il), \
+       add_tensor (specs, name, ne0, ne1, matrix_type (ftype, role, il, n_layer)))
+      T ("attn_norm", p->n_embd, 0, "norm");
+      T ("attn_q", p->n_embd, q_dim, "attn_q");
+      T ("attn_k", p->n_embd, kv_dim, "attn_k");
+      T ("attn_v", p->n_embd, kv_dim, "attn_v");
+      T ("attn_output", q_dim, p->n_embd, "attn_output");
+      T ("ffn_norm", p->n_embd, 0, "norm");
+      T ("ffn_gate", p->n_embd, p->n_ff, "ffn_gate");
+      T ("ffn_up", p->n_embd, p->n_ff, "ffn_up");
+      T ("ffn_down", p->n_ff, p->n_embd, "ffn_down");
+#undef T
+    }
+  return specs;
+}
+
+/* ---- GGUF writing --------------------------------------------------------------- */
+
+static void
+put (GString *s, const void *data, gsize n)
+{
+  g_string_append_len (s, data, n);
+}
+
+static void
+put_str (GString *s, const char *str)
+{
+  guint64 len = strlen (str);
+  put (s, &len, 8);
+  put (s, str, len);
+}
+
+static void
+kv_u32 (GString *s, const char *key, guint32 v)
+{
+  guint32 type = 4;
+  put_str (s, key);
+  put (s, &type, 4);
+  put (s, &v, 4);
+}
+
+static void
+kv_f32 (GString *s, const char *key, float v)
+{
+  guint32 type = 6;
+  put_str (s, key);
+  put (s, &type, 4);
+  put (s, &v, 4);
+}
+
+static void
+kv_str (GString *s, const char *key, const char *v)
+{
+  guint32 type = 8;
+  put_str (s, key);
+  put (s, &type, 4);
+  put_str (s, v);
+}
+
+static GString *
+build_header (const Preset *p, guint n_layer, GArray *specs)
+{
+  GString *s = g_string_new ("GGUF");
+  guint32 version = 3;
+  guint64 n_tensors = specs->len, n_kv = 12;
+  g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
+
+  put (s, &version, 4);
+  put (s, &n_tensors, 8);
+  put (s, &n_kv, 8);
+  kv_str (s, "general.architecture", "llama");
+  kv_str (s, "general.name", name);
+  kv_u32 (s, "llama.block_count", n_layer);
+  kv_u32 (s, "llama.context_length", 8192);
+  kv_u32 (s, "llama.embedding_length", p->n_embd);
+  kv_u32 (s, "llama.feed_forward_length", p->n_ff);
+  kv_u32 (s, "llama.attention.head_count", p->n_head);
+  kv_u32 (s, "llama.attention.head_count_kv", p->n_head_kv);
+  kv_u32 (s, "llama.attention.key_length", p->head_dim);
+  kv_u32 (s, "llama.attention.value_length", p->head_dim);
+  kv_f32 (s, "llama.rope.freq_base", p->rope_base);
+  kv_f32 (s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+
+  for (guint i = 0; i < specs->len; i++)
+    {
+      TensorSpec *t = &g_array_index (specs, TensorSpec, i);
+      guint32 n_dims = t->ne1 == 0 ? 1 : 2;
+      put_str (s, t->name);
+      put (s, &n_dims, 4);
+      put (s, &t->ne0, 8);
+      if (n_dims == 2)
+        put (s, &t->ne1, 8);
+      put (s, &t->type, 4);
+      put (s, &t->offset, 8);
+    }
+  while (s->len % ALIGNMENT != 0)
+    g_string_append_c (s, '\0');
+  return s;
+}
+
+static guint64
+next_random (guint64 *state)
+{
+  /* xorshift64*: fast enough for gigabytes, reproducible from the seed */
+  *state ^= *state >> 12;
+  *state ^= *state << 25;
+  *state ^= *state >> 27;
+  return *state * 0x2545F4914F6CDD1Dull;
+}
+
+/* A small positive f16 (about 0.0005 .. 0.002): a plausible block scale. */
+static guint16
+small_half (guint64 *state)
+{
+  return 0x1000 | (next_random (state) & 0x7ff);
+}
+
+/* Random bytes, then every f16 made a small number so nothing is NaN/inf. */
+static void
+fill_tensor (const TensorSpec *t, guint8 *data, guint64 *rng)
+{
+  const GgmlTypeTraits *tr = ggml_type_traits (t->type);
+  guint64 n_blocks = t->n_bytes / tr->type_size;
+
+  for (guint64 i = 0; i < t->n_bytes; i += 8)
+    {
+      guint64 r = next_random (rng);
+      memcpy (data + i, &r, MIN (8, t->n_bytes - i));
+    }
+  for (guint64 b = 0; b < n_blocks; b++)
+    {
+      guint8 *blk = data + b * tr->type_size;
+      guint16 h[2] = { small_half (rng), small_half (rng) };
+      switch (t->type)
+        {
+        case HVK_TYPE_F32:
+          {
+            float v = t->ne1 == 0 ? 1.0f : ((float) (h[0] & 0xff) - 128.0f) / 4096.0f;
+            memcpy (blk, &v, 4);
+          }
+          break;
+        case HVK_TYPE_F16:
+          h[0] |= (next_random (rng) & 1) << 15;   /* random sign */
+          memcpy (blk, h, 2);
+          break;
+        case HVK_TYPE_Q4_0:
+        case HVK_TYPE_Q8_0:
+          memcpy (blk, h, 2);
+          break;
+        case HVK_TYPE_Q4_K:
+        case HVK_TYPE_Q5_K:
+          memcpy (blk, h, 4);
+          break;
+        case HVK_TYPE_Q6_K:
+          memcpy (blk + 208, h, 2);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+static gboolean
+write_model (const char *path, GString *header, GArray *specs, guint32 seed, GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
+  guint64 rng = 0x9E3779B97F4A7C15ull ^ seed, written = 0;
+
+  if (out == NULL ||
+      !g_output_stream_write_all (G_OUTPUT_STREAM (out), header->str, header->len, NULL, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < specs->len; i++)
+    {
+      TensorSpec *t = &g_array_index (specs, TensorSpec, i);
+      guint64 pad = t->offset - written;
+      g_autofree guint8 *data = g_malloc0 (pad + t->n_bytes);
+
+      fill_tensor (t, data + pad, &rng);
+      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), data, pad + t->n_bytes, NULL, NULL, error))
+        return FALSE;
+      written = t->offset + t->n_bytes;
+    }
+  return g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+}
+
+int
+hearth_cli_make_model (int argc, char **argv)
+{
+  g_autofree char *out_path = NULL, *preset_name = NULL, *ftype = NULL;
+  gint n_layer = 0, seed = 1;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "File to write", "OUT.gguf" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name, "Shape: 135m, 1b, 3b, 8b, 12b", "NAME" },
+    { "type", 't', 0, G_OPTION_ARG_STRING, &ftype, "f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k (default q4_k_m)", "TYPE" },
+    { "layers", 0, 0, G_OPTION_ARG_INT, &n_layer, "Override the number of layers", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
+    { NULL },
+  };
+  const char *types[] = { "f32", "f16", "q8_0", "q4_0", "q4_k", "q4_k_m", "q5_k", "q6_k", NULL };
+  g_autoptr (GOptionContext) octx = g_option_context_new ("- write a random-weight Llama GGUF");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) specs = NULL;
+  g_autoptr (GString) header = NULL;
+  const Preset *p = NULL;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "hearth-cli make-model: %s\n", error->message);
+      return 2;
+    }
+  for (guint i = 0; preset_name != NULL && i < G_N_ELEMENTS (presets); i++)
+    if (g_ascii_strcasecmp (preset_name, presets[i].name) == 0)
+      p = &presets[i];
+  if (ftype == NULL)
+    ftype = g_strdup ("q4_k_m");
+  if (out_path == NULL || p == NULL || !g_strv_contains (types, ftype) || n_layer < 0)
+    {
+      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b and "
+               "a --type of f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k\n");
+      return 2;
+    }
+
+  specs = plan_tensors (p, n_layer > 0 ? (guint) n_layer : p->n_layer, ftype);
+  header = build_header (p, n_layer > 0 ? (guint) n_layer : p->n_layer, specs);
+  if (!write_model (out_path, header, specs, seed, &error))
+    {
+      fprintf (stderr, "hearth-cli make-model: %s\n", error->message);
+      return 1;
+    }
+  return 0;
+}

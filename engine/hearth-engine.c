@@ -1,0 +1,1296 @@
+#define G_LOG_DOMAIN "hearth-engine"
+
+/* The engine thread and its job queue (GNOME Text Editor's worker pattern).
+ *
+ * Three kinds of state, kept apart:
+ *   - handles (HearthModel, HearthSession): immutable or atomic, shared;
+ *   - the queue and the running job: guarded by HearthEngine.lock (the
+ *     GAsyncQueue has its own lock);
+ *   - the device, models and sessions' KV caches: touched only by the
+ *     engine thread (struct EngineState), and by finalize after the join.
+ *
+ * Every job has an internal GCancellable, cancelled by the caller's
+ * cancellable, by a newer generate on the same session and by shutdown.
+ * Each generate gets an id, the session's count of generations.
+ *
+ * Output to the caller goes through an Outbox: the engine thread appends
+ * and attaches at most one idle source at a time on the caller's context;
+ * the idle delivers everything pending unless, by then, the job was
+ * cancelled or (for a generation) its id is no longer the session's
+ * newest: that is how batches of cancelled and superseded generations are
+ * dropped on the receiving side. The job's completion is one more idle on
+ * the same context, attached after the last batch: it delivers what is
+ * left and returns the GTask. */
+
+#include "hearth-engine.h"
+
+#include <string.h>
+
+#include "chat-template.h"
+#include "gguf.h"
+#include "llama-context.h"
+#include "tokenizer.h"
+
+#define DEFAULT_MAX_CTX 4096
+/* Internal priority of the shutdown sentinel: ahead of every queued job. */
+#define PRIORITY_SHUTDOWN (-1)
+
+/* ------------------------------------------------------------------------ */
+/* Handles */
+
+struct _HearthModel {
+  gatomicrefcount ref;
+  guint           id;
+  char           *name;
+  char           *arch;
+  char           *path;
+  guint32         n_ctx_train;
+  guint32         n_vocab;
+  guint64         n_params;
+  guint64         weight_bytes;
+  gboolean        has_template;
+  char           *template_note;
+};
+
+struct _HearthSession {
+  gatomicrefcount ref;
+  guint           id;
+  HearthModel    *model;
+  guint           n_ctx;
+  GMutex          lock;
+  guint           generation;     /* the newest generation's id, under lock */
+  GCancellable   *latest_cancel;  /* and its job's cancellable, under lock */
+};
+
+HearthModel *
+hearth_model_ref (HearthModel *model)
+{
+  g_atomic_ref_count_inc (&model->ref);
+  return model;
+}
+
+void
+hearth_model_unref (HearthModel *model)
+{
+  if (!g_atomic_ref_count_dec (&model->ref))
+    return;
+  g_free (model->name);
+  g_free (model->arch);
+  g_free (model->path);
+  g_free (model->template_note);
+  g_free (model);
+}
+
+const char *hearth_model_get_name          (HearthModel *m) { return m->name; }
+const char *hearth_model_get_architecture  (HearthModel *m) { return m->arch; }
+const char *hearth_model_get_path          (HearthModel *m) { return m->path; }
+guint32     hearth_model_get_n_ctx_train   (HearthModel *m) { return m->n_ctx_train; }
+guint32     hearth_model_get_n_vocab       (HearthModel *m) { return m->n_vocab; }
+guint64     hearth_model_get_n_params      (HearthModel *m) { return m->n_params; }
+guint64     hearth_model_get_weight_bytes  (HearthModel *m) { return m->weight_bytes; }
+gboolean    hearth_model_has_chat_template (HearthModel *m) { return m->has_template; }
+const char *hearth_model_get_chat_template_note (HearthModel *m) { return m->template_note; }
+gboolean    hearth_model_has_vision        (HearthModel *m) { (void) m; return FALSE; }
+
+HearthSession *
+hearth_session_ref (HearthSession *session)
+{
+  g_atomic_ref_count_inc (&session->ref);
+  return session;
+}
+
+void
+hearth_session_unref (HearthSession *session)
+{
+  if (!g_atomic_ref_count_dec (&session->ref))
+    return;
+  hearth_model_unref (session->model);
+  g_clear_object (&session->latest_cancel);
+  g_mutex_clear (&session->lock);
+  g_free (session);
+}
+
+HearthModel *hearth_session_get_model (HearthSession *s) { return s->model; }
+guint        hearth_session_get_n_ctx (HearthSession *s) { return s->n_ctx; }
+
+static guint
+session_latest_generation (HearthSession *session)
+{
+  guint generation;
+
+  g_mutex_lock (&session->lock);
+  generation = session->generation;
+  g_mutex_unlock (&session->lock);
+  return generation;
+}
+
+void
+hearth_sampling_params_init (HearthSamplingParams *params)
+{
+  hearth_sampler_params_init (&params->sampler);
+  params->max_tokens = 0;
+}
+
+void
+hearth_generate_result_clear (HearthGenerateResult *result)
+{
+  g_clear_pointer (&result->text, g_free);
+}
+
+const char *
+hearth_stop_reason_to_string (HearthStopReason reason)
+{
+  switch (reason)
+    {
+    case HEARTH_STOP_EOG:          return "end of generation";
+    case HEARTH_STOP_MAX_TOKENS:   return "max tokens";
+    case HEARTH_STOP_CONTEXT_FULL: return "context full";
+    case HEARTH_STOP_CANCELLED:    return "cancelled";
+    }
+  return "unknown";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Outbox: output of one job, posted to the caller's main context */
+
+typedef struct {
+  gatomicrefcount        ref;
+  GMutex                 lock;
+  GMainContext          *context;
+  GCancellable          *cancel;    /* the job's: once cancelled, nothing is delivered */
+  HearthSession         *session;   /* a generation's session, or NULL ... */
+  guint                  generation;/* ... and its id there: once superseded, nothing is delivered */
+  HearthLoadProgressFunc progress;
+  HearthTokenFunc        token;
+  gpointer               user_data;
+  /* under lock: */
+  GString               *text;      /* generated, not delivered yet */
+  double                 fraction;  /* latest progress; < 0: none pending */
+  gboolean               idle_pending;
+} Outbox;
+
+static Outbox *
+outbox_new (GMainContext *context, GCancellable *cancel, HearthLoadProgressFunc progress,
+            HearthTokenFunc token, gpointer user_data)
+{
+  Outbox *o = g_new0 (Outbox, 1);
+
+  g_atomic_ref_count_init (&o->ref);
+  g_mutex_init (&o->lock);
+  o->context = g_main_context_ref (context);
+  o->cancel = g_object_ref (cancel);
+  o->progress = progress;
+  o->token = token;
+  o->user_data = user_data;
+  o->text = g_string_new (NULL);
+  o->fraction = -1;
+  return o;
+}
+
+static Outbox *
+outbox_ref (Outbox *o)
+{
+  g_atomic_ref_count_inc (&o->ref);
+  return o;
+}
+
+static void
+outbox_unref (Outbox *o)
+{
+  if (!g_atomic_ref_count_dec (&o->ref))
+    return;
+  g_main_context_unref (o->context);
+  g_object_unref (o->cancel);
+  g_clear_pointer (&o->session, hearth_session_unref);
+  g_string_free (o->text, TRUE);
+  g_mutex_clear (&o->lock);
+  g_free (o);
+}
+
+/* On the caller's context: hands over everything pending, or drops it if
+ * the job was cancelled or superseded meanwhile. */
+static void
+outbox_deliver (Outbox *o)
+{
+  g_autofree char *text = NULL;
+  double fraction;
+
+  g_mutex_lock (&o->lock);
+  text = o->text->len > 0 ? g_strndup (o->text->str, o->text->len) : NULL;
+  g_string_truncate (o->text, 0);
+  fraction = o->fraction;
+  o->fraction = -1;
+  o->idle_pending = FALSE;
+  g_mutex_unlock (&o->lock);
+
+  if (g_cancellable_is_cancelled (o->cancel) ||
+      (o->session != NULL && o->generation != session_latest_generation (o->session)))
+    return;
+  if (fraction >= 0 && o->progress != NULL)
+    o->progress (fraction, o->user_data);
+  if (text != NULL && o->token != NULL)
+    o->token (text, o->user_data);
+}
+
+static gboolean
+outbox_idle_cb (gpointer data)
+{
+  outbox_deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Both the batches and the completion use this priority, so that the
+ * completion, attached last, is dispatched last. */
+static void
+attach_idle (GMainContext *context, const char *name, GSourceFunc func, gpointer data,
+             GDestroyNotify destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, name);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+/* Called with o->lock held. */
+static void
+outbox_schedule_locked (Outbox *o)
+{
+  if (o->idle_pending)
+    return;
+  o->idle_pending = TRUE;
+  attach_idle (o->context, "hearth-engine output", outbox_idle_cb, outbox_ref (o),
+               (GDestroyNotify) outbox_unref);
+}
+
+static void
+outbox_post_text (Outbox *o, const char *text, gsize len)
+{
+  if (len == 0 || o->token == NULL)
+    return;
+  g_mutex_lock (&o->lock);
+  g_string_append_len (o->text, text, len);
+  outbox_schedule_locked (o);
+  g_mutex_unlock (&o->lock);
+}
+
+static void
+outbox_post_progress (Outbox *o, double fraction)
+{
+  if (o->progress == NULL)
+    return;
+  g_mutex_lock (&o->lock);
+  o->fraction = fraction;
+  outbox_schedule_locked (o);
+  g_mutex_unlock (&o->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Jobs */
+
+typedef struct _Job Job;
+typedef struct _EngineState EngineState;
+typedef void (*JobRunFunc) (EngineState *st, Job *job);
+
+struct _Job {
+  JobRunFunc      run;          /* NULL: the shutdown sentinel */
+  int             priority;     /* HearthEnginePriority or PRIORITY_SHUTDOWN */
+  guint64         seq;          /* submission order among equal priorities */
+  GTask          *task;         /* NULL for fire-and-forget jobs */
+  GCancellable   *cancel;       /* internal, see the top of the file */
+  GCancellable   *user_cancel;
+  gulong          user_handler;
+  Outbox         *outbox;       /* NULL for jobs without callbacks */
+  gpointer        data;         /* input, freed on the engine thread */
+  GDestroyNotify  data_free;
+  /* output, written by the engine thread before the completion is posted */
+  GError         *error;
+  gpointer        value;        /* the task's pointer, or NULL for a boolean task */
+  GDestroyNotify  value_free;
+};
+
+static void
+cancel_internal (GCancellable *user_cancel, gpointer internal)
+{
+  (void) user_cancel;
+  g_cancellable_cancel (internal);
+}
+
+static Job *
+job_new (JobRunFunc run, HearthEnginePriority priority, GCancellable *user_cancel)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->run = run;
+  job->priority = priority;
+  job->cancel = g_cancellable_new ();
+  if (user_cancel != NULL)
+    {
+      job->user_cancel = g_object_ref (user_cancel);
+      job->user_handler = g_cancellable_connect (user_cancel, G_CALLBACK (cancel_internal),
+                                                 g_object_ref (job->cancel), g_object_unref);
+    }
+  return job;
+}
+
+/* The task is created here, on the caller's thread, so that it and the
+ * outbox capture the caller's thread-default main context. */
+static void
+job_set_task (Job *job, gpointer source_tag, GAsyncReadyCallback callback, gpointer user_data)
+{
+  /* No cancellable: the job reports cancellation itself (as
+   * HEARTH_ENGINE_ERROR), and a GTask with a cancelled cancellable would
+   * defer its callback by one more main-loop iteration, letting later
+   * jobs' results overtake it. */
+  job->task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+}
+
+static void
+job_set_outbox (Job *job, HearthLoadProgressFunc progress, HearthTokenFunc token,
+                gpointer user_data)
+{
+  job->outbox = outbox_new (g_task_get_context (job->task), job->cancel, progress, token,
+                            user_data);
+}
+
+static void
+job_free (Job *job)
+{
+  if (job->user_cancel != NULL)
+    g_cancellable_disconnect (job->user_cancel, job->user_handler);
+  g_clear_object (&job->user_cancel);
+  g_clear_object (&job->cancel);
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->outbox, outbox_unref);
+  if (job->data_free != NULL)
+    g_clear_pointer (&job->data, job->data_free);
+  if (job->value_free != NULL)
+    g_clear_pointer (&job->value, job->value_free);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+/* On the caller's context, after every batch the job posted. */
+static gboolean
+job_complete_idle_cb (gpointer data)
+{
+  Job *job = data;
+
+  if (job->outbox != NULL)
+    outbox_deliver (job->outbox);
+  if (job->error != NULL)
+    g_task_return_error (job->task, g_steal_pointer (&job->error));
+  else if (job->value_free != NULL)
+    g_task_return_pointer (job->task, g_steal_pointer (&job->value), job->value_free);
+  else
+    g_task_return_boolean (job->task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the engine thread, when the job has run (or was dropped). */
+static void
+job_complete (Job *job)
+{
+  if (job->data_free != NULL)
+    g_clear_pointer (&job->data, job->data_free);
+  if (job->task == NULL)
+    {
+      job_free (job);
+      return;
+    }
+  attach_idle (g_task_get_context (job->task), "hearth-engine completion", job_complete_idle_cb,
+               job, (GDestroyNotify) job_free);
+}
+
+static gboolean
+set_cancelled (GError **error, const char *what)
+{
+  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED, "%s was cancelled",
+               what);
+  return FALSE;
+}
+
+static gint
+job_compare (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const Job *ja = a, *jb = b;
+
+  (void) user_data;
+  if (ja->priority != jb->priority)
+    return ja->priority < jb->priority ? -1 : 1;
+  return ja->seq < jb->seq ? -1 : ja->seq > jb->seq;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engine-thread state */
+
+typedef struct {
+  HearthModel        *handle;
+  LlamaModel         *llama;
+  HearthTokenizer    *tokenizer;
+  HearthChatTemplate *template;  /* NULL: a plain text model */
+  gboolean            typed_content; /* the template wants content as typed parts */
+  char               *bos_text;  /* for the template; NULL if none */
+  char               *eos_text;
+} LoadedModel;
+
+typedef struct {
+  LoadedModel  *model;
+  LlamaContext *ctx;      /* created by the first generate */
+  GArray       *cached;   /* gint32: the tokens at positions 0..n-1 of the KV cache */
+} SessionState;
+
+struct _EngineState {
+  HvkDevice  *device;    /* opened by the first job that needs it */
+  GHashTable *models;    /* id -> LoadedModel */
+  GHashTable *sessions;  /* id -> SessionState */
+};
+
+static void
+loaded_model_free (LoadedModel *m)
+{
+  g_clear_pointer (&m->llama, llama_model_free);
+  g_clear_pointer (&m->tokenizer, hearth_tokenizer_free);
+  g_clear_pointer (&m->template, hearth_chat_template_free);
+  g_clear_pointer (&m->handle, hearth_model_unref);
+  g_free (m->bos_text);
+  g_free (m->eos_text);
+  g_free (m);
+}
+
+static void
+session_state_free (SessionState *s)
+{
+  g_clear_pointer (&s->ctx, llama_context_free);
+  g_array_unref (s->cached);
+  g_free (s);
+}
+
+/* Sessions first: their contexts use the models' weights. */
+static void
+engine_state_clear (EngineState *st)
+{
+  g_hash_table_remove_all (st->sessions);
+  g_hash_table_remove_all (st->models);
+  g_clear_pointer (&st->device, hvk_device_free);
+}
+
+static gboolean
+engine_state_ensure_device (EngineState *st, GError **error)
+{
+  if (st->device == NULL)
+    st->device = hvk_device_new (error);
+  return st->device != NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The GObject */
+
+struct _HearthEngine {
+  GObject       parent_instance;
+
+  GThread      *thread;
+  GAsyncQueue  *queue;         /* Job, sorted by job_compare */
+  EngineState   state;         /* engine thread only */
+
+  GMutex        lock;
+  Job          *running;       /* under lock */
+  gboolean      shutting_down; /* under lock */
+  guint64       next_seq;      /* under lock */
+
+  guint         next_id; /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (HearthEngine, hearth_engine, G_TYPE_OBJECT)
+
+static void
+engine_submit (HearthEngine *self, Job *job)
+{
+  g_mutex_lock (&self->lock);
+  job->seq = self->next_seq++;
+  g_mutex_unlock (&self->lock);
+  g_async_queue_push_sorted (self->queue, job, job_compare, NULL);
+}
+
+static void
+engine_run_job (HearthEngine *self, Job *job)
+{
+  g_mutex_lock (&self->lock);
+  self->running = job;
+  if (self->shutting_down)
+    g_cancellable_cancel (job->cancel);
+  g_mutex_unlock (&self->lock);
+
+  job->run (&self->state, job);
+
+  g_mutex_lock (&self->lock);
+  self->running = NULL;
+  g_mutex_unlock (&self->lock);
+  job_complete (job);
+}
+
+static gpointer
+engine_thread_main (gpointer data)
+{
+  HearthEngine *self = data;
+  Job *job;
+
+  while ((job = g_async_queue_pop (self->queue))->run != NULL)
+    engine_run_job (self, job);
+  job_free (job);
+
+  /* Shutting down: what is still queued ends cancelled. Load, generate and
+   * custom jobs check their cancellable before any work; the bookkeeping
+   * jobs (open, close, unload) only touch state that is cleared next. */
+  while ((job = g_async_queue_try_pop (self->queue)) != NULL)
+    {
+      g_cancellable_cancel (job->cancel);
+      job->run (&self->state, job);
+      job_complete (job);
+    }
+  engine_state_clear (&self->state);
+  return NULL;
+}
+
+static void
+hearth_engine_finalize (GObject *object)
+{
+  HearthEngine *self = HEARTH_ENGINE (object);
+  Job *sentinel = g_new0 (Job, 1);
+
+  g_mutex_lock (&self->lock);
+  self->shutting_down = TRUE;
+  if (self->running != NULL)
+    g_cancellable_cancel (self->running->cancel);
+  g_mutex_unlock (&self->lock);
+
+  sentinel->priority = PRIORITY_SHUTDOWN;
+  g_async_queue_push_sorted (self->queue, sentinel, job_compare, NULL);
+  g_thread_join (self->thread);
+
+  g_hash_table_unref (self->state.sessions);
+  g_hash_table_unref (self->state.models);
+  g_async_queue_unref (self->queue);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (hearth_engine_parent_class)->finalize (object);
+}
+
+static void
+hearth_engine_class_init (HearthEngineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hearth_engine_finalize;
+}
+
+static void
+hearth_engine_init (HearthEngine *self)
+{
+  g_mutex_init (&self->lock);
+  self->queue = g_async_queue_new ();
+  self->state.models = g_hash_table_new_full (NULL, NULL, NULL,
+                                              (GDestroyNotify) loaded_model_free);
+  self->state.sessions = g_hash_table_new_full (NULL, NULL, NULL,
+                                                (GDestroyNotify) session_state_free);
+  self->thread = g_thread_new ("hearth-engine", engine_thread_main, self);
+}
+
+HearthEngine *
+hearth_engine_new (void)
+{
+  return g_object_new (HEARTH_TYPE_ENGINE, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading */
+
+typedef struct {
+  char  *path;
+  guint  id;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *lj)
+{
+  g_free (lj->path);
+  g_free (lj);
+}
+
+static void
+load_progress_cb (guint64 done_bytes, guint64 total_bytes, gpointer user_data)
+{
+  outbox_post_progress (user_data, total_bytes > 0 ? (double) done_bytes / total_bytes : 1.0);
+}
+
+static guint64
+count_params (GgufFile *file)
+{
+  guint64 n = 0;
+
+  for (guint64 i = 0; i < gguf_file_n_tensors (file); i++)
+    {
+      const GgufTensor *t = gguf_file_tensor_at (file, i);
+      n += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+    }
+  return n;
+}
+
+static char *
+token_text_dup (HearthTokenizer *tok, gint32 id)
+{
+  gsize len = 0;
+  const char *text = id >= 0 ? hearth_tokenizer_token_text (tok, id, &len) : NULL;
+
+  return text != NULL ? g_strndup (text, len) : NULL;
+}
+
+/* The messages as chat templates see them; typed: each content as a list
+ * of one {"type": "text", "text": ...} part. */
+static JsonArray *
+messages_to_json (const char *const *roles, const char *const *contents, guint n,
+                  gboolean typed)
+{
+  JsonArray *messages = json_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *msg = json_object_new ();
+      json_object_set_string_member (msg, "role", roles[i]);
+      if (typed)
+        {
+          JsonObject *part = json_object_new ();
+          JsonArray *parts = json_array_new ();
+          json_object_set_string_member (part, "type", "text");
+          json_object_set_string_member (part, "text", contents[i]);
+          json_array_add_object_element (parts, part);
+          json_object_set_array_member (msg, "content", parts);
+        }
+      else
+        json_object_set_string_member (msg, "content", contents[i]);
+      json_array_add_object_element (messages, msg);
+    }
+  return messages;
+}
+
+static gboolean
+template_shows (HearthChatTemplate *tpl, gboolean typed, const char *bos, const char *eos)
+{
+  static const char *const role = "user", *const probe = "hearth-probe-4f1d";
+  g_autoptr (JsonArray) messages = messages_to_json (&role, &probe, 1, typed);
+  g_autofree char *text = hearth_chat_template_render (tpl, messages, TRUE, bos, eos, NULL);
+
+  return text != NULL && strstr (text, probe) != NULL;
+}
+
+/* Some templates (SmolVLM's) read a message's content only as a list of
+ * typed parts and print nothing for a plain string: found out by rendering
+ * a probe message both ways, as llama.cpp does. */
+static gboolean
+template_wants_typed_content (HearthChatTemplate *tpl, const char *bos, const char *eos)
+{
+  return !template_shows (tpl, FALSE, bos, eos) && template_shows (tpl, TRUE, bos, eos);
+}
+
+/* The model's own template, or a built-in format when ours cannot parse
+ * it (chatting in a close format beats refusing the model; *note says so).
+ * NULL for a model without one: a plain text model. */
+static HearthChatTemplate *
+load_chat_template (GgufFile *file, HearthModel *h, char **note)
+{
+  g_autofree char *source = NULL;
+
+  *note = NULL;
+  if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, NULL))
+    return NULL;
+  return hearth_chat_template_new_for_model (h->path, source, h->arch, h->name, note);
+}
+
+static HearthModel *
+model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *tok)
+{
+  const LlamaConfig *cfg = llama_model_get_config (llama);
+  HearthModel *h = g_new0 (HearthModel, 1);
+
+  g_atomic_ref_count_init (&h->ref);
+  h->id = id;
+  h->path = g_strdup (gguf_file_get_path (file));
+  if (!gguf_file_get_string (file, "general.name", &h->name, NULL))
+    h->name = g_path_get_basename (h->path);
+  h->arch = g_strdup (cfg->arch);
+  h->n_ctx_train = cfg->n_ctx_train;
+  h->n_vocab = hearth_tokenizer_n_vocab (tok);
+  h->n_params = count_params (file);
+  h->weight_bytes = llama_model_get_weight_bytes (llama);
+  return h;
+}
+
+static LoadedModel *
+load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancellable *cancel,
+            GError **error)
+{
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
+  g_autoptr (LlamaModel) llama = NULL;
+  LoadedModel *m;
+
+  if ((file = gguf_file_open (path, error)) == NULL ||
+      (tok = hearth_tokenizer_new_from_gguf (file, error)) == NULL ||
+      !engine_state_ensure_device (st, error) ||
+      (llama = llama_model_load (st->device, file, load_progress_cb, outbox, cancel,
+                                 error)) == NULL)
+    return NULL;
+  if (hearth_tokenizer_n_vocab (tok) > llama_model_get_config (llama)->n_vocab)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                   "%s: the tokenizer has %u tokens but the output layer only %u; the file is "
+                   "inconsistent, convert the model again", path,
+                   hearth_tokenizer_n_vocab (tok), llama_model_get_config (llama)->n_vocab);
+      return NULL;
+    }
+
+  m = g_new0 (LoadedModel, 1);
+  m->handle = model_handle_new (id, file, llama, tok);
+  m->template = load_chat_template (file, m->handle, &m->handle->template_note);
+  m->handle->has_template = m->template != NULL;
+  m->bos_text = token_text_dup (tok, hearth_tokenizer_bos (tok));
+  m->eos_text = token_text_dup (tok, hearth_tokenizer_eos (tok));
+  m->typed_content = m->template != NULL &&
+                     template_wants_typed_content (m->template, m->bos_text, m->eos_text);
+  m->llama = g_steal_pointer (&llama);
+  m->tokenizer = g_steal_pointer (&tok);
+  return m;
+}
+
+static void
+run_load (EngineState *st, Job *job)
+{
+  LoadJob *lj = job->data;
+  LoadedModel *m;
+
+  if (g_cancellable_is_cancelled (job->cancel))
+    {
+      set_cancelled (&job->error, "loading the model");
+      return;
+    }
+  m = load_model (st, lj->id, lj->path, job->outbox, job->cancel, &job->error);
+  if (m == NULL)
+    {
+      /* Vulkan reports its own flavour of "cancelled". */
+      if (g_error_matches (job->error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
+        {
+          g_clear_error (&job->error);
+          set_cancelled (&job->error, "loading the model");
+        }
+      return;
+    }
+  g_hash_table_insert (st->models, GUINT_TO_POINTER (lj->id), m);
+  outbox_post_progress (job->outbox, 1.0);
+  job->value = hearth_model_ref (m->handle);
+  job->value_free = (GDestroyNotify) hearth_model_unref;
+}
+
+void
+hearth_engine_load_model_async (HearthEngine *self, const char *path,
+                                HearthLoadProgressFunc progress, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  Job *job;
+  LoadJob *lj;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (path != NULL);
+
+  job = job_new (run_load, HEARTH_ENGINE_PRIORITY_INTERACTIVE, cancellable);
+  job_set_task (job, hearth_engine_load_model_async, callback, user_data);
+  job_set_outbox (job, progress, NULL, user_data);
+  lj = g_new0 (LoadJob, 1);
+  lj->path = g_strdup (path);
+  /* Model and session ids share one counter, so neither is ever 0. */
+  lj->id = g_atomic_int_add (&self->next_id, 1) + 1;
+  job->data = lj;
+  job->data_free = (GDestroyNotify) load_job_free;
+  engine_submit (self, job);
+}
+
+HearthModel *
+hearth_engine_load_model_finish (HearthEngine *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_load_model_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+run_unload (EngineState *st, Job *job)
+{
+  LoadedModel *m = g_hash_table_lookup (st->models, job->data);
+  GHashTableIter iter;
+  SessionState *s;
+
+  if (m == NULL)
+    return;
+  g_hash_table_iter_init (&iter, st->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &s))
+    if (s->model == m)
+      g_hash_table_iter_remove (&iter);
+  g_hash_table_remove (st->models, job->data);
+}
+
+void
+hearth_engine_unload_model (HearthEngine *self, HearthModel *model)
+{
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (model != NULL);
+
+  job = job_new (run_unload, HEARTH_ENGINE_PRIORITY_INTERACTIVE, NULL);
+  job->data = GUINT_TO_POINTER (model->id);
+  engine_submit (self, job);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sessions */
+
+typedef struct {
+  guint id;
+  guint model_id;
+} SessionIds;
+
+static void
+run_open_session (EngineState *st, Job *job)
+{
+  SessionIds *ids = job->data;
+  LoadedModel *m = g_hash_table_lookup (st->models, GUINT_TO_POINTER (ids->model_id));
+  SessionState *s;
+
+  /* A model unloaded before the session opened: later generates will say so. */
+  if (m == NULL)
+    return;
+  s = g_new0 (SessionState, 1);
+  s->model = m;
+  s->cached = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_hash_table_insert (st->sessions, GUINT_TO_POINTER (ids->id), s);
+}
+
+HearthSession *
+hearth_engine_new_session (HearthEngine *self, HearthModel *model, guint n_ctx)
+{
+  HearthSession *session;
+  SessionIds *ids;
+  Job *job;
+
+  g_return_val_if_fail (HEARTH_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (model != NULL, NULL);
+
+  session = g_new0 (HearthSession, 1);
+  g_atomic_ref_count_init (&session->ref);
+  g_mutex_init (&session->lock);
+  session->id = g_atomic_int_add (&self->next_id, 1) + 1;
+  session->model = hearth_model_ref (model);
+  session->n_ctx = n_ctx > 0 ? n_ctx : MIN (model->n_ctx_train, DEFAULT_MAX_CTX);
+
+  /* Queued like any job, so that it is ordered with the generates after it
+   * and with an unload before it. */
+  job = job_new (run_open_session, HEARTH_ENGINE_PRIORITY_INTERACTIVE, NULL);
+  ids = g_new (SessionIds, 1);
+  ids->id = session->id;
+  ids->model_id = model->id;
+  job->data = ids;
+  job->data_free = g_free;
+  engine_submit (self, job);
+  return session;
+}
+
+static void
+run_close_session (EngineState *st, Job *job)
+{
+  g_hash_table_remove (st->sessions, job->data);
+}
+
+void
+hearth_engine_close_session (HearthEngine *self, HearthSession *session)
+{
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (session != NULL);
+
+  job = job_new (run_close_session, HEARTH_ENGINE_PRIORITY_INTERACTIVE, NULL);
+  job->data = GUINT_TO_POINTER (session->id);
+  engine_submit (self, job);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Generation */
+
+typedef struct {
+  HearthSession        *session;
+  GPtrArray            *roles;     /* char * */
+  GPtrArray            *contents;  /* char * */
+  HearthSamplingParams  params;
+  HearthGenerateResult *result;    /* the task's data, filled on the engine thread */
+} GenerateJob;
+
+static void
+generate_job_free (GenerateJob *g)
+{
+  hearth_session_unref (g->session);
+  g_ptr_array_unref (g->roles);
+  g_ptr_array_unref (g->contents);
+  g_free (g);
+}
+
+static void
+generate_result_free (HearthGenerateResult *result)
+{
+  hearth_generate_result_clear (result);
+  g_free (result);
+}
+
+static char *
+render_prompt (LoadedModel *m, GenerateJob *g, GError **error)
+{
+  g_autoptr (JsonArray) messages = NULL;
+
+  if (m->template == NULL)
+    {
+      GString *text = g_string_new (NULL);
+      for (guint i = 0; i < g->contents->len; i++)
+        g_string_append (text, g->contents->pdata[i]);
+      return g_string_free (text, FALSE);
+    }
+  messages = messages_to_json ((const char *const *) g->roles->pdata,
+                               (const char *const *) g->contents->pdata, g->contents->len,
+                               m->typed_content);
+  return hearth_chat_template_render (m->template, messages, TRUE, m->bos_text, m->eos_text,
+                                      error);
+}
+
+/* A rendered template usually writes BOS itself; then the tokenizer must
+ * not add a second one. */
+static GArray *
+tokenize_prompt (LoadedModel *m, GenerateJob *g, GError **error)
+{
+  g_autofree char *prompt = render_prompt (m, g, error);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  gboolean chat = m->template != NULL;
+
+  if (prompt == NULL ||
+      !hearth_tokenizer_encode (m->tokenizer, prompt, -1,
+                                !chat || m->bos_text == NULL || !g_str_has_prefix (prompt, m->bos_text),
+                                chat, ids, error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}
+
+/* Runs tokens at pos0 and keeps s->cached equal to the cache's contents.
+ * After a failure the finished chunks are forgotten: they would merely be
+ * run again. */
+static gboolean
+session_forward (SessionState *s, const gint32 *tokens, guint n, guint pos0,
+                 GCancellable *cancel, GError **error)
+{
+  gboolean ok = llama_context_forward (s->ctx, tokens, n, pos0, FALSE, cancel, error);
+
+  g_array_set_size (s->cached, MIN (pos0, s->cached->len));
+  if (ok)
+    g_array_append_vals (s->cached, tokens, n);
+  else
+    g_array_set_size (s->cached, MIN (s->cached->len, llama_context_get_n_past (s->ctx)));
+  return ok;
+}
+
+static guint
+common_prefix (GArray *a, GArray *b)
+{
+  guint n = 0, max = MIN (a->len, b->len);
+
+  while (n < max && g_array_index (a, gint32, n) == g_array_index (b, gint32, n))
+    n++;
+  return n;
+}
+
+static SessionState *
+lookup_session (EngineState *st, HearthSession *session, GError **error)
+{
+  SessionState *s = g_hash_table_lookup (st->sessions, GUINT_TO_POINTER (session->id));
+
+  if (s == NULL)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                 "the chat session was closed or its model (%s) unloaded; start a new session",
+                 session->model->name);
+  return s;
+}
+
+/* Processes the part of the prompt that is not in the cache yet. At least
+ * one token is run, to get logits to sample from. */
+static gboolean
+process_prompt (SessionState *s, GArray *prompt, HearthGenerateResult *r, GCancellable *cancel,
+                GError **error)
+{
+  guint reuse = MIN (common_prefix (s->cached, prompt), prompt->len - 1);
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok;
+
+  r->n_prompt_reused = reuse;
+  r->n_prompt_processed = prompt->len - reuse;
+  ok = session_forward (s, &g_array_index (prompt, gint32, reuse), prompt->len - reuse, reuse,
+                        cancel, error);
+  r->prompt_seconds = (g_get_monotonic_time () - start) / 1e6;
+  return ok;
+}
+
+/* The bytes of an unfinished UTF-8 sequence, as U+FFFD. */
+static void
+flush_stream (HearthTokenStream *stream, GString *text, Outbox *outbox)
+{
+  gsize before = text->len;
+
+  hearth_token_stream_flush (stream, text);
+  outbox_post_text (outbox, text->str + before, text->len - before);
+}
+
+/* Samples until a stop; returns FALSE only on an error or cancellation. */
+static gboolean
+sample_loop (SessionState *s, GenerateJob *g, Outbox *outbox, GString *text,
+             GCancellable *cancel, GError **error)
+{
+  HearthTokenizer *tok = s->model->tokenizer;
+  HearthGenerateResult *r = g->result;
+  guint n_vocab = llama_model_get_config (s->model->llama)->n_vocab;
+  g_autoptr (HearthSampler) sampler = hearth_sampler_new (&g->params.sampler);
+  g_autoptr (HearthTokenStream) stream = hearth_token_stream_new (tok, FALSE);
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < s->cached->len; i++)
+    hearth_sampler_accept (sampler, g_array_index (s->cached, gint32, i));
+
+  for (;;)
+    {
+      gsize before = text->len;
+      gint32 id;
+
+      if (g_cancellable_is_cancelled (cancel))
+        {
+          ok = set_cancelled (error, "the generation");
+          break;
+        }
+      id = hearth_sampler_sample (sampler, llama_context_get_logits (s->ctx, 0), n_vocab);
+      if (hearth_tokenizer_is_eog (tok, id))
+        {
+          r->stop_reason = HEARTH_STOP_EOG;
+          break;
+        }
+      hearth_sampler_accept (sampler, id);
+      r->n_generated++;
+      hearth_token_stream_push (stream, id, text);
+      outbox_post_text (outbox, text->str + before, text->len - before);
+
+      if (g->params.max_tokens > 0 && r->n_generated >= g->params.max_tokens)
+        r->stop_reason = HEARTH_STOP_MAX_TOKENS;
+      else if (s->cached->len >= llama_context_get_n_ctx (s->ctx))
+        r->stop_reason = HEARTH_STOP_CONTEXT_FULL;
+      else if ((ok = session_forward (s, &id, 1, s->cached->len, cancel, error)))
+        continue;
+      break;
+    }
+
+  flush_stream (stream, text, outbox);
+  r->generate_seconds = (g_get_monotonic_time () - start) / 1e6;
+  r->tokens_per_second = r->generate_seconds > 0 ? r->n_generated / r->generate_seconds : 0;
+  return ok;
+}
+
+static gboolean
+generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel, GError **error)
+{
+  HearthGenerateResult *r = g->result;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GArray) prompt = NULL;
+  SessionState *s;
+  gboolean ok;
+
+  if ((s = lookup_session (st, g->session, error)) == NULL ||
+      (prompt = tokenize_prompt (s->model, g, error)) == NULL)
+    return FALSE;
+  r->n_prompt_tokens = prompt->len;
+  if (prompt->len == 0)
+    {
+      g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                           "the conversation is empty: there is nothing to reply to");
+      return FALSE;
+    }
+  /* At least one position must be left for the reply. */
+  if (prompt->len >= g->session->n_ctx)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL,
+                   "the conversation is %u tokens but the chat's context holds %u; remove "
+                   "earlier messages or start a new chat", prompt->len, g->session->n_ctx);
+      return FALSE;
+    }
+  if (s->ctx == NULL &&
+      (s->ctx = llama_context_new (s->model->llama, g->session->n_ctx, 0, error)) == NULL)
+    return FALSE;
+
+  ok = process_prompt (s, prompt, r, cancel, error) &&
+       sample_loop (s, g, outbox, text, cancel, error);
+  r->text = g_string_free (g_steal_pointer (&text), FALSE);
+  return ok;
+}
+
+static void
+run_generate (EngineState *st, Job *job)
+{
+  GenerateJob *g = job->data;
+
+  g->result->stop_reason = HEARTH_STOP_CANCELLED;
+  if (g_cancellable_is_cancelled (job->cancel))
+    set_cancelled (&job->error, "the generation");
+  else
+    generate (st, g, job->outbox, job->cancel, &job->error);
+
+  if (g_error_matches (job->error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
+    g->result->stop_reason = HEARTH_STOP_CANCELLED;
+}
+
+/* Makes job the session's newest generation: the one before is cancelled
+ * on the engine thread, and its undelivered output dropped by its outbox. */
+static void
+session_supersede (HearthSession *session, Job *job)
+{
+  g_mutex_lock (&session->lock);
+  if (session->latest_cancel != NULL)
+    g_cancellable_cancel (session->latest_cancel);
+  g_set_object (&session->latest_cancel, job->cancel);
+  job->outbox->session = hearth_session_ref (session);
+  job->outbox->generation = ++session->generation;
+  g_mutex_unlock (&session->lock);
+}
+
+void
+hearth_engine_generate_async (HearthEngine *self, HearthSession *session,
+                              const HearthChatMessage *messages, guint n_messages,
+                              const HearthSamplingParams *params, HearthTokenFunc token,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GenerateJob *g;
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (messages != NULL || n_messages == 0);
+
+  g = g_new0 (GenerateJob, 1);
+  g->session = hearth_session_ref (session);
+  g->roles = g_ptr_array_new_full (n_messages, g_free);
+  g->contents = g_ptr_array_new_full (n_messages, g_free);
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_ptr_array_add (g->roles, g_strdup (messages[i].role));
+      g_ptr_array_add (g->contents, g_strdup (messages[i].content));
+    }
+  if (params != NULL)
+    g->params = *params;
+  else
+    hearth_sampling_params_init (&g->params);
+  g->result = g_new0 (HearthGenerateResult, 1);
+
+  job = job_new (run_generate, HEARTH_ENGINE_PRIORITY_INTERACTIVE, cancellable);
+  job_set_task (job, hearth_engine_generate_async, callback, user_data);
+  g_task_set_task_data (job->task, g->result, (GDestroyNotify) generate_result_free);
+  job_set_outbox (job, NULL, token, user_data);
+  job->data = g;
+  job->data_free = (GDestroyNotify) generate_job_free;
+  session_supersede (session, job);
+  engine_submit (self, job);
+}
+
+gboolean
+hearth_engine_generate_finish (HearthEngine *self, GAsyncResult *result,
+                               HearthGenerateResult *out, GError **error)
+{
+  HearthGenerateResult *r;
+
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_generate_async,
+                        FALSE);
+
+  r = g_task_get_task_data (G_TASK (result));
+  if (out != NULL)
+    {
+      *out = *r;
+      out->text = g_strdup (r->text != NULL ? r->text : "");
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Generic jobs */
+
+typedef struct {
+  HearthEngineJobFunc func;
+  gpointer            data;
+  GDestroyNotify      destroy;
+} CustomJob;
+
+static void
+custom_job_free (CustomJob *c)
+{
+  if (c->destroy != NULL)
+    c->destroy (c->data);
+  g_free (c);
+}
+
+static void
+run_custom (EngineState *st, Job *job)
+{
+  CustomJob *c = job->data;
+
+  (void) st;
+  if (g_cancellable_is_cancelled (job->cancel))
+    set_cancelled (&job->error, "the job");
+  else if (!c->func (c->data, job->cancel, &job->error) && job->error == NULL)
+    g_set_error_literal (&job->error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_FAILED,
+                         "an engine job failed without saying why");
+}
+
+void
+hearth_engine_run_async (HearthEngine *self, HearthEnginePriority priority,
+                         HearthEngineJobFunc func, gpointer data, GDestroyNotify destroy,
+                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  CustomJob *c;
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (priority == HEARTH_ENGINE_PRIORITY_INTERACTIVE ||
+                    priority == HEARTH_ENGINE_PRIORITY_BACKGROUND);
+
+  c = g_new (CustomJob, 1);
+  c->func = func;
+  c->data = data;
+  c->destroy = destroy;
+  job = job_new (run_custom, priority, cancellable);
+  job_set_task (job, hearth_engine_run_async, callback, user_data);
+  job->data = c;
+  job->data_free = (GDestroyNotify) custom_job_free;
+  engine_submit (self, job);
+}
+
+gboolean
+hearth_engine_run_finish (HearthEngine *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_run_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

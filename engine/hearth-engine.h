@@ -1,0 +1,226 @@
+/* hearth-engine.h: the engine as the app sees it. One dedicated engine
+ * thread owns the Vulkan device, every loaded model and every session's KV
+ * cache; callers submit jobs from any thread with a GMainContext (usually
+ * the UI thread) and get results back on that context:
+ *
+ *   - progress and token text arrive through callbacks that the engine
+ *     posts with an idle source on the caller's thread-default main context,
+ *     coalesced: at most one idle is pending per job, and it delivers all
+ *     text produced since the previous one;
+ *   - the final result arrives through the GAsyncReadyCallback (a GTask),
+ *     always after the job's last progress/token callback.
+ *
+ * Jobs run one at a time in priority order: every queued interactive job
+ * (load, generate) runs before any queued background job; equal priorities
+ * run in submission order. A running job is never pre-empted.
+ *
+ * The GTasks have no source object (the callback's first argument is
+ * NULL), so that dropping the last reference to the engine while jobs are
+ * in flight shuts it down: running and queued jobs end with
+ * HEARTH_ENGINE_ERROR_CANCELLED and the engine thread is joined before
+ * finalize returns (it waits for the running job to notice: one token,
+ * one prompt chunk or one tensor upload).
+ *
+ * Cancellation anywhere is reported as HEARTH_ENGINE_ERROR_CANCELLED (not
+ * G_IO_ERROR_CANCELLED), like the rest of the engine.
+ *
+ * The _finish functions accept a NULL engine, for results that arrive
+ * after the engine was finalized. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hearth-engine-error.h"
+#include "sampler.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HEARTH_ENGINE_PRIORITY_INTERACTIVE, /* the user is waiting: load, generate */
+  HEARTH_ENGINE_PRIORITY_BACKGROUND,  /* may wait: indexing, pre-computation */
+} HearthEnginePriority;
+
+/* A model loaded on the engine thread. The handle is immutable and may be
+ * shared between threads; the weights stay on the device until
+ * hearth_engine_unload_model() or until the engine is finalized. */
+typedef struct _HearthModel HearthModel;
+
+HearthModel *hearth_model_ref                (HearthModel *model);
+void         hearth_model_unref              (HearthModel *model);
+/* general.name, or the file's base name when the GGUF has none. */
+const char  *hearth_model_get_name           (HearthModel *model);
+const char  *hearth_model_get_architecture   (HearthModel *model);
+const char  *hearth_model_get_path           (HearthModel *model);
+guint32      hearth_model_get_n_ctx_train    (HearthModel *model);
+guint32      hearth_model_get_n_vocab        (HearthModel *model);
+/* Total elements of all tensors in the file. */
+guint64      hearth_model_get_n_params       (HearthModel *model);
+guint64      hearth_model_get_weight_bytes   (HearthModel *model);
+/* Whether generate renders messages through a chat template (see
+ * hearth_engine_generate_async()). */
+gboolean     hearth_model_has_chat_template  (HearthModel *model);
+/* NULL when the model's own template is used (or it has none); else a
+ * sentence for the user: why it could not be used and which built-in
+ * format replaced it. */
+const char  *hearth_model_get_chat_template_note (HearthModel *model);
+/* No vision projector is loaded yet: always FALSE. */
+gboolean     hearth_model_has_vision         (HearthModel *model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModel, hearth_model_unref)
+
+/* One chat: a KV cache of n_ctx positions on the engine thread, created at
+ * the first generate. The handle may be shared between threads. */
+typedef struct _HearthSession HearthSession;
+
+HearthSession *hearth_session_ref       (HearthSession *session);
+void           hearth_session_unref     (HearthSession *session);
+HearthModel   *hearth_session_get_model (HearthSession *session);
+guint          hearth_session_get_n_ctx (HearthSession *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthSession, hearth_session_unref)
+
+typedef struct {
+  const char *role;    /* "system", "user" or "assistant" */
+  const char *content; /* UTF-8 */
+} HearthChatMessage;
+
+typedef struct {
+  HearthSamplerParams sampler;
+  guint               max_tokens; /* 0: until end of generation or the context is full */
+} HearthSamplingParams;
+
+/* The sampler's defaults (see sampler.h) and max_tokens 0. */
+void hearth_sampling_params_init (HearthSamplingParams *params);
+
+typedef enum {
+  HEARTH_STOP_EOG,          /* the model ended its turn */
+  HEARTH_STOP_MAX_TOKENS,   /* params->max_tokens were generated */
+  HEARTH_STOP_CONTEXT_FULL, /* no position left in the session's context */
+  HEARTH_STOP_CANCELLED,    /* cancelled, superseded, or the engine shut down */
+} HearthStopReason;
+
+typedef struct {
+  guint            n_prompt_tokens;    /* tokens of the rendered conversation */
+  guint            n_prompt_reused;    /* of those, already in the KV cache */
+  guint            n_prompt_processed; /* of those, run through the model now */
+  guint            n_generated;        /* tokens sampled */
+  double           prompt_seconds;     /* time to process the prompt */
+  double           generate_seconds;   /* time spent sampling and running the reply */
+  double           tokens_per_second;  /* n_generated / generate_seconds (0 if unknown) */
+  HearthStopReason stop_reason;
+  char            *text;               /* all text generated, even what was not delivered */
+} HearthGenerateResult;
+
+void hearth_generate_result_clear (HearthGenerateResult *result);
+
+const char *hearth_stop_reason_to_string (HearthStopReason reason);
+
+/* fraction in [0, 1]. */
+typedef void (*HearthLoadProgressFunc) (double fraction, gpointer user_data);
+/* delta: the UTF-8 text generated since the previous call (never split
+ * inside a character). */
+typedef void (*HearthTokenFunc) (const char *delta, gpointer user_data);
+/* A job run on the engine thread by hearth_engine_run_async(). Check
+ * cancellable often: a running job is never pre-empted. */
+typedef gboolean (*HearthEngineJobFunc) (gpointer data, GCancellable *cancellable, GError **error);
+
+#define HEARTH_TYPE_ENGINE (hearth_engine_get_type ())
+G_DECLARE_FINAL_TYPE (HearthEngine, hearth_engine, HEARTH, ENGINE, GObject)
+
+/* Starts the engine thread. The Vulkan device is opened by the first job
+ * that needs it; its errors (HEARTH_VULKAN_ERROR_NO_VULKAN, ...) come back
+ * from that job. */
+HearthEngine *hearth_engine_new (void);
+
+/* Maps the GGUF at path, reads its tokenizer and chat template and uploads
+ * the weights. progress (may be NULL) and callback get user_data.
+ * Errors: HEARTH_ENGINE_ERROR_IO, _CORRUPT_FILE (not a GGUF, missing
+ * key), _UNSUPPORTED (architecture, tensor type, tokenizer), _TEMPLATE,
+ * _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY and the device's
+ * errors. */
+void          hearth_engine_load_model_async  (HearthEngine           *engine,
+                                               const char             *path,
+                                               HearthLoadProgressFunc  progress,
+                                               GCancellable           *cancellable,
+                                               GAsyncReadyCallback     callback,
+                                               gpointer                user_data);
+/* A new reference, or NULL with error. */
+HearthModel  *hearth_engine_load_model_finish (HearthEngine  *engine,
+                                               GAsyncResult  *result,
+                                               GError       **error);
+
+/* Frees the model's weights and closes its sessions on the engine thread,
+ * after the jobs queued before this call. Later jobs on the model or its
+ * sessions fail with HEARTH_ENGINE_ERROR_INVALID_ARGUMENT. */
+void          hearth_engine_unload_model      (HearthEngine *engine,
+                                               HearthModel  *model);
+
+/* n_ctx: positions of the KV cache, 0 = the model's training context
+ * capped at 4096. The cache is allocated by the first generate, whose
+ * errors include the device's out-of-memory. */
+HearthSession *hearth_engine_new_session      (HearthEngine *engine,
+                                               HearthModel  *model,
+                                               guint         n_ctx);
+/* Frees the session's KV cache on the engine thread. */
+void           hearth_engine_close_session    (HearthEngine  *engine,
+                                               HearthSession *session);
+
+/* Continues the chat in session with the model's reply to messages[0..n-1].
+ *
+ * The conversation is rendered through the model's chat template
+ * (tokenizer.chat_template, with the generation prompt) when it has one and
+ * tokenized with special tokens parsed; each content is passed as a string,
+ * or as a list of one {"type": "text"} part to templates that print
+ * nothing for a string (found by a probe at load). A model without a
+ * template is a plain text model: the prompt is the concatenation of the
+ * contents, roles ignored, tokenized with BOS as the vocabulary asks and no
+ * special tokens. (Special-token text inside a message is parsed too in
+ * chat mode: rendering untrusted text apart from the template's markup is
+ * left for later.)
+ *
+ * Only tokens not already in the session's KV cache are processed: a
+ * follow-up reuses the whole cached conversation, an edited earlier message
+ * rewinds to the common prefix. Then tokens are sampled with params (NULL:
+ * hearth_sampling_params_init()) until the end of generation, max_tokens,
+ * the end of the context or cancellation (checked before each token).
+ *
+ * Text goes through token (may be NULL) in batches. A newer generate on the
+ * same session supersedes this one: it is cancelled, and its batches not
+ * yet delivered are dropped, as are those pending when cancellable is
+ * cancelled. token and callback get user_data. */
+void          hearth_engine_generate_async    (HearthEngine               *engine,
+                                               HearthSession              *session,
+                                               const HearthChatMessage    *messages,
+                                               guint                       n_messages,
+                                               const HearthSamplingParams *params,
+                                               HearthTokenFunc             token,
+                                               GCancellable               *cancellable,
+                                               GAsyncReadyCallback         callback,
+                                               gpointer                    user_data);
+/* TRUE when the generation ended by EOG, max tokens or a full context.
+ * Else FALSE with error: HEARTH_ENGINE_ERROR_CANCELLED (also when
+ * superseded), _CONTEXT_FULL (the prompt alone does not fit; nothing was
+ * run), _INVALID_ARGUMENT (closed session, empty conversation), _TEMPLATE,
+ * device errors. result (may be NULL) is filled in either case; on cancellation it holds
+ * the partial text. Free it with hearth_generate_result_clear(). */
+gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
+                                               GAsyncResult          *result,
+                                               HearthGenerateResult  *out,
+                                               GError               **error);
+
+/* Runs func (data) on the engine thread at priority; destroy (may be NULL)
+ * frees data afterwards, on the engine thread. For work that has no API of
+ * its own yet (e.g. photo indexing). */
+void          hearth_engine_run_async         (HearthEngine          *engine,
+                                               HearthEnginePriority   priority,
+                                               HearthEngineJobFunc    func,
+                                               gpointer               data,
+                                               GDestroyNotify         destroy,
+                                               GCancellable          *cancellable,
+                                               GAsyncReadyCallback    callback,
+                                               gpointer               user_data);
+gboolean      hearth_engine_run_finish        (HearthEngine  *engine,
+                                               GAsyncResult  *result,
+                                               GError       **error);
+
+G_END_DECLS

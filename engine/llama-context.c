@@ -1,0 +1,402 @@
+#define G_LOG_DOMAIN "hearth-llama"
+
+/* llama-context.c: the Llama forward pass on the device.
+ *
+ * One chunk of tokens is one command buffer with one submit:
+ *   x = embed(tokens)
+ *   for each layer:
+ *     xb = rms_norm(x) · attn_norm
+ *     q, k, v = Wq·xb, Wk·xb, Wv·xb;  rope(q), rope(k)     (NORMAL: adjacent pairs)
+ *     cache[pos0..] = k, v                                  (f16)
+ *     x = x + Wo · attention(q, cache)                      (causal, grouped-query)
+ *     xb = rms_norm(x) · ffn_norm
+ *     x = x + W_down · (silu(W_gate·xb) · W_up·xb)
+ *   logits = W_out · (rms_norm(x) · output_norm)            (last row, or every row)
+ */
+
+#include "llama-context.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DEFAULT_N_BATCH 512
+
+/* Scratch activations for up to n_batch tokens, allocated once. */
+typedef struct {
+  HvkBuffer  *ids;       /* i32 [n_batch], host-visible: the chunk's token ids */
+  HvkBuffer  *x[2];      /* f32 [n_batch][n_embd]: residual stream, ping-pong (see add_residual) */
+  HvkBuffer  *xb;        /* f32 [n_batch][n_embd]: normed input of a sublayer */
+  HvkBuffer  *delta;     /* f32 [n_batch][n_embd]: sublayer output before the residual add */
+  HvkBuffer  *q;         /* f32 [n_batch][n_head][head_dim] */
+  HvkBuffer  *k;         /* f32 [n_batch][n_head_kv][head_dim] */
+  HvkBuffer  *v;         /* f32 [n_batch][n_head_kv][head_dim] */
+  HvkBuffer  *att;       /* f32 [n_batch][n_head][head_dim]: attention output */
+  HvkBuffer  *gate;      /* f32 [n_batch][n_ff] */
+  HvkBuffer  *up;        /* f32 [n_batch][n_ff] */
+  HvkBuffer  *ffn;       /* f32 [n_batch][n_ff]: silu(gate) · up */
+  HvkBuffer  *logits;    /* f32 [n_logit_rows][n_vocab], host-visible */
+  HvkBuffer **k_cache;   /* [n_layer] of f16 [n_ctx][n_head_kv][head_dim] */
+  HvkBuffer **v_cache;   /* [n_layer] of f16 [n_ctx][n_head_kv][head_dim] */
+} LlamaRunState;
+
+struct _LlamaContext {
+  LlamaModel        *model;      /* not owned */
+  const LlamaConfig *cfg;
+  const LlamaWeights *w;
+  HvkOps            *ops;
+  HvkRecorder       *rec;
+  LlamaRunState      s;
+  guint              n_ctx;
+  guint              n_batch;
+  guint              n_logit_rows; /* rows of s.logits: one binding range at most */
+  guint              n_past;
+  guint              cur;          /* which s.x[] holds the residual stream */
+  float             *logits;       /* f32 [n_outputs][n_vocab]: the last forward's result */
+  guint              n_outputs;
+};
+
+/* ---- run state ---------------------------------------------------------------- */
+
+static HvkBuffer *
+new_scratch (HvkDevice *device, guint64 size, HvkBufferKind kind, GError **error)
+{
+  return hvk_buffer_new (device, MAX (size, 16), kind, error);
+}
+
+static gboolean
+build_run_state (LlamaContext *ctx, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  LlamaRunState *s = &ctx->s;
+  HvkDevice *dev = llama_model_get_device (ctx->model);
+  guint64 B = ctx->n_batch, hd = c->head_dim_k;
+  guint64 kv_bytes = (guint64) ctx->n_ctx * c->n_head_kv * hd * sizeof (guint16);
+
+  s->k_cache = g_new0 (HvkBuffer *, c->n_layer);
+  s->v_cache = g_new0 (HvkBuffer *, c->n_layer);
+  if (!(s->ids    = new_scratch (dev, B * sizeof (gint32), HVK_BUFFER_HOST, error)) ||
+      !(s->x[0]   = new_scratch (dev, B * c->n_embd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->x[1]   = new_scratch (dev, B * c->n_embd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->xb     = new_scratch (dev, B * c->n_embd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->delta  = new_scratch (dev, B * c->n_embd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->q      = new_scratch (dev, B * c->n_head * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->k      = new_scratch (dev, B * c->n_head_kv * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->v      = new_scratch (dev, B * c->n_head_kv * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->att    = new_scratch (dev, B * c->n_head * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->gate   = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->up     = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->ffn    = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->logits = new_scratch (dev, (guint64) ctx->n_logit_rows * c->n_vocab * 4,
+                                 HVK_BUFFER_HOST, error)))
+    return FALSE;
+  for (guint il = 0; il < c->n_layer; il++)
+    if (!(s->k_cache[il] = new_scratch (dev, kv_bytes, HVK_BUFFER_DEVICE, error)) ||
+        !(s->v_cache[il] = new_scratch (dev, kv_bytes, HVK_BUFFER_DEVICE, error)))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+free_run_state (LlamaRunState *s, guint n_layer)
+{
+  HvkBuffer **scratch[] = { &s->ids, &s->x[0], &s->x[1], &s->xb, &s->delta, &s->q, &s->k,
+                            &s->v, &s->att, &s->gate, &s->up, &s->ffn, &s->logits };
+
+  for (guint i = 0; i < G_N_ELEMENTS (scratch); i++)
+    g_clear_pointer (scratch[i], hvk_buffer_free);
+  for (guint il = 0; s->k_cache != NULL && il < n_layer; il++)
+    {
+      g_clear_pointer (&s->k_cache[il], hvk_buffer_free);
+      g_clear_pointer (&s->v_cache[il], hvk_buffer_free);
+    }
+  g_clear_pointer (&s->k_cache, g_free);
+  g_clear_pointer (&s->v_cache, g_free);
+}
+
+/* Every scratch buffer is bound whole, so each must fit one binding range:
+ * shrink the batch until the widest activation does, and check the cache. */
+static gboolean
+choose_sizes (LlamaContext *ctx, guint n_batch, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  guint64 range = hvk_device_get_info (llama_model_get_device (ctx->model))->max_storage_buffer_range;
+  guint64 widest = MAX (MAX (c->n_embd, c->n_ff), c->n_head * c->head_dim_k) * 4ull;
+  guint64 kv_row = (guint64) c->n_head_kv * c->head_dim_k * sizeof (guint16);
+
+  if (ctx->n_ctx == 0 || (guint64) ctx->n_ctx * kv_row > range)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "a context of %u tokens is not possible for this model on this device; "
+                   "choose between 1 and %" G_GUINT64_FORMAT " tokens", ctx->n_ctx, range / kv_row);
+      return FALSE;
+    }
+  ctx->n_batch = MAX (1, MIN (n_batch, range / widest));
+  ctx->n_logit_rows = MAX (1, MIN (ctx->n_batch, range / (c->n_vocab * 4ull)));
+  return TRUE;
+}
+
+LlamaContext *
+llama_context_new (LlamaModel *model, guint n_ctx, guint n_batch, GError **error)
+{
+  g_autoptr (LlamaContext) ctx = g_new0 (LlamaContext, 1);
+
+  ctx->model = model;
+  ctx->cfg = llama_model_get_config (model);
+  ctx->w = llama_model_get_weights (model);
+  ctx->ops = llama_model_get_ops (model);
+  ctx->n_ctx = n_ctx;
+
+  if (ctx->cfg->head_dim_k != ctx->cfg->head_dim_v)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "key and value heads of different sizes (%u, %u) are not supported",
+                   ctx->cfg->head_dim_k, ctx->cfg->head_dim_v);
+      return NULL;
+    }
+  if (!choose_sizes (ctx, n_batch > 0 ? n_batch : DEFAULT_N_BATCH, error) ||
+      !(ctx->rec = hvk_recorder_new (llama_model_get_device (model), error)) ||
+      !build_run_state (ctx, error))
+    return NULL;
+  return g_steal_pointer (&ctx);
+}
+
+void
+llama_context_free (LlamaContext *ctx)
+{
+  if (ctx == NULL)
+    return;
+  free_run_state (&ctx->s, ctx->cfg->n_layer);
+  g_clear_pointer (&ctx->rec, hvk_recorder_free);
+  g_free (ctx->logits);
+  g_free (ctx);
+}
+
+/* ---- the forward pass ------------------------------------------------------------ */
+
+static HvkView
+whole (HvkBuffer *b)
+{
+  return (HvkView) { .buffer = b, .offset = 0 };
+}
+
+/* y [n][w.n_out] = W · x [n][w.n_in] */
+static gboolean
+matmul (LlamaContext *ctx, const LlamaMatrix *w, HvkBuffer *x, HvkBuffer *y, guint n,
+        GError **error)
+{
+  return hvk_op_matmul (ctx->ops, ctx->rec, w->type, w->view, whole (x), whole (y),
+                        w->n_in, w->n_out, n, error);
+}
+
+/* x = x + delta. The sum goes to the other ping-pong buffer so no op ever
+ * reads and writes the same binding. */
+static gboolean
+add_residual (LlamaContext *ctx, guint n, GError **error)
+{
+  HvkBuffer *x = ctx->s.x[ctx->cur], *next = ctx->s.x[!ctx->cur];
+
+  ctx->cur = !ctx->cur;
+  return hvk_op_add (ctx->ops, ctx->rec, whole (x), whole (ctx->s.delta), whole (next),
+                     ctx->cfg->n_embd, n, n, error);
+}
+
+static gboolean
+record_attention (LlamaContext *ctx, guint il, guint n, guint pos0, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  const LlamaLayerWeights *l = &ctx->w->layers[il];
+  LlamaRunState *s = &ctx->s;
+  guint hd = c->head_dim_k;
+  float scale = 1.0f / sqrtf ((float) hd);
+
+  return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (s->x[ctx->cur]), l->attn_norm, whole (s->xb),
+                          c->n_embd, n, c->rms_eps, error) &&
+         matmul (ctx, &l->wq, s->xb, s->q, n, error) &&
+         matmul (ctx, &l->wk, s->xb, s->k, n, error) &&
+         matmul (ctx, &l->wv, s->xb, s->v, n, error) &&
+         hvk_op_rope (ctx->ops, ctx->rec, whole (s->q), n, c->n_head, hd, c->n_rot, pos0,
+                      c->rope_freq_base, c->rope_freq_scale, HVK_ROPE_NORMAL,
+                      ctx->w->rope_freqs, error) &&
+         hvk_op_rope (ctx->ops, ctx->rec, whole (s->k), n, c->n_head_kv, hd, c->n_rot, pos0,
+                      c->rope_freq_base, c->rope_freq_scale, HVK_ROPE_NORMAL,
+                      ctx->w->rope_freqs, error) &&
+         hvk_op_kv_store (ctx->ops, ctx->rec, whole (s->k), whole (s->k_cache[il]),
+                          c->n_head_kv * hd, pos0, n, error) &&
+         hvk_op_kv_store (ctx->ops, ctx->rec, whole (s->v), whole (s->v_cache[il]),
+                          c->n_head_kv * hd, pos0, n, error) &&
+         hvk_op_attention (ctx->ops, ctx->rec, whole (s->q), whole (s->k_cache[il]),
+                           whole (s->v_cache[il]), whole (s->att), n, pos0 + n, pos0,
+                           c->n_head, c->n_head_kv, hd, scale, TRUE, error) &&
+         matmul (ctx, &l->wo, s->att, s->delta, n, error) &&
+         add_residual (ctx, n, error);
+}
+
+static gboolean
+record_ffn (LlamaContext *ctx, guint il, guint n, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  const LlamaLayerWeights *l = &ctx->w->layers[il];
+  LlamaRunState *s = &ctx->s;
+
+  return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (s->x[ctx->cur]), l->ffn_norm, whole (s->xb),
+                          c->n_embd, n, c->rms_eps, error) &&
+         matmul (ctx, &l->w_gate, s->xb, s->gate, n, error) &&
+         matmul (ctx, &l->w_up, s->xb, s->up, n, error) &&
+         hvk_op_gated (ctx->ops, ctx->rec, HVK_UNARY_SILU, whole (s->gate), whole (s->up),
+                       whole (s->ffn), (guint64) n * c->n_ff, error) &&
+         matmul (ctx, &l->w_down, s->ffn, s->delta, n, error) &&
+         add_residual (ctx, n, error);
+}
+
+/* The LM head on the last row only (copied to row 0 of delta first, since
+ * an arbitrary row need not sit at an aligned offset), or on every row. */
+static gboolean
+record_output (LlamaContext *ctx, guint n, gboolean all_rows, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  LlamaRunState *s = &ctx->s;
+  HvkBuffer *rows = s->x[ctx->cur];
+  guint n_rows = n;
+
+  if (!all_rows)
+    {
+      guint64 row_bytes = c->n_embd * 4ull;
+      hvk_recorder_copy (ctx->rec, rows, (n - 1) * row_bytes, s->delta, 0, row_bytes);
+      rows = s->delta;
+      n_rows = 1;
+    }
+  return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (rows), ctx->w->output_norm, whole (s->xb),
+                          c->n_embd, n_rows, c->rms_eps, error) &&
+         matmul (ctx, &ctx->w->output, s->xb, s->logits, n_rows, error);
+}
+
+/* Records and submits one chunk: n <= n_batch tokens at pos0. want_logits:
+ * 0 none (an inner prefill chunk), 1 last row, 2 every row. */
+static gboolean
+run_chunk (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, guint want_logits,
+           GCancellable *cancellable, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  gboolean ok;
+
+  memcpy (hvk_buffer_map (ctx->s.ids), tokens, n * sizeof (gint32));
+  ctx->cur = 0;
+  hvk_recorder_begin (ctx->rec);
+  ok = hvk_op_get_rows (ctx->ops, ctx->rec, ctx->w->token_embd.type, ctx->w->token_embd.view,
+                        c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error);
+  for (guint il = 0; ok && il < c->n_layer; il++)
+    ok = record_attention (ctx, il, n, pos0, error) && record_ffn (ctx, il, n, error);
+  if (ok && want_logits > 0)
+    ok = record_output (ctx, n, want_logits == 2, error);
+  return ok && hvk_recorder_submit (ctx->rec, cancellable, error);
+}
+
+static gboolean
+check_forward_args (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, GError **error)
+{
+  if (n == 0 || pos0 > ctx->n_past)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "cannot run %u tokens at position %u: the context holds %u positions",
+                   n, pos0, ctx->n_past);
+      return FALSE;
+    }
+  if ((guint64) pos0 + n > ctx->n_ctx)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL,
+                   "%u tokens at position %u do not fit the context of %u tokens; start a "
+                   "new conversation or choose a larger context", n, pos0, ctx->n_ctx);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    if (tokens[i] < 0 || (guint32) tokens[i] >= ctx->cfg->n_vocab)
+      {
+        g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "token id %d (input %u) is outside the vocabulary of %u tokens",
+                     tokens[i], i, ctx->cfg->n_vocab);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Turns the Vulkan and GIO flavours of "cancelled" into the engine's. */
+static gboolean
+set_cancelled (GError **error)
+{
+  g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
+                       "the forward pass was cancelled");
+  return FALSE;
+}
+
+gboolean
+llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0,
+                       gboolean all_logits, GCancellable *cancellable, GError **error)
+{
+  guint n_vocab = ctx->cfg->n_vocab;
+  guint chunk = all_logits ? ctx->n_logit_rows : ctx->n_batch;
+
+  if (!check_forward_args (ctx, tokens, n, pos0, error))
+    return FALSE;
+
+  ctx->n_past = pos0;
+  ctx->n_outputs = all_logits ? n : 1;
+  ctx->logits = g_renew (float, ctx->logits, (gsize) ctx->n_outputs * n_vocab);
+
+  for (guint done = 0; done < n; )
+    {
+      guint m = MIN (chunk, n - done);
+      gboolean last = done + m == n;
+      GError *local = NULL;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        return set_cancelled (error);
+      if (!run_chunk (ctx, tokens + done, m, pos0 + done, all_logits ? 2 : last, cancellable,
+                      &local))
+        {
+          if (g_error_matches (local, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
+            {
+              g_error_free (local);
+              return set_cancelled (error);
+            }
+          g_propagate_error (error, local);
+          return FALSE;
+        }
+      if (all_logits || last)
+        memcpy (ctx->logits + (gsize) (all_logits ? done : 0) * n_vocab,
+                hvk_buffer_map (ctx->s.logits), (gsize) (all_logits ? m : 1) * n_vocab * 4);
+      done += m;
+      ctx->n_past = pos0 + done;
+    }
+  return TRUE;
+}
+
+const float *
+llama_context_get_logits (LlamaContext *ctx, guint i)
+{
+  g_return_val_if_fail (i < ctx->n_outputs, NULL);
+  return ctx->logits + (gsize) i * ctx->cfg->n_vocab;
+}
+
+guint
+llama_context_get_n_outputs (LlamaContext *ctx)
+{
+  return ctx->n_outputs;
+}
+
+guint
+llama_context_get_n_past (LlamaContext *ctx)
+{
+  return ctx->n_past;
+}
+
+guint
+llama_context_get_n_ctx (LlamaContext *ctx)
+{
+  return ctx->n_ctx;
+}
+
+LlamaModel *
+llama_context_get_model (LlamaContext *ctx)
+{
+  return ctx->model;
+}

@@ -1,0 +1,84 @@
+/* llama-model.h: a Llama-family model (GGUF architecture `llama` or
+ * `mistral`) with its weights on the Vulkan device.
+ *
+ * Three parts, kept apart as in llama2.c: LlamaConfig (hyperparameters from
+ * the GGUF metadata), LlamaWeights (device views of every tensor) and, in
+ * llama-context.h, the run state of one session. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gguf.h"
+#include "hvk-ops.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char    *arch;            /* general.architecture: "llama" or "mistral" */
+  guint32  n_layer;         /* block_count */
+  guint32  n_embd;          /* embedding_length */
+  guint32  n_ff;            /* feed_forward_length */
+  guint32  n_head;          /* attention.head_count */
+  guint32  n_head_kv;       /* attention.head_count_kv (= n_head without GQA) */
+  guint32  head_dim_k;      /* attention.key_length, default n_embd / n_head */
+  guint32  head_dim_v;      /* attention.value_length, default n_embd / n_head */
+  guint32  n_rot;           /* rope.dimension_count, default head_dim_k */
+  guint32  n_vocab;         /* rows of token_embd */
+  guint32  n_ctx_train;     /* context_length */
+  float    rope_freq_base;  /* rope.freq_base, default 10000 */
+  float    rope_freq_scale; /* 1 / rope.scaling.factor for linear scaling, else 1 */
+  float    rms_eps;         /* attention.layer_norm_rms_epsilon */
+} LlamaConfig;
+
+/* A weight matrix y = W·x: W is [n_out][n_in] of type, as stored in GGUF. */
+typedef struct {
+  HvkType type;
+  HvkView view;
+  guint32 n_in;
+  guint32 n_out;
+} LlamaMatrix;
+
+typedef struct {
+  HvkView     attn_norm;   /* f32 [n_embd] */
+  LlamaMatrix wq;          /* [n_head · head_dim_k][n_embd] */
+  LlamaMatrix wk;          /* [n_head_kv · head_dim_k][n_embd] */
+  LlamaMatrix wv;          /* [n_head_kv · head_dim_v][n_embd] */
+  LlamaMatrix wo;          /* [n_embd][n_head · head_dim_v] */
+  HvkView     ffn_norm;    /* f32 [n_embd] */
+  LlamaMatrix w_gate;      /* [n_ff][n_embd] */
+  LlamaMatrix w_up;        /* [n_ff][n_embd] */
+  LlamaMatrix w_down;      /* [n_embd][n_ff] */
+} LlamaLayerWeights;
+
+typedef struct {
+  LlamaMatrix        token_embd;  /* [n_vocab][n_embd], read with get_rows */
+  LlamaLayerWeights *layers;      /* [n_layer] */
+  HvkView            output_norm; /* f32 [n_embd] */
+  LlamaMatrix        output;      /* [n_vocab][n_embd]; token_embd when tied */
+  HvkView            rope_freqs;  /* f32 [n_rot / 2] (Llama 3 frequency factors), or a NULL view */
+} LlamaWeights;
+
+typedef struct _LlamaModel LlamaModel;
+
+/* Called after each tensor is uploaded. */
+typedef void (*LlamaProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpointer user_data);
+
+/* Reads the hyperparameters of file, validates every tensor's type and
+ * shape against them and uploads the weights straight from the mapping
+ * (file may be freed afterwards). Errors: HEARTH_ENGINE_ERROR_UNSUPPORTED
+ * (architecture, tensor type, rope scaling), _CORRUPT_FILE (missing key or
+ * tensor, wrong shape), _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY. */
+LlamaModel         *llama_model_load (HvkDevice *device, GgufFile *file,
+                                      LlamaProgressFunc progress, gpointer user_data,
+                                      GCancellable *cancellable, GError **error);
+void                llama_model_free (LlamaModel *model);
+const LlamaConfig  *llama_model_get_config  (LlamaModel *model);
+const LlamaWeights *llama_model_get_weights (LlamaModel *model);
+HvkOps             *llama_model_get_ops     (LlamaModel *model);
+HvkDevice          *llama_model_get_device  (LlamaModel *model);
+/* Bytes of weights held on the device. */
+guint64             llama_model_get_weight_bytes (LlamaModel *model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LlamaModel, llama_model_free)
+
+G_END_DECLS

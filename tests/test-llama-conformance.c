@@ -1,0 +1,370 @@
+#define G_LOG_DOMAIN "hearth-test-llama"
+
+/* Llama forward pass against llama.cpp's recorded outputs
+ * (../shared/fixtures/reference/<model>.json, schema llama-ref-v1; see the
+ * README there for the tolerances).
+ *
+ * For each case the prompt goes in as one forward (chunks of 512, like the
+ * reference), then the reference's greedy ids are fed back (teacher
+ * forcing, see run_case). At every step our logits must be within the file's
+ * tolerance of the reference's, and our argmax must be the reference's
+ * wherever its top1-top2 gap is larger than twice the tolerance. Because
+ * the inputs are the reference's own ids, agreeing argmaxes up to the first
+ * step whose gap is below the tolerance is the same as free-running greedy
+ * decoding producing identical ids up to that step. */
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "gguf.h"
+#include "llama-context.h"
+#include "sampler.h"
+#include "tokenizer.h"
+
+typedef struct {
+  const char *name;        /* reference file stem */
+  const char *model;       /* path under shared/models */
+  double      tolerance;   /* |Δlogit| bound */
+} RefModel;
+
+static const RefModel ref_models[] = {
+  { "stories260K",         "stories260K.gguf",                0.05 },
+  { "stories260K-q8_0",    "stories260K-q8_0.gguf",           0.25 },
+  { "stories260K-q4_0",    "stories260K-q4_0.gguf",           0.25 },
+  { "smollm-tiny-f16",     "random/smollm-tiny-f16.gguf",     0.05 },
+  { "smollm-tiny-q8_0",    "random/smollm-tiny-q8_0.gguf",    0.15 },
+  { "smollm-tiny-q4_0",    "random/smollm-tiny-q4_0.gguf",    0.15 },
+  { "smollm-tiny-q4_k_m",  "random/smollm-tiny-q4_k_m.gguf",  0.15 },
+  { "smollm-tiny-q6_k",    "random/smollm-tiny-q6_k.gguf",    0.15 },
+};
+
+/* NULL (and the test skipped) without ../shared. */
+static char *
+shared_path (const char *relative)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  char *path;
+
+  if (shared == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set; the conformance data lives in ../shared");
+      return NULL;
+    }
+  path = g_build_filename (shared, relative, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *msg = g_strdup_printf ("%s is missing", path);
+      g_test_skip (msg);
+      g_clear_pointer (&path, g_free);
+    }
+  return path;
+}
+
+static char *
+file_sha256 (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, &error);
+
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (map),
+                                      g_mapped_file_get_length (map));
+}
+
+static GArray *
+json_ids (JsonArray *array)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      gint32 id = json_array_get_int_element (array, i);
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+static gint32
+argmax (const float *x, guint n)
+{
+  guint best = 0;
+
+  for (guint i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+typedef struct {
+  const char *file;
+  double      tolerance;
+  double      max_delta;
+  guint       n_failures;
+} Checker;
+
+static void
+check_logit (Checker *ck, const char *prompt, guint step, const float *logits,
+             gint64 id, double ref)
+{
+  double delta = fabs (logits[id] - ref);
+
+  ck->max_delta = MAX (ck->max_delta, delta);
+  if (delta <= ck->tolerance)
+    return;
+  g_test_message ("%s, \"%s\", step %u: logit of token %" G_GINT64_FORMAT " is %.4f, "
+                  "reference %.4f (delta %.4f > %.2f)", ck->file, prompt, step, id,
+                  logits[id], ref, delta, ck->tolerance);
+  ck->n_failures++;
+}
+
+/* Step 0: the top-40 at the last prompt position. */
+static void
+check_top_logits (Checker *ck, JsonObject *c, const float *logits)
+{
+  JsonArray *top = json_object_get_array_member (c, "top_logits");
+  const char *prompt = json_object_get_string_member (c, "prompt");
+
+  for (guint i = 0; i < json_array_get_length (top); i++)
+    {
+      JsonArray *pair = json_array_get_array_element (top, i);
+      check_logit (ck, prompt, 0, logits, json_array_get_int_element (pair, 0),
+                   json_array_get_double_element (pair, 1));
+    }
+}
+
+/* Returns whether the greedy decision at this step is still binding. */
+static gboolean
+check_step (Checker *ck, JsonObject *c, guint step, const float *logits, guint n_vocab,
+            gboolean binding)
+{
+  JsonArray *s = json_array_get_array_element (json_object_get_array_member (c, "greedy_steps_top2"),
+                                               step);
+  const char *prompt = json_object_get_string_member (c, "prompt");
+  gint64 top1 = json_array_get_int_element (s, 0), top2 = json_array_get_int_element (s, 2);
+  double l1 = json_array_get_double_element (s, 1), l2 = json_array_get_double_element (s, 3);
+  double gap = l1 - l2;
+  gint32 ours = argmax (logits, n_vocab);
+
+  check_logit (ck, prompt, step, logits, top1, l1);
+  check_logit (ck, prompt, step, logits, top2, l2);
+
+  binding = binding && gap >= ck->tolerance;
+  if ((binding || gap > 2 * ck->tolerance) && ours != top1)
+    {
+      g_test_message ("%s, \"%s\", step %u: our argmax is %d (%.4f), the reference's %"
+                      G_GINT64_FORMAT " (%.4f, gap to its second %.4f)", ck->file, prompt,
+                      step, ours, logits[ours], top1, l1, gap);
+      ck->n_failures++;
+    }
+  return binding;
+}
+
+/* Steps 1..N_DECODE_STEPS-1 run as single-token decodes (the matrix×vector
+ * path a chat uses); the rest go in as one batch with logits at every
+ * position, which is the same teacher forcing at a fraction of the cost. */
+#define N_DECODE_STEPS 8
+
+/* Our tokenizer, with the model's BOS rule, must give the reference ids. */
+static void
+check_prompt_ids (Checker *ck, HearthTokenizer *tok, JsonObject *c, GArray *ref_ids)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+  const char *prompt = json_object_get_string_member (c, "prompt");
+
+  hearth_tokenizer_encode (tok, prompt, -1, TRUE, FALSE, ids, &error);
+  g_assert_no_error (error);
+  if (ids->len == ref_ids->len && memcmp (ids->data, ref_ids->data, ids->len * sizeof (gint32)) == 0)
+    return;
+  g_test_message ("%s, \"%s\": our prompt has %u tokens, the reference's %u, or different ids",
+                  ck->file, prompt, ids->len, ref_ids->len);
+  ck->n_failures++;
+}
+
+static void
+run_case (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) prompt = json_ids (json_object_get_array_member (c, "prompt_ids"));
+  g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+  guint n_steps = json_array_get_length (json_object_get_array_member (c, "greedy_steps_top2"));
+  guint n_vocab = llama_model_get_config (llama_context_get_model (ctx))->n_vocab;
+  gboolean binding = TRUE;
+  guint k;
+
+  /* Step k decides the token after greedy[k-1]; one exists for each k. */
+  n_steps = MIN (n_steps, greedy->len + 1);
+  check_prompt_ids (ck, tok, c, prompt);
+
+  llama_context_forward (ctx, (gint32 *) prompt->data, prompt->len, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  check_top_logits (ck, c, llama_context_get_logits (ctx, 0));
+  binding = check_step (ck, c, 0, llama_context_get_logits (ctx, 0), n_vocab, binding);
+
+  for (k = 1; k < MIN (n_steps, N_DECODE_STEPS); k++)
+    {
+      llama_context_forward (ctx, &g_array_index (greedy, gint32, k - 1), 1,
+                             prompt->len + k - 1, FALSE, NULL, &error);
+      g_assert_no_error (error);
+      binding = check_step (ck, c, k, llama_context_get_logits (ctx, 0), n_vocab, binding);
+    }
+  if (k >= n_steps)
+    return;
+
+  llama_context_forward (ctx, &g_array_index (greedy, gint32, k - 1), n_steps - k,
+                         prompt->len + k - 1, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  for (guint row = 0; k < n_steps; k++, row++)
+    binding = check_step (ck, c, k, llama_context_get_logits (ctx, row), n_vocab, binding);
+}
+
+static JsonObject *
+load_reference (JsonParser *parser, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                  "schema"), ==, "llama-ref-v1");
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_reference (gconstpointer data)
+{
+  const RefModel *rm = data;
+  g_autofree char *ref_rel = g_strdup_printf ("fixtures/reference/%s.json", rm->name);
+  g_autofree char *model_rel = g_build_filename ("models", rm->model, NULL);
+  g_autofree char *ref_path = shared_path (ref_rel);
+  g_autofree char *model_path = ref_path ? shared_path (model_rel) : NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HvkDevice) device = NULL;
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (LlamaModel) model = NULL;
+  g_autoptr (LlamaContext) ctx = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
+  g_autofree char *sha = NULL;
+  JsonObject *ref;
+  JsonArray *cases;
+  Checker ck = { .file = rm->name, .tolerance = rm->tolerance };
+
+  if (model_path == NULL)
+    return;
+  ref = load_reference (parser, ref_path);
+  sha = file_sha256 (model_path);
+  g_assert_cmpstr (sha, ==, json_object_get_string_member (ref, "model_sha256"));
+
+  device = hvk_device_new (&error);
+  g_assert_no_error (error);
+  file = gguf_file_open (model_path, &error);
+  g_assert_no_error (error);
+  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (llama_model_get_config (model)->n_vocab, ==,
+                    json_object_get_int_member (ref, "n_vocab"));
+  ctx = llama_context_new (model, 1024, 512, &error);
+  g_assert_no_error (error);
+  tok = hearth_tokenizer_new_from_gguf (file, &error);
+  g_assert_no_error (error);
+
+  cases = json_object_get_array_member (ref, "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++)
+    run_case (&ck, ctx, tok, json_array_get_object_element (cases, i));
+
+  g_test_message ("%s: max |logit delta| %.4f (tolerance %.2f), %u failures",
+                  rm->name, ck.max_delta, ck.tolerance, ck.n_failures);
+  g_assert_cmpuint (ck.n_failures, ==, 0);
+}
+
+/* Free-running greedy decoding on the real stories260K model, sampled
+ * with the greedy sampler and detokenized by the streaming decoder. */
+static void
+test_stories_greedy_text (void)
+{
+  const char *expected = ", there was a little girl named Lily. She loved to play outside in the park";
+  g_autofree char *path = shared_path ("models/stories260K.gguf");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HvkDevice) device = NULL;
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (LlamaModel) model = NULL;
+  g_autoptr (LlamaContext) ctx = NULL;
+  g_autoptr (HearthTokenizer) tok = NULL;
+  g_autoptr (HearthTokenStream) stream = NULL;
+  g_autoptr (HearthSampler) sampler = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GString) text = g_string_new (NULL);
+  HearthSamplerParams params;
+
+  if (path == NULL)
+    return;
+  device = hvk_device_new (&error);
+  g_assert_no_error (error);
+  file = gguf_file_open (path, &error);
+  g_assert_no_error (error);
+  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  ctx = llama_context_new (model, 128, 0, &error);
+  g_assert_no_error (error);
+  tok = hearth_tokenizer_new_from_gguf (file, &error);
+  g_assert_no_error (error);
+  stream = hearth_token_stream_new (tok, FALSE);
+  hearth_sampler_params_init (&params);
+  params.temperature = 0;
+  sampler = hearth_sampler_new (&params);
+
+  hearth_tokenizer_encode (tok, "Once upon a time", -1, TRUE, FALSE, ids, &error);
+  g_assert_no_error (error);
+  llama_context_forward (ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  while (text->len < strlen (expected))
+    {
+      gint32 id = hearth_sampler_sample (sampler, llama_context_get_logits (ctx, 0), 512);
+      g_assert_false (hearth_tokenizer_is_eog (tok, id));
+      hearth_token_stream_push (stream, id, text);
+      llama_context_forward (ctx, &id, 1, llama_context_get_n_past (ctx), FALSE, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpstr (text->str, ==, expected);
+}
+
+/* A llama4 file must be refused cleanly, naming the architecture. */
+static void
+test_llama4_unsupported (void)
+{
+  g_autofree char *path = shared_path ("models/random/llama4-tiny-f16.gguf");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HvkDevice) device = NULL;
+  g_autoptr (GgufFile) file = NULL;
+  g_autoptr (LlamaModel) model = NULL;
+
+  if (path == NULL)
+    return;
+  device = hvk_device_new (&error);
+  g_assert_no_error (error);
+  file = gguf_file_open (path, &error);
+  g_assert_no_error (error);
+  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
+  g_assert_null (model);
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "'llama4'"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ref_models); i++)
+    {
+      g_autofree char *test_path = g_strdup_printf ("/llama/reference/%s", ref_models[i].name);
+      g_test_add_data_func (test_path, &ref_models[i], test_reference);
+    }
+  g_test_add_func ("/llama/llama4-unsupported", test_llama4_unsupported);
+  g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
+  return g_test_run ();
+}
