@@ -681,20 +681,6 @@ open_store (HearthWindow *self)
 /* ---- GObject ---- */
 
 static void
-hearth_window_constructed (GObject *object)
-{
-  HearthWindow *self = HEARTH_WINDOW (object);
-  HearthApplication *application = HEARTH_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
-
-  G_OBJECT_CLASS (hearth_window_parent_class)->constructed (object);
-
-  self->worker = g_object_ref (hearth_application_get_store_worker (application));
-  self->engine = g_object_ref (hearth_application_get_engine (application));
-  on_selection_changed (self);
-  open_store (self);
-}
-
-static void
 hearth_window_dispose (GObject *object)
 {
   HearthWindow *self = HEARTH_WINDOW (object);
@@ -721,7 +707,6 @@ hearth_window_class_init (HearthWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = hearth_window_constructed;
   object_class->dispose = hearth_window_dispose;
 
   g_type_ensure (HEARTH_TYPE_CHAT_OBJECT);
@@ -779,7 +764,13 @@ hearth_window_init (HearthWindow *self)
 HearthWindow *
 hearth_window_new (HearthApplication *application)
 {
-  return g_object_new (HEARTH_TYPE_WINDOW, "application", application, NULL);
+  HearthWindow *self = g_object_new (HEARTH_TYPE_WINDOW, "application", application, NULL);
+
+  self->worker = g_object_ref (hearth_application_get_store_worker (application));
+  self->engine = g_object_ref (hearth_application_get_engine (application));
+  on_selection_changed (self);
+  open_store (self);
+  return self;
 }
 
 HearthChatView *

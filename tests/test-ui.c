@@ -1,0 +1,408 @@
+#define G_LOG_DOMAIN "test-ui"
+
+/* test-ui.c: the real Hearth app (HearthApplication, its window and
+ * widgets, the engine thread and the store worker) driven through its
+ * actions and widgets under Xvfb, with a fresh XDG_DATA_HOME:
+ *
+ *   /ui/chat     new chat, pick stories260K, send "Once upon a time", see
+ *                the streamed answer in a row's label and in the database,
+ *                stop a second answer, regenerate; screenshots of each state
+ *   /ui/history  a new process on the same XDG_DATA_HOME finds the chat
+ *
+ * Screenshots go to $HEARTH_SCREENSHOT_DIR when it is set. */
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "hearth-application.h"
+#include "hearth-composer.h"
+#include "hearth-message-row.h"
+#include "hearth-window.h"
+
+#define WAIT_LIMIT_S 300
+#define PROMPT "Once upon a time"
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+on_wait_limit (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until condition holds; fails the test after
+ * WAIT_LIMIT_S (a hang, not a timing assertion). */
+static void
+wait_for (Condition condition, gpointer data, const char *what)
+{
+  gboolean expired = FALSE;
+  guint limit = g_timeout_add_seconds (WAIT_LIMIT_S, on_wait_limit, &expired);
+
+  while (!condition (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("gave up waiting for %s", what);
+  g_source_remove (limit);
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets layout and drawing catch up. */
+static void
+settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_tick, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+save_screenshot (GtkWidget *window, const char *name)
+{
+  const char *dir = g_getenv ("HEARTH_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  settle (400);
+  g_mkdir_with_parents (dir, 0755);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s", path);
+}
+
+/* ---- finding widgets ---- */
+
+static void
+collect (GtkWidget *widget, GType type, GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && gtk_widget_get_mapped (widget))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect (child, type, found);
+}
+
+/* Mapped widgets of type below root, in tree order. */
+static GPtrArray *
+find_all (GtkWidget *root, GType type)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  collect (root, type, found);
+  return found;
+}
+
+/* The text shown in the visible row of message, or NULL. */
+static const char *
+row_text_of (HearthWindow *window, HearthMessageObject *message)
+{
+  g_autoptr(GPtrArray) rows = find_all (GTK_WIDGET (window), HEARTH_TYPE_MESSAGE_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (hearth_message_row_get_message (rows->pdata[i]) == message)
+      return hearth_message_row_get_text (rows->pdata[i]);
+  return NULL;
+}
+
+/* ---- the app ---- */
+
+typedef struct {
+  HearthApplication *app;
+  HearthWindow      *window;
+} Fixture;
+
+static HearthConversation *
+conversation_of (Fixture *f)
+{
+  return hearth_chat_view_get_conversation (hearth_window_get_chat_view (f->window));
+}
+
+static HearthMessageObject *
+message_at (Fixture *f, guint position)
+{
+  g_autoptr(HearthMessageObject) message =
+    g_list_model_get_item (hearth_conversation_get_messages (conversation_of (f)), position);
+  return message; /* the list keeps it */
+}
+
+static guint
+n_messages (Fixture *f)
+{
+  return g_list_model_get_n_items (hearth_conversation_get_messages (conversation_of (f)));
+}
+
+static gboolean
+page_is (Fixture *f, const char *name)
+{
+  return g_strcmp0 (hearth_window_get_page_name (f->window), name) == 0;
+}
+
+static gboolean has_no_chats_page (gpointer f) { return page_is (f, "no-chats"); }
+static gboolean has_no_model_page (gpointer f) { return page_is (f, "no-model"); }
+
+static gboolean
+model_ready (gpointer data)
+{
+  Fixture *f = data;
+
+  return hearth_window_get_model (f->window) != NULL && conversation_of (f) != NULL &&
+         hearth_conversation_get_session (conversation_of (f)) != NULL;
+}
+
+static gboolean
+conversation_loaded (gpointer data)
+{
+  Fixture *f = data;
+
+  return conversation_of (f) != NULL && hearth_conversation_get_loaded (conversation_of (f));
+}
+
+static gboolean
+idle (gpointer data)
+{
+  return !hearth_conversation_get_generating (conversation_of (data));
+}
+
+static gboolean
+last_answer_has_text (gpointer data)
+{
+  Fixture *f = data;
+  HearthMessageObject *last = message_at (f, n_messages (f) - 1);
+
+  return hearth_message_object_get_role (last) == HEARTH_ROLE_ASSISTANT &&
+         *hearth_message_object_get_content (last) != '\0';
+}
+
+static void
+send (Fixture *f, const char *text)
+{
+  g_autoptr(GPtrArray) composers = find_all (GTK_WIDGET (f->window), HEARTH_TYPE_COMPOSER);
+
+  g_assert_cmpuint (composers->len, ==, 1);
+  hearth_composer_set_text (composers->pdata[0], text);
+  g_assert_true (gtk_widget_activate_action (composers->pdata[0], "composer.send", NULL));
+  g_assert_true (hearth_conversation_get_generating (conversation_of (f)));
+}
+
+static HearthStore *
+open_store (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  HearthStore *store = hearth_store_open (hearth_store_worker_get_path (hearth_application_get_store_worker (f->app)),
+                                          HEARTH_STORE_DEFAULT_BUSY_TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+static GPtrArray *
+stored_messages (Fixture *f)
+{
+  g_autoptr(HearthStore) store = open_store (f);
+  g_autoptr(GPtrArray) chats = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *messages;
+
+  hearth_store_worker_flush (hearth_application_get_store_worker (f->app));
+  chats = hearth_store_list_chats (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (chats->len, ==, 1);
+  messages = hearth_store_list_messages (store, ((HearthChat *) chats->pdata[0])->id, &error);
+  g_assert_no_error (error);
+  return messages;
+}
+
+static void
+check_stored (Fixture *f, guint position, HearthRole role, HearthMessageState state)
+{
+  g_autoptr(GPtrArray) messages = stored_messages (f);
+  HearthMessage *stored;
+  HearthMessageObject *shown = message_at (f, position);
+
+  g_assert_cmpuint (messages->len, ==, n_messages (f));
+  stored = messages->pdata[position];
+  g_assert_cmpint (stored->role, ==, role);
+  g_assert_cmpint (stored->state, ==, state);
+  g_assert_cmpstr (stored->content, ==, hearth_message_object_get_content (shown));
+  g_assert_cmpint (hearth_message_object_get_state (shown), ==, state);
+}
+
+static void
+drive_chat (Fixture *f)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *model = shared != NULL ? g_build_filename (shared, "models", "stories260K.gguf", NULL) : NULL;
+  HearthMessageObject *answer;
+  GtkWidget *window = GTK_WIDGET (f->window);
+
+  wait_for (has_no_chats_page, f, "the empty chat list");
+  save_screenshot (window, "no-chats");
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
+  wait_for (has_no_model_page, f, "a new chat without a model");
+  g_assert_cmpuint (g_list_model_get_n_items (hearth_window_get_chats (f->window)), ==, 1);
+  save_screenshot (window, "no-model");
+
+  if (model == NULL || !g_file_test (model, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
+      return;
+    }
+
+  g_assert_true (gtk_widget_activate_action (window, "win.set-model", "s", model));
+  wait_for (model_ready, f, "stories260K to load");
+  wait_for (conversation_loaded, f, "the chat's messages");
+
+  /* 1. An answer streams into a row's label and into the store. */
+  send (f, PROMPT);
+  wait_for (last_answer_has_text, f, "the first streamed text");
+  answer = message_at (f, 1);
+  g_assert_cmpstr (row_text_of (f->window, answer), ==, hearth_message_object_get_content (answer));
+  wait_for (idle, f, "the answer to end");
+  g_assert_cmpstr (row_text_of (f->window, answer), ==, hearth_message_object_get_content (answer));
+  check_stored (f, 0, HEARTH_ROLE_USER, HEARTH_MESSAGE_COMPLETE);
+  check_stored (f, 1, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_COMPLETE);
+  g_assert_cmpstr (message_at (f, 0) != NULL ? hearth_message_object_get_content (message_at (f, 0)) : NULL, ==, PROMPT);
+  g_assert_cmpuint (hearth_conversation_get_context_used (conversation_of (f)), >, 0);
+  save_screenshot (window, "chat");
+
+  /* 2. Stop: the answer ends as 'stopped', in the widget and the store. */
+  send (f, "The little dog");
+  wait_for (last_answer_has_text, f, "the second answer's first text");
+  g_assert_true (gtk_widget_activate_action (window, "win.stop", NULL));
+  wait_for (idle, f, "the stopped answer to end");
+  check_stored (f, 3, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_STOPPED);
+
+  /* 3. Regenerate replaces the last answer. */
+  g_assert_true (gtk_widget_activate_action (window, "win.regenerate", NULL));
+  g_assert_cmpuint (n_messages (f), ==, 4);
+  wait_for (idle, f, "the regenerated answer to end");
+  check_stored (f, 3, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_COMPLETE);
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  save_screenshot (window, "chat-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static gboolean
+history_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (hearth_window_get_chats (f->window)) > 0 && conversation_loaded (f) &&
+         n_messages (f) > 0;
+}
+
+static void
+drive_history (Fixture *f)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  HearthChatObject *chat;
+
+  wait_for (history_shown, f, "the chat from the first run");
+  g_assert_cmpuint (g_list_model_get_n_items (hearth_window_get_chats (f->window)), ==, 1);
+  chat = g_list_model_get_item (hearth_window_get_chats (f->window), 0);
+  g_assert_cmpstr (hearth_chat_object_get_title (chat), ==, PROMPT);
+  g_object_unref (chat);
+  g_assert_cmpuint (n_messages (f), ==, 4);
+  g_assert_cmpstr (hearth_message_object_get_content (message_at (f, 0)), ==, PROMPT);
+  settle (200);
+  g_assert_cmpstr (row_text_of (f->window, message_at (f, 0)), ==, PROMPT);
+  g_assert_cmpstr (row_text_of (f->window, message_at (f, 1)), ==,
+                   hearth_message_object_get_content (message_at (f, 1)));
+  save_screenshot (GTK_WIDGET (f->window), "history");
+}
+
+typedef void (*Driver) (Fixture *f);
+
+static void
+on_activate (GApplication *app, gpointer data)
+{
+  Driver drive = data;
+  Fixture f = { HEARTH_APPLICATION (app), NULL };
+
+  f.window = HEARTH_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (f.window);
+  drive (&f);
+  g_application_quit (app);
+}
+
+static void
+run_app (Driver drive)
+{
+  g_autoptr(HearthApplication) app = hearth_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_activate), drive);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+}
+
+static void
+test_chat (void)
+{
+  run_app (drive_chat);
+}
+
+static void
+test_history_in_new_process (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *model = shared != NULL ? g_build_filename (shared, "models", "stories260K.gguf", NULL) : NULL;
+
+  if (model == NULL || !g_file_test (model, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: no history to find");
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      run_app (drive_history);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *data_home = NULL;
+
+  /* A fresh history for the whole run; the subprocess inherits it. */
+  if (g_getenv ("HEARTH_UI_TEST_DATA_HOME") == NULL)
+    {
+      data_home = g_dir_make_tmp ("hearth-ui-XXXXXX", NULL);
+      g_assert_nonnull (data_home);
+      g_setenv ("HEARTH_UI_TEST_DATA_HOME", data_home, TRUE);
+    }
+  g_setenv ("XDG_DATA_HOME", g_getenv ("HEARTH_UI_TEST_DATA_HOME"), TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/chat", test_chat);
+  g_test_add_func ("/ui/history", test_history_in_new_process);
+  return g_test_run ();
+}
