@@ -246,7 +246,9 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
       stats.completion_tokens = out.n_generated;
       stats.tokens_per_second = out.tokens_per_second;
       self->tokens_per_second = out.tokens_per_second;
-      self->context_used = out.n_prompt_tokens + out.n_generated;
+      /* The last token sampled is not in the cache yet. */
+      self->context_used = MIN (out.n_prompt_tokens + out.n_generated,
+                                hearth_session_get_n_ctx (self->session));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKENS_PER_SECOND]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_USED]);
     }
@@ -268,6 +270,7 @@ start_generation (Generation *gen)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
   guint n_messages = 0;
+  HearthSamplingParams params;
 
   for (guint i = 0; i < n; i++)
     {
@@ -279,8 +282,12 @@ start_generation (Generation *gen)
       messages[n_messages].content = hearth_message_object_get_content (item);
       n_messages++;
     }
+  /* An answer may fill a quarter of the context, so that a model that
+   * never ends its turn (a plain text model) leaves room to go on. */
+  hearth_sampling_params_init (&params);
+  params.max_tokens = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
   /* The engine copies the messages before it returns. */
-  hearth_engine_generate_async (self->engine, self->session, messages, n_messages, NULL, on_token,
+  hearth_engine_generate_async (self->engine, self->session, messages, n_messages, &params, on_token,
                                 gen->cancellable, generated, gen);
 }
 

@@ -76,7 +76,7 @@ save_screenshot (GtkWidget *window, const char *name)
   g_autofree char *path = NULL;
   int width, height;
 
-  if (dir == NULL)
+  if (dir == NULL || *dir == '\0')
     return;
   settle (400);
   g_mkdir_with_parents (dir, 0755);
@@ -188,14 +188,14 @@ idle (gpointer data)
   return !hearth_conversation_get_generating (conversation_of (data));
 }
 
+/* Or the answer ended without any. */
 static gboolean
 last_answer_has_text (gpointer data)
 {
   Fixture *f = data;
   HearthMessageObject *last = message_at (f, n_messages (f) - 1);
 
-  return hearth_message_object_get_role (last) == HEARTH_ROLE_ASSISTANT &&
-         *hearth_message_object_get_content (last) != '\0';
+  return *hearth_message_object_get_content (last) != '\0' || idle (f);
 }
 
 static void
@@ -281,6 +281,7 @@ drive_chat (Fixture *f)
   send (f, PROMPT);
   wait_for (last_answer_has_text, f, "the first streamed text");
   answer = message_at (f, 1);
+  g_assert_cmpstr (hearth_message_object_get_content (answer), !=, "");
   g_assert_cmpstr (row_text_of (f->window, answer), ==, hearth_message_object_get_content (answer));
   wait_for (idle, f, "the answer to end");
   g_assert_cmpstr (row_text_of (f->window, answer), ==, hearth_message_object_get_content (answer));
@@ -293,6 +294,7 @@ drive_chat (Fixture *f)
   /* 2. Stop: the answer ends as 'stopped', in the widget and the store. */
   send (f, "The little dog");
   wait_for (last_answer_has_text, f, "the second answer's first text");
+  g_assert_true (hearth_conversation_get_generating (conversation_of (f)));
   g_assert_true (gtk_widget_activate_action (window, "win.stop", NULL));
   wait_for (idle, f, "the stopped answer to end");
   check_stored (f, 3, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_STOPPED);
@@ -402,6 +404,9 @@ main (int argc, char **argv)
   g_setenv ("XDG_DATA_HOME", g_getenv ("HEARTH_UI_TEST_DATA_HOME"), TRUE);
 
   g_test_init (&argc, &argv, NULL);
+  /* Screenshots of finished states, not of transitions. */
+  gtk_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   g_test_add_func ("/ui/chat", test_chat);
   g_test_add_func ("/ui/history", test_history_in_new_process);
   return g_test_run ();
