@@ -29,6 +29,8 @@ static const CliEntry commands[] = {
   { "generate", "Generate text from a prompt (-m FILE -p PROMPT)", hearth_cli_generate },
   { "bench", "Measure prompt and generation speed (llama-bench style)", hearth_cli_bench },
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
+  /* catalog */
+  { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
   { NULL, NULL, NULL },
 };
 

@@ -18,3 +18,5 @@ int hearth_cli_tokenize (int argc, char **argv);
 int hearth_cli_detokenize (int argc, char **argv);
 /* template: chat templates */
 int hearth_cli_chat_template (int argc, char **argv);
+/* catalog: the models found on disk */
+int hearth_cli_models (int argc, char **argv);

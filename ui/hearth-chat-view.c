@@ -17,6 +17,8 @@ struct _HearthChatView {
   GSignalGroup       *conversation_signals;
   GSignalGroup       *messages_signals;
   gboolean            at_bottom;
+  double              last_value;
+  double              last_upper;
 };
 
 G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
@@ -46,12 +48,21 @@ unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_
 
 /* ---- following the bottom ---- */
 
+/* Reaching the bottom sticks to it; only scrolling up while the content
+ * keeps its size lets go.  (The list view itself moves the value when the
+ * estimated height of its rows changes: that is not the user.) */
 static void
 on_scrolled (HearthChatView *self, GtkAdjustment *adjustment)
 {
-  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  double value = gtk_adjustment_get_value (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
 
-  self->at_bottom = gtk_adjustment_get_value (adjustment) >= bottom - 4;
+  if (value >= upper - gtk_adjustment_get_page_size (adjustment) - 4)
+    self->at_bottom = TRUE;
+  else if (value < self->last_value && upper == self->last_upper)
+    self->at_bottom = FALSE;
+  self->last_value = value;
+  self->last_upper = upper;
 }
 
 /* The content grew (a new row, or text in the streaming one): keep the

@@ -740,6 +740,7 @@ hearth_window_class_init (HearthWindowClass *klass)
 static void
 hearth_window_init (HearthWindow *self)
 {
+  g_autofree char *models_dir = NULL;
   g_autofree char *no_model = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -753,11 +754,12 @@ hearth_window_init (HearthWindow *self)
   g_signal_group_connect_swapped (self->conversation_signals, "notify", G_CALLBACK (on_conversation_changed), self);
   g_signal_group_connect_swapped (self->conversation_signals, "error", G_CALLBACK (on_conversation_error), self);
 
-  no_model = g_strdup_printf (
-    _("This chat has no model yet. Hearth runs GGUF models on your own computer. Download one, for example "
-      "%s (with %s for images) or %s, and open it here."),
-    "SmolVLM2-2.2B-Instruct-Q4_K_M.gguf", "mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf",
-    "Llama-3.2-3B-Instruct-Q4_K_M.gguf");
+  models_dir = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+  no_model = g_markup_printf_escaped (
+    _("This chat has no model yet. Hearth runs GGUF models on this computer. Put them in %s and open one, "
+      "for example\n\n<tt>%s</tt>\nor, to ask about images, <tt>%s</tt>\nwith <tt>%s</tt> beside it."),
+    models_dir, "Llama-3.2-3B-Instruct-Q4_K_M.gguf", "SmolVLM2-2.2B-Instruct-Q4_K_M.gguf",
+    "mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf");
   adw_status_page_set_description (self->no_model_page, no_model);
 }
 

@@ -1,0 +1,712 @@
+#define G_LOG_DOMAIN "hearth-catalog"
+
+/* model-catalog.c: finds and describes GGUF models on disk. Files are
+ * mapped only long enough to read their metadata and tensor table; nothing
+ * is copied. A folder is listed once, then its models are paired with the
+ * vision projectors (mmproj files) found beside them. */
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gguf.h"
+#include "model-catalog.h"
+
+/* Deep enough for LM Studio's publisher/model/file and Ollama's
+ * manifests/registry/namespace/model/tag, shallow enough to stay quick in a
+ * folder like ~ that a user may add. */
+#define MAX_DEPTH 6
+
+/* Tensor types the Vulkan kernels implement (see vulkan/hvk-ops.h). */
+static const guint32 runnable_types[] = { 0 /* F32 */, 1 /* F16 */, 2 /* Q4_0 */, 8 /* Q8_0 */,
+                                          12 /* Q4_K */, 13 /* Q5_K */, 14 /* Q6_K */ };
+static const char *const runnable_architectures[] = { "llama", "mistral" };
+#define VISION_PROJECTOR "idefics3"
+
+/* llama.cpp's LLAMA_FTYPE numbering, as written to general.file_type. */
+static const char *const ftype_names[] = {
+  [0] = "F32",      [1] = "F16",      [2] = "Q4_0",     [3] = "Q4_1",
+  [7] = "Q8_0",     [8] = "Q5_0",     [9] = "Q5_1",     [10] = "Q2_K",
+  [11] = "Q3_K_S",  [12] = "Q3_K_M",  [13] = "Q3_K_L",  [14] = "Q4_K_S",
+  [15] = "Q4_K_M",  [16] = "Q5_K_S",  [17] = "Q5_K_M",  [18] = "Q6_K",
+  [19] = "IQ2_XXS", [20] = "IQ2_XS",  [21] = "Q2_K_S",  [22] = "IQ3_XS",
+  [23] = "IQ3_XXS", [24] = "IQ1_S",   [25] = "IQ4_NL",  [26] = "IQ3_S",
+  [27] = "IQ3_M",   [28] = "IQ2_S",   [29] = "IQ2_M",   [30] = "IQ4_XS",
+  [31] = "IQ1_M",   [32] = "BF16",    [36] = "TQ1_0",   [37] = "TQ2_0",
+  [38] = "MXFP4_MOE",
+};
+
+/* ---- HearthModelInfo ---------------------------------------------------- */
+
+HearthModelInfo *
+hearth_model_info_copy (const HearthModelInfo *info)
+{
+  HearthModelInfo *copy = g_new (HearthModelInfo, 1);
+
+  *copy = *info;
+  copy->name = g_strdup (info->name);
+  copy->path = g_strdup (info->path);
+  copy->architecture = g_strdup (info->architecture);
+  copy->quantization = g_strdup (info->quantization);
+  copy->mmproj_path = g_strdup (info->mmproj_path);
+  copy->projector_type = g_strdup (info->projector_type);
+  copy->unsupported_reason = g_strdup (info->unsupported_reason);
+  copy->error = g_strdup (info->error);
+  return copy;
+}
+
+void
+hearth_model_info_free (HearthModelInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->path);
+  g_free (info->architecture);
+  g_free (info->quantization);
+  g_free (info->mmproj_path);
+  g_free (info->projector_type);
+  g_free (info->unsupported_reason);
+  g_free (info->error);
+  g_free (info);
+}
+
+G_DEFINE_BOXED_TYPE (HearthModelInfo, hearth_model_info, hearth_model_info_copy, hearth_model_info_free)
+
+gboolean
+hearth_model_info_has_vision (const HearthModelInfo *info)
+{
+  return info->mmproj_path != NULL && g_strcmp0 (info->projector_type, VISION_PROJECTOR) == 0;
+}
+
+const char *
+hearth_model_source_to_string (HearthModelSource source)
+{
+  switch (source)
+    {
+    case HEARTH_MODEL_SOURCE_HEARTH:    return "hearth";
+    case HEARTH_MODEL_SOURCE_USER:      return "folder";
+    case HEARTH_MODEL_SOURCE_LLAMA_CPP: return "llama.cpp";
+    case HEARTH_MODEL_SOURCE_LM_STUDIO: return "lm-studio";
+    case HEARTH_MODEL_SOURCE_OLLAMA:    return "ollama";
+    default:                            return "unknown";
+    }
+}
+
+void
+hearth_model_location_free (HearthModelLocation *location)
+{
+  if (location == NULL)
+    return;
+  g_free (location->path);
+  g_free (location);
+}
+
+/* ---- Locations ---------------------------------------------------------- */
+
+static void
+add_location (GPtrArray *locations, HearthModelSource source, char *path)
+{
+  HearthModelLocation *location = g_new (HearthModelLocation, 1);
+
+  location->source = source;
+  location->path = path;
+  g_ptr_array_add (locations, location);
+}
+
+GPtrArray *
+hearth_model_catalog_default_locations (const char        *home_dir,
+                                        const char        *data_dir,
+                                        const char *const *user_dirs)
+{
+  GPtrArray *locations = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_model_location_free);
+  const char *llama_cache = g_getenv ("LLAMA_CACHE");
+  const char *ollama_models = g_getenv ("OLLAMA_MODELS");
+
+  if (home_dir == NULL)
+    home_dir = g_get_home_dir ();
+  if (data_dir == NULL)
+    data_dir = g_get_user_data_dir ();
+
+  add_location (locations, HEARTH_MODEL_SOURCE_HEARTH, g_build_filename (data_dir, "hearth", "models", NULL));
+  for (gsize i = 0; user_dirs != NULL && user_dirs[i] != NULL; i++)
+    add_location (locations, HEARTH_MODEL_SOURCE_USER, g_strdup (user_dirs[i]));
+  add_location (locations, HEARTH_MODEL_SOURCE_LLAMA_CPP,
+                llama_cache != NULL && *llama_cache != '\0'
+                  ? g_strdup (llama_cache)
+                  : g_build_filename (home_dir, ".cache", "llama.cpp", NULL));
+  add_location (locations, HEARTH_MODEL_SOURCE_LM_STUDIO, g_build_filename (home_dir, ".lmstudio", "models", NULL));
+  add_location (locations, HEARTH_MODEL_SOURCE_LM_STUDIO,
+                g_build_filename (home_dir, ".cache", "lm-studio", "models", NULL));
+  add_location (locations, HEARTH_MODEL_SOURCE_OLLAMA,
+                ollama_models != NULL && *ollama_models != '\0'
+                  ? g_strdup (ollama_models)
+                  : g_build_filename (home_dir, ".ollama", "models", NULL));
+  return locations;
+}
+
+/* ---- Describing one file ------------------------------------------------ */
+
+/* An optional integer hyperparameter "<arch>.<suffix>"; a missing or
+ * mistyped key gives the fallback (the loader reports mistyped keys). */
+static guint64
+arch_u64 (GgufFile *file, const char *arch, const char *suffix, guint64 fallback)
+{
+  g_autofree char *key = g_strconcat (arch, ".", suffix, NULL);
+  g_autoptr (GError) error = NULL;
+  guint64 value;
+
+  if (!gguf_file_get_u64 (file, key, &value, &error))
+    return fallback;
+  return value;
+}
+
+static guint64
+tensor_elements (const GgufTensor *t)
+{
+  return t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+}
+
+static gboolean
+type_is_runnable (guint32 type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (runnable_types); i++)
+    if (runnable_types[i] == type)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+architecture_is_runnable (const char *arch)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (runnable_architectures); i++)
+    if (g_strcmp0 (arch, runnable_architectures[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Parameter count, the type holding most matrix elements (the quantization
+ * when the file does not name one) and the first tensor Hearth cannot run. */
+static void
+survey_tensors (GgufFile *file, HearthModelInfo *info, guint32 *dominant_type,
+                const GgufTensor **unrunnable)
+{
+  guint64 elements_by_type[64] = { 0 };
+  guint64 best = 0;
+
+  *dominant_type = G_MAXUINT32;
+  *unrunnable = NULL;
+  for (guint64 i = 0; i < gguf_file_n_tensors (file); i++)
+    {
+      const GgufTensor *t = gguf_file_tensor_at (file, i);
+      guint64 n = tensor_elements (t);
+
+      info->n_params += n;
+      if (t->n_dims >= 2 && t->type < G_N_ELEMENTS (elements_by_type))
+        elements_by_type[t->type] += n;
+      if (*unrunnable == NULL && !type_is_runnable (t->type))
+        *unrunnable = t;
+    }
+  for (guint32 type = 0; type < G_N_ELEMENTS (elements_by_type); type++)
+    if (elements_by_type[type] > best)
+      {
+        best = elements_by_type[type];
+        *dominant_type = type;
+      }
+}
+
+static char *
+quantization_name (GgufFile *file, guint32 dominant_type)
+{
+  g_autoptr (GError) error = NULL;
+  const GgmlTypeTraits *traits;
+  guint32 ftype;
+
+  if (gguf_file_get_u32 (file, "general.file_type", &ftype, &error) &&
+      ftype < G_N_ELEMENTS (ftype_names) && ftype_names[ftype] != NULL)
+    return g_strdup (ftype_names[ftype]);
+  traits = ggml_type_traits (dominant_type);
+  return traits != NULL ? g_strdup (traits->name) : NULL;
+}
+
+static guint64
+weights_bytes (GgufFile *file)
+{
+  guint64 total = 0;
+
+  for (guint64 i = 0; i < gguf_file_n_tensors (file); i++)
+    total += gguf_file_tensor_at (file, i)->n_bytes;
+  return total;
+}
+
+/* Weights + f16 K and V caches for n_ctx tokens + scratch: the logits and
+ * the activations of a 512-token prompt batch. An estimate for "will it
+ * fit", not an exact figure. */
+static guint64
+estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
+{
+  guint64 n_layer = arch_u64 (file, arch, "block_count", 0);
+  guint64 n_embd = arch_u64 (file, arch, "embedding_length", 0);
+  guint64 n_head = arch_u64 (file, arch, "attention.head_count", 1);
+  guint64 n_head_kv = arch_u64 (file, arch, "attention.head_count_kv", n_head);
+  guint64 head_dim = arch_u64 (file, arch, "attention.key_length", n_head > 0 ? n_embd / n_head : 0);
+  guint64 n_ff = arch_u64 (file, arch, "feed_forward_length", 4 * n_embd);
+  guint64 n_vocab = arch_u64 (file, arch, "vocab_size", 0);
+  const GgufValue *tokens = gguf_file_lookup (file, "tokenizer.ggml.tokens");
+  guint64 kv_cache, scratch;
+
+  if (n_vocab == 0 && tokens != NULL && tokens->type == GGUF_TYPE_ARRAY)
+    n_vocab = tokens->arr.n;
+  kv_cache = 2 * n_layer * n_ctx * n_head_kv * head_dim * 2;
+  scratch = n_vocab * 4 + 512 * (4 * n_embd + 2 * n_ff) * 4;
+  return weights_bytes (file) + kv_cache + scratch;
+}
+
+static char *
+unsupported_reason (const char *arch, const GgufTensor *unrunnable)
+{
+  if (!architecture_is_runnable (arch))
+    return g_strdup_printf ("architecture “%s” is not supported; Hearth runs Llama and Mistral models", arch);
+  if (unrunnable != NULL)
+    {
+      const GgmlTypeTraits *traits = ggml_type_traits (unrunnable->type);
+
+      return g_strdup_printf ("tensor “%s” has type %s, which Hearth cannot run yet; "
+                              "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model",
+                              unrunnable->name, traits != NULL ? traits->name : "(unknown)");
+    }
+  return NULL;
+}
+
+static void
+describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *general_name = NULL;
+  const GgufTensor *unrunnable;
+  guint32 dominant_type;
+
+  if (!gguf_file_get_string (file, "general.architecture", &info->architecture, &error))
+    {
+      info->error = g_strdup_printf ("%s: %s", info->path,
+                                     error != NULL ? error->message : "the key general.architecture is missing");
+      return;
+    }
+  if (gguf_file_get_string (file, "general.name", &general_name, NULL) && *general_name != '\0')
+    {
+      g_free (info->name);
+      info->name = g_steal_pointer (&general_name);
+    }
+
+  survey_tensors (file, info, &dominant_type, &unrunnable);
+  info->quantization = quantization_name (file, dominant_type);
+  info->context_length = (guint32) MIN (arch_u64 (file, info->architecture, "context_length", 0), G_MAXUINT32);
+  info->n_ctx = info->context_length > 0 ? MIN (n_ctx, info->context_length) : n_ctx;
+  info->memory_estimate = estimate_memory (file, info->architecture, info->n_ctx);
+  info->unsupported_reason = unsupported_reason (info->architecture, unrunnable);
+  info->runnable = info->unsupported_reason == NULL;
+
+  /* Only projectors carry this; it is moved to their model when paired. */
+  if (g_strcmp0 (info->architecture, "clip") == 0)
+    gguf_file_get_string (file, "clip.projector_type", &info->projector_type, NULL);
+}
+
+static char *
+file_stem (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (g_str_has_suffix (base, ".gguf") || g_str_has_suffix (base, ".GGUF"))
+    base[strlen (base) - strlen (".gguf")] = '\0';
+  return g_steal_pointer (&base);
+}
+
+HearthModelInfo *
+hearth_model_catalog_inspect_file (const char       *path,
+                                   HearthModelSource source,
+                                   const char       *mmproj_path,
+                                   guint32           n_ctx)
+{
+  HearthModelInfo *info = g_new0 (HearthModelInfo, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GgufFile) file = NULL;
+  GStatBuf st;
+
+  info->path = g_strdup (path);
+  info->name = file_stem (path);
+  info->source = source;
+  info->mmproj_path = g_strdup (mmproj_path);
+  if (g_stat (path, &st) == 0)
+    info->file_size = st.st_size;
+
+  file = gguf_file_open (path, &error);
+  if (file == NULL)
+    info->error = g_strdup (error->message);
+  else
+    describe_gguf (file, info, n_ctx > 0 ? n_ctx : HEARTH_MODEL_CATALOG_DEFAULT_N_CTX);
+  return info;
+}
+
+/* ---- Scanning ----------------------------------------------------------- */
+
+typedef struct {
+  guint32       n_ctx;
+  GCancellable *cancellable;
+  GHashTable   *seen;     /* "dev:ino" of every file and folder visited */
+  GPtrArray    *models;   /* HearthModelInfo */
+} Scan;
+
+/* TRUE the first time a file or folder is met: catches symlink loops and
+ * the same file reached through two locations. */
+static gboolean
+first_visit (Scan *scan, const GStatBuf *st)
+{
+  char *key = g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                               (guint64) st->st_dev, (guint64) st->st_ino);
+
+  return g_hash_table_add (scan->seen, key);
+}
+
+static gboolean
+is_projector (const HearthModelInfo *info)
+{
+  g_autofree char *base = g_path_get_basename (info->path);
+
+  return g_strcmp0 (info->architecture, "clip") == 0 ||
+         g_ascii_strncasecmp (base, "mmproj", strlen ("mmproj")) == 0;
+}
+
+/* "mmproj-SmolVLM2-256M-Instruct-f16" and "SmolVLM2-256M-Instruct-Q8_0"
+ * both give "smolvlm2-256m-instruct": the file name without the mmproj
+ * prefix and without a trailing precision such as Q4_K_M, IQ2_XS, F16. */
+static char *
+pairing_key (const char *path)
+{
+  g_autofree char *stem = file_stem (path);
+  const char *start = stem;
+  char *last_separator;
+
+  if (g_ascii_strncasecmp (start, "mmproj", strlen ("mmproj")) == 0)
+    start += strlen ("mmproj");
+  start += strspn (start, "-_.");
+  last_separator = strrchr (start, '-');
+  if (last_separator == NULL)
+    last_separator = strrchr (start, '.');
+  if (last_separator != NULL)
+    {
+      const char *tail = last_separator + 1;
+
+      if (g_ascii_strncasecmp (tail, "bf16", 4) == 0 ||
+          ((tail[0] == 'q' || tail[0] == 'Q' || tail[0] == 'f' || tail[0] == 'F') && g_ascii_isdigit (tail[1])) ||
+          ((tail[0] == 'i' || tail[0] == 'I') && (tail[1] == 'q' || tail[1] == 'Q') && g_ascii_isdigit (tail[2])))
+        *last_separator = '\0';
+    }
+  return g_ascii_strdown (start, -1);
+}
+
+static void
+attach_projector (HearthModelInfo *model, HearthModelInfo *projector)
+{
+  g_free (model->mmproj_path);
+  g_free (model->projector_type);
+  model->mmproj_path = g_strdup (projector->path);
+  model->projector_type = g_strdup (projector->projector_type);
+  if (model->error == NULL)
+    model->memory_estimate += projector->file_size;
+}
+
+/* A projector whose name matches the model's, else the only one there is. */
+static void
+pair_projectors (GPtrArray *models, GPtrArray *projectors)
+{
+  for (guint i = 0; i < models->len && projectors->len > 0; i++)
+    {
+      HearthModelInfo *model = g_ptr_array_index (models, i);
+      g_autofree char *model_key = pairing_key (model->path);
+      HearthModelInfo *match = projectors->len == 1 ? g_ptr_array_index (projectors, 0) : NULL;
+
+      for (guint j = 0; j < projectors->len; j++)
+        {
+          HearthModelInfo *projector = g_ptr_array_index (projectors, j);
+          g_autofree char *projector_key = pairing_key (projector->path);
+
+          if (strcmp (model_key, projector_key) == 0)
+            match = projector;
+        }
+      if (match != NULL)
+        attach_projector (model, match);
+    }
+}
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Entries of a folder, sorted so that scans are reproducible. */
+static GPtrArray *
+list_folder (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (name[0] != '.')
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static gboolean
+has_gguf_suffix (const char *name)
+{
+  gsize len = strlen (name);
+
+  return len > 5 && g_ascii_strcasecmp (name + len - 5, ".gguf") == 0;
+}
+
+static gboolean
+scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth, GError **error)
+{
+  g_autoptr (GPtrArray) names = list_folder (path);
+  g_autoptr (GPtrArray) models = g_ptr_array_new ();
+  g_autoptr (GPtrArray) projectors = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_model_info_free);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *child = g_build_filename (path, g_ptr_array_index (names, i), NULL);
+      GStatBuf st;
+
+      if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
+        return FALSE;
+      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+        continue;
+      if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
+        {
+          if (!scan_folder (scan, child, source, depth + 1, error))
+            return FALSE;
+        }
+      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child))
+        {
+          HearthModelInfo *info = hearth_model_catalog_inspect_file (child, source, NULL, scan->n_ctx);
+
+          g_ptr_array_add (is_projector (info) ? projectors : models, info);
+        }
+    }
+  pair_projectors (models, projectors);
+  g_ptr_array_extend_and_steal (scan->models, g_steal_pointer (&models));
+  return TRUE;
+}
+
+/* ---- Ollama ------------------------------------------------------------- */
+
+/* "sha256:<hex>" -> "<models>/blobs/sha256-<hex>", NULL for anything else
+ * (a digest is used in a path, so it must not contain a separator). */
+static char *
+ollama_blob_path (const char *models_dir, const char *digest)
+{
+  g_autofree char *file_name = NULL;
+
+  if (digest == NULL || !g_str_has_prefix (digest, "sha256:") || strlen (digest) <= strlen ("sha256:"))
+    return NULL;
+  for (const char *c = digest + strlen ("sha256:"); *c != '\0'; c++)
+    if (!g_ascii_isxdigit (*c))
+      return NULL;
+  file_name = g_strconcat ("sha256-", digest + strlen ("sha256:"), NULL);
+  return g_build_filename (models_dir, "blobs", file_name, NULL);
+}
+
+/* The blob of the first layer with the given media type, or NULL. */
+static char *
+ollama_layer_blob (const char *models_dir, JsonObject *manifest, const char *media_type)
+{
+  JsonNode *layers_node = json_object_get_member (manifest, "layers");
+  JsonArray *layers = layers_node != NULL && JSON_NODE_HOLDS_ARRAY (layers_node)
+                        ? json_node_get_array (layers_node) : NULL;
+
+  for (guint i = 0; layers != NULL && i < json_array_get_length (layers); i++)
+    {
+      JsonNode *node = json_array_get_element (layers, i);
+      JsonObject *layer = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (layer != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (layer, "mediaType", NULL), media_type) == 0)
+        return ollama_blob_path (models_dir,
+                                 json_object_get_string_member_with_default (layer, "digest", NULL));
+    }
+  return NULL;
+}
+
+/* manifests/<registry>/<namespace>/<model>/<tag>: one model named <model>:<tag>. */
+static void
+scan_ollama_manifest (Scan *scan, const char *models_dir, const char *manifest_path)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tag = g_path_get_basename (manifest_path);
+  g_autofree char *model_dir = g_path_get_dirname (manifest_path);
+  g_autofree char *model = g_path_get_basename (model_dir);
+  g_autofree char *model_blob = NULL;
+  g_autofree char *projector_blob = NULL;
+  JsonNode *root;
+  HearthModelInfo *info;
+  GStatBuf st;
+
+  if (!json_parser_load_from_mapped_file (parser, manifest_path, &error))
+    {
+      g_debug ("Skipping Ollama manifest %s: %s", manifest_path, error->message);
+      return;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  model_blob = ollama_layer_blob (models_dir, json_node_get_object (root), "application/vnd.ollama.image.model");
+  projector_blob = ollama_layer_blob (models_dir, json_node_get_object (root),
+                                      "application/vnd.ollama.image.projector");
+  if (model_blob == NULL || g_stat (model_blob, &st) != 0 || !first_visit (scan, &st))
+    return;
+
+  info = hearth_model_catalog_inspect_file (model_blob, HEARTH_MODEL_SOURCE_OLLAMA, NULL, scan->n_ctx);
+  g_free (info->name);
+  info->name = g_strconcat (model, ":", tag, NULL);
+  if (projector_blob != NULL && g_file_test (projector_blob, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr (HearthModelInfo) projector =
+        hearth_model_catalog_inspect_file (projector_blob, HEARTH_MODEL_SOURCE_OLLAMA, NULL, scan->n_ctx);
+
+      if (g_strcmp0 (projector->architecture, "clip") == 0)
+        attach_projector (info, projector);
+    }
+  g_ptr_array_add (scan->models, info);
+}
+
+static gboolean
+scan_ollama_manifests (Scan *scan, const char *models_dir, const char *path, guint depth, GError **error)
+{
+  g_autoptr (GPtrArray) names = list_folder (path);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *child = g_build_filename (path, g_ptr_array_index (names, i), NULL);
+      GStatBuf st;
+
+      if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
+        return FALSE;
+      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+        continue;
+      /* registry/namespace/model are folders; the tag (depth 3) is the file. */
+      if (S_ISDIR (st.st_mode) && depth < 3)
+        {
+          if (!scan_ollama_manifests (scan, models_dir, child, depth + 1, error))
+            return FALSE;
+        }
+      else if (S_ISREG (st.st_mode) && depth == 3)
+        scan_ollama_manifest (scan, models_dir, child);
+    }
+  return TRUE;
+}
+
+/* ---- The scan ----------------------------------------------------------- */
+
+static int
+compare_models (gconstpointer a, gconstpointer b)
+{
+  const HearthModelInfo *x = *(HearthModelInfo *const *) a;
+  const HearthModelInfo *y = *(HearthModelInfo *const *) b;
+  g_autofree char *x_key = g_utf8_collate_key (x->name, -1);
+  g_autofree char *y_key = g_utf8_collate_key (y->name, -1);
+  int order = strcmp (x_key, y_key);
+
+  return order != 0 ? order : strcmp (x->path, y->path);
+}
+
+static gboolean
+scan_location (Scan *scan, const HearthModelLocation *location, GError **error)
+{
+  GStatBuf st;
+
+  if (g_stat (location->path, &st) != 0 || !S_ISDIR (st.st_mode) || !first_visit (scan, &st))
+    return TRUE;
+  if (location->source == HEARTH_MODEL_SOURCE_OLLAMA)
+    {
+      g_autofree char *manifests = g_build_filename (location->path, "manifests", NULL);
+
+      return scan_ollama_manifests (scan, location->path, manifests, 0, error);
+    }
+  return scan_folder (scan, location->path, location->source, 0, error);
+}
+
+GPtrArray *
+hearth_model_catalog_scan (GPtrArray     *locations,
+                           guint32        n_ctx,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) models = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_model_info_free);
+  Scan scan = { n_ctx, cancellable, seen, models };
+
+  g_return_val_if_fail (locations != NULL, NULL);
+
+  for (guint i = 0; i < locations->len; i++)
+    if (!scan_location (&scan, g_ptr_array_index (locations, i), error))
+      return NULL;
+  g_ptr_array_sort (models, compare_models);
+  return g_steal_pointer (&models);
+}
+
+typedef struct {
+  GPtrArray *locations;
+  guint32    n_ctx;
+} ScanTaskData;
+
+static void
+scan_task_data_free (ScanTaskData *data)
+{
+  g_ptr_array_unref (data->locations);
+  g_free (data);
+}
+
+static void
+scan_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  ScanTaskData *data = task_data;
+  GError *error = NULL;
+  GPtrArray *models = hearth_model_catalog_scan (data->locations, data->n_ctx, cancellable, &error);
+
+  if (models == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, models, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hearth_model_catalog_scan_async (GPtrArray          *locations,
+                                 guint32             n_ctx,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ScanTaskData *data = g_new (ScanTaskData, 1);
+
+  g_return_if_fail (locations != NULL);
+
+  data->locations = g_ptr_array_ref (locations);
+  data->n_ctx = n_ctx;
+  g_task_set_source_tag (task, hearth_model_catalog_scan_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) scan_task_data_free);
+  g_task_run_in_thread (task, scan_thread);
+}
+
+GPtrArray *
+hearth_model_catalog_scan_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,96 @@
+/* model-catalog.h: finds GGUF models that are already on disk (Hearth's own
+ * folder, folders the user added, the llama.cpp cache, LM Studio, Ollama)
+ * and describes each one without copying or loading it: name, size,
+ * quantization, an estimate of the memory it needs, whether it can see
+ * images and whether Hearth can run it. A file that cannot be read is still
+ * listed, with its error, so the user learns why it is not offered. */
+#pragma once
+
+#include <gio/gio.h>
+#include "hearth-engine-error.h"
+
+G_BEGIN_DECLS
+
+/* Where a model was found; the UI shows it as a label. */
+typedef enum {
+  HEARTH_MODEL_SOURCE_HEARTH,     /* $XDG_DATA_HOME/hearth/models */
+  HEARTH_MODEL_SOURCE_USER,       /* a folder the user added */
+  HEARTH_MODEL_SOURCE_LLAMA_CPP,  /* ~/.cache/llama.cpp or $LLAMA_CACHE */
+  HEARTH_MODEL_SOURCE_LM_STUDIO,  /* ~/.lmstudio/models, ~/.cache/lm-studio/models */
+  HEARTH_MODEL_SOURCE_OLLAMA,     /* ~/.ollama/models or $OLLAMA_MODELS */
+} HearthModelSource;
+
+/* Default context for the memory estimate when the caller gives none. */
+#define HEARTH_MODEL_CATALOG_DEFAULT_N_CTX 4096
+
+typedef struct {
+  HearthModelSource source;
+  char   *path;                /* the folder to search */
+} HearthModelLocation;
+
+typedef struct {
+  char   *name;                /* general.name, "<model>:<tag>" for Ollama, else the file name */
+  char   *path;                /* the GGUF file (an Ollama blob for Ollama) */
+  HearthModelSource source;
+  guint64 file_size;           /* bytes on disk */
+  /* The fields below are unset (NULL / 0) when error is set. */
+  char   *architecture;        /* general.architecture: "llama", ... */
+  guint64 n_params;            /* sum of the tensors' element counts */
+  char   *quantization;        /* "Q4_K_M", "F16", ... */
+  guint32 context_length;      /* trained context, 0 if the file does not say */
+  guint64 memory_estimate;     /* bytes: weights + f16 KV cache + scratch, see n_ctx */
+  guint32 n_ctx;               /* the context the estimate assumes */
+  char   *mmproj_path;         /* vision projector GGUF, NULL if none: the model sees images */
+  char   *projector_type;      /* clip.projector_type of mmproj_path ("idefics3"), or NULL */
+  gboolean runnable;           /* Hearth can run it */
+  char   *unsupported_reason;  /* why not, for the user; NULL when runnable or on error */
+  char   *error;               /* why the file could not be read, NULL if it could */
+} HearthModelInfo;
+
+GType            hearth_model_info_get_type (void) G_GNUC_CONST;
+#define HEARTH_TYPE_MODEL_INFO (hearth_model_info_get_type ())
+HearthModelInfo *hearth_model_info_copy (const HearthModelInfo *info);
+void             hearth_model_info_free (HearthModelInfo *info);
+gboolean         hearth_model_info_has_vision (const HearthModelInfo *info);
+const char      *hearth_model_source_to_string (HearthModelSource source); /* "ollama", ... */
+
+void             hearth_model_location_free (HearthModelLocation *location);
+
+/* The folders to search: Hearth's own, then user_dirs (may be NULL), then
+ * the other applications' caches. home_dir and data_dir NULL mean
+ * g_get_home_dir () and g_get_user_data_dir (); $LLAMA_CACHE and
+ * $OLLAMA_MODELS replace those defaults when set. Folders that do not
+ * exist are kept: the scan skips them quietly. Elements: HearthModelLocation. */
+GPtrArray       *hearth_model_catalog_default_locations (const char        *home_dir,
+                                                         const char        *data_dir,
+                                                         const char *const *user_dirs);
+
+/* Describes one GGUF file (never fails: problems land in info->error). The
+ * projector is not searched for; mmproj_path may be set by the caller. */
+HearthModelInfo *hearth_model_catalog_inspect_file (const char       *path,
+                                                    HearthModelSource source,
+                                                    const char       *mmproj_path,
+                                                    guint32           n_ctx);
+
+/* Blocking scan of every location; run it on a worker thread. Returns the
+ * chat models found (mmproj files are attached to their models, not
+ * listed), each file once even when reachable through several locations,
+ * sorted by name. Hidden folders are skipped, symlink loops are detected
+ * and recursion stops at a fixed depth. n_ctx 0 means the default. Fails
+ * only when cancelled (G_IO_ERROR_CANCELLED). Elements: HearthModelInfo. */
+GPtrArray       *hearth_model_catalog_scan        (GPtrArray      *locations,
+                                                   guint32         n_ctx,
+                                                   GCancellable   *cancellable,
+                                                   GError        **error);
+void             hearth_model_catalog_scan_async  (GPtrArray          *locations,
+                                                   guint32             n_ctx,
+                                                   GCancellable       *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer            user_data);
+GPtrArray       *hearth_model_catalog_scan_finish (GAsyncResult   *result,
+                                                   GError        **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModelInfo, hearth_model_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModelLocation, hearth_model_location_free)
+
+G_END_DECLS
