@@ -4,15 +4,19 @@
  * widgets, the engine thread and the store worker) driven through its
  * actions and widgets under Xvfb, with a fresh XDG_DATA_HOME:
  *
- *   /ui/chat     new chat, pick stories260K, send "Once upon a time", see
+ *   /ui/chat     new chat, pick stories260K from the models found in
+ *                $XDG_DATA_HOME/hearth/models, send "Once upon a time", see
  *                the streamed answer in a row's label and in the database,
  *                stop a second answer, regenerate; screenshots of each state
+ *   /ui/corrupt-store  a damaged history: the dialog explains and offers
+ *                to move it aside; the file is kept and a new history starts
  *   /ui/history  a new process on the same XDG_DATA_HOME finds the chat
  *
  * Screenshots go to $HEARTH_SCREENSHOT_DIR when it is set. */
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "hearth-application.h"
 #include "hearth-composer.h"
@@ -251,11 +255,36 @@ check_stored (Fixture *f, guint position, HearthRole role, HearthMessageState st
   g_assert_cmpint (hearth_message_object_get_state (shown), ==, state);
 }
 
+/* The row of the model found at path on the no-model page, or NULL. */
+static GtkWidget *
+found_model_row (Fixture *f, const char *path)
+{
+  g_autoptr(GPtrArray) rows = find_all (GTK_WIDGET (f->window), ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (rows->pdata[i]), path) == 0)
+      return rows->pdata[i];
+  return NULL;
+}
+
+typedef struct {
+  Fixture    *f;
+  const char *path;
+} FoundModel;
+
+static gboolean
+model_found (gpointer data)
+{
+  FoundModel *found = data;
+  return found_model_row (found->f, found->path) != NULL;
+}
+
 static void
 drive_chat (Fixture *f)
 {
   const char *shared = g_getenv ("HEARTH_SHARED_DIR");
   g_autofree char *model = shared != NULL ? g_build_filename (shared, "models", "stories260K.gguf", NULL) : NULL;
+  g_autofree char *link = g_build_filename (g_get_user_data_dir (), "hearth", "models", "stories260K.gguf", NULL);
   HearthMessageObject *answer;
   GtkWidget *window = GTK_WIDGET (f->window);
 
@@ -265,15 +294,18 @@ drive_chat (Fixture *f)
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
   wait_for (has_no_model_page, f, "a new chat without a model");
   g_assert_cmpuint (g_list_model_get_n_items (hearth_window_get_chats (f->window)), ==, 1);
-  save_screenshot (window, "no-model");
 
   if (model == NULL || !g_file_test (model, G_FILE_TEST_EXISTS))
     {
+      save_screenshot (window, "no-model");
       g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
       return;
     }
 
-  g_assert_true (gtk_widget_activate_action (window, "win.set-model", "s", model));
+  /* main() linked the model into Hearth's folder: the catalog lists it. */
+  wait_for (model_found, &(FoundModel) { f, link }, "stories260K among the models found");
+  save_screenshot (window, "no-model");
+  g_signal_emit_by_name (found_model_row (f, link), "activate");
   wait_for (model_ready, f, "stories260K to load");
   wait_for (conversation_loaded, f, "the chat's messages");
 
@@ -339,6 +371,68 @@ drive_history (Fixture *f)
   save_screenshot (GTK_WIDGET (f->window), "history");
 }
 
+static GtkWidget *
+find_message_dialog (void)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+static guint
+count_broken_files (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n_broken = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "hearth.db.broken-"))
+      n_broken++;
+  return n_broken;
+}
+
+/* The damaged file is kept beside a new one. */
+static gboolean
+history_moved_aside (gpointer data)
+{
+  Fixture *f = data;
+  const char *path = hearth_store_worker_get_path (hearth_application_get_store_worker (f->app));
+  g_autofree char *folder = g_path_get_dirname (path);
+
+  return count_broken_files (folder) == 1 && g_file_test (path, G_FILE_TEST_EXISTS) && page_is (f, "no-chats");
+}
+
+static void
+drive_corrupt_store (Fixture *f)
+{
+  AdwMessageDialog *dialog;
+
+  wait_for (message_dialog_shown, f, "the store error dialog");
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ());
+  g_assert_true (adw_message_dialog_has_response (dialog, "move-aside"));
+  g_assert_false (adw_message_dialog_has_response (dialog, "retry"));
+  save_screenshot (GTK_WIDGET (dialog), "store-error");
+  adw_message_dialog_response (dialog, "move-aside");
+  gtk_window_close (GTK_WINDOW (dialog));
+  wait_for (history_moved_aside, f, "the damaged history moved aside and a new one");
+  g_assert_null (find_message_dialog ());
+}
+
 typedef void (*Driver) (Fixture *f);
 
 static void
@@ -370,6 +464,20 @@ test_chat (void)
 }
 
 static void
+test_corrupt_store (void)
+{
+  g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "hearth", NULL);
+  g_autofree char *path = g_build_filename (folder, "hearth.db", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_file_set_contents_full (path, "This is not an SQLite database, but it is long enough to look like one.\n",
+                            -1, G_FILE_SET_CONTENTS_NONE, 0600, &error);
+  g_assert_no_error (error);
+  run_app (drive_corrupt_store);
+}
+
+static void
 test_history_in_new_process (void)
 {
   const char *shared = g_getenv ("HEARTH_SHARED_DIR");
@@ -389,6 +497,26 @@ test_history_in_new_process (void)
   g_test_trap_assert_passed ();
 }
 
+/* A link, not a copy, to the shared model in Hearth's own model folder. */
+static void
+link_test_model (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  g_autofree char *model = NULL;
+  g_autofree char *folder = g_build_filename (g_getenv ("XDG_DATA_HOME"), "hearth", "models", NULL);
+  g_autofree char *link = g_build_filename (folder, "stories260K.gguf", NULL);
+  g_autofree char *target = NULL;
+
+  if (shared == NULL || g_file_test (link, G_FILE_TEST_EXISTS))
+    return;
+  model = g_build_filename (shared, "models", "stories260K.gguf", NULL);
+  target = g_canonicalize_filename (model, NULL);
+  if (!g_file_test (target, G_FILE_TEST_EXISTS))
+    return;
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,11 +530,14 @@ main (int argc, char **argv)
       g_setenv ("HEARTH_UI_TEST_DATA_HOME", data_home, TRUE);
     }
   g_setenv ("XDG_DATA_HOME", g_getenv ("HEARTH_UI_TEST_DATA_HOME"), TRUE);
+  link_test_model ();
 
   g_test_init (&argc, &argv, NULL);
   /* Screenshots of finished states, not of transitions. */
   gtk_init ();
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  /* First: it leaves the new, empty history that /ui/chat fills. */
+  g_test_add_func ("/ui/corrupt-store", test_corrupt_store);
   g_test_add_func ("/ui/chat", test_chat);
   g_test_add_func ("/ui/history", test_history_in_new_process);
   return g_test_run ();

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hearth-chat-object.h"
+#include "model-catalog.h"
 #include "hearth-window.h"
 
 struct _HearthWindow {
@@ -23,6 +24,7 @@ struct _HearthWindow {
   GtkProgressBar     *load_progress;
   GtkStack           *main_stack;
   AdwStatusPage      *no_model_page;
+  GtkListBox         *found_models;
   HearthChatView     *chat_view;
 
   HearthStoreWorker  *worker;
@@ -35,6 +37,7 @@ struct _HearthWindow {
   HearthModel        *model;        /* loaded, or NULL */
   char               *loading_path; /* being loaded, or NULL */
   GCancellable       *load_cancellable;
+  GCancellable       *scan_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -578,6 +581,58 @@ show_chats_activated (GtkWidget *widget, const char *action_name, GVariant *para
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
+/* ---- models already on disk ---- */
+
+static GtkWidget *
+found_model_row (const HearthModelInfo *info)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *size = g_format_size (info->file_size);
+  g_autofree char *subtitle = NULL;
+
+  if (info->runnable)
+    subtitle = g_strdup_printf ("%s · %s · %s", info->quantization != NULL ? info->quantization : "?", size,
+                                hearth_model_source_to_string (info->source));
+  else
+    subtitle = g_strdup (info->unsupported_reason != NULL ? info->unsupported_reason : info->error);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), info->name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_tooltip_text (row, info->path);
+  gtk_widget_set_sensitive (row, info->runnable);
+  if (info->runnable)
+    {
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.set-model");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (row), g_variant_new_string (info->path));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+    }
+  return row;
+}
+
+static void
+models_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GPtrArray) models = hearth_model_catalog_scan_finish (result, NULL);
+
+  /* The scan fails only when cancelled: the window is going away. */
+  if (models == NULL)
+    return;
+  for (guint i = 0; i < models->len; i++)
+    gtk_list_box_append (self->found_models, found_model_row (models->pdata[i]));
+  gtk_widget_set_visible (GTK_WIDGET (self->found_models), models->len > 0);
+}
+
+static void
+scan_models (HearthWindow *self)
+{
+  g_autoptr(GPtrArray) locations = hearth_model_catalog_default_locations (NULL, NULL, NULL);
+
+  self->scan_cancellable = g_cancellable_new ();
+  hearth_model_catalog_scan_async (locations, 0, self->scan_cancellable, models_scanned, g_object_ref (self));
+}
+
 /* ---- opening the store ---- */
 
 static void
@@ -686,6 +741,8 @@ hearth_window_dispose (GObject *object)
   HearthWindow *self = HEARTH_WINDOW (object);
 
   stop_loading (self);
+  g_cancellable_cancel (self->scan_cancellable);
+  g_clear_object (&self->scan_cancellable);
   if (self->conversation_signals != NULL)
     g_signal_group_set_target (self->conversation_signals, NULL);
   g_clear_object (&self->conversation_signals);
@@ -723,6 +780,7 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_progress);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, no_model_page);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, found_models);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, chat_view);
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
@@ -772,6 +830,7 @@ hearth_window_new (HearthApplication *application)
   self->engine = g_object_ref (hearth_application_get_engine (application));
   on_selection_changed (self);
   open_store (self);
+  scan_models (self);
   return self;
 }
 
