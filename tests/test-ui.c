@@ -82,6 +82,8 @@ save_screenshot (GtkWidget *window, const char *name)
 
   if (dir == NULL || *dir == '\0')
     return;
+  while (gtk_widget_get_width (window) == 0)
+    settle (100);
   settle (400);
   g_mkdir_with_parents (dir, 0755);
   width = gtk_widget_get_width (window);
@@ -374,7 +376,7 @@ drive_history (Fixture *f)
 static GtkWidget *
 find_message_dialog (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {

@@ -19,6 +19,7 @@ struct _HearthChatView {
   gboolean            at_bottom;
   double              last_value;
   double              last_upper;
+  guint               scroll_source;
 };
 
 G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
@@ -65,14 +66,28 @@ on_scrolled (HearthChatView *self, GtkAdjustment *adjustment)
   self->last_upper = upper;
 }
 
-/* The content grew (a new row, or text in the streaming one): keep the
- * newest text in view when the user had not scrolled up. */
-static void
-on_content_resized (HearthChatView *self, GParamSpec *pspec, GtkAdjustment *adjustment)
+static gboolean
+scroll_to_bottom (gpointer user_data)
 {
+  HearthChatView *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->scroll_source = 0;
   if (self->at_bottom)
     gtk_adjustment_set_value (adjustment,
                               gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+/* The content grew (a new row, or text in the streaming one): keep the
+ * newest text in view when the user had not scrolled up.  Deferred until
+ * the list view has finished its allocation, which would otherwise put
+ * back its own scroll position. */
+static void
+on_content_resized (HearthChatView *self, GParamSpec *pspec, GtkAdjustment *adjustment)
+{
+  if (self->at_bottom && self->scroll_source == 0)
+    self->scroll_source = g_idle_add (scroll_to_bottom, self);
 }
 
 /* ---- the conversation ---- */
@@ -148,6 +163,7 @@ hearth_chat_view_dispose (GObject *object)
 {
   HearthChatView *self = HEARTH_CHAT_VIEW (object);
 
+  g_clear_handle_id (&self->scroll_source, g_source_remove);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
