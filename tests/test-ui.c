@@ -353,6 +353,41 @@ history_shown (gpointer data)
          n_messages (f) > 0;
 }
 
+static guint
+n_listed_chats (Fixture *f)
+{
+  g_autoptr(GPtrArray) lists = find_all (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
+
+  for (guint i = 0; i < lists->len; i++)
+    if (gtk_widget_has_css_class (lists->pdata[i], "navigation-sidebar"))
+      return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (lists->pdata[i])));
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  Fixture *f;
+  guint    n;
+} Listed;
+
+static gboolean
+chats_listed (gpointer data)
+{
+  Listed *listed = data;
+  return n_listed_chats (listed->f) == listed->n;
+}
+
+/* Types text into the chat search and waits for the list to show n chats
+ * (the entry reports changes after a short delay). */
+static void
+search_chats (Fixture *f, const char *text, guint n)
+{
+  g_autoptr(GPtrArray) entries = find_all (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY);
+
+  g_assert_cmpuint (entries->len, ==, 1);
+  gtk_editable_set_text (entries->pdata[0], text);
+  wait_for (chats_listed, &(Listed) { f, n }, "the chat list to follow the search");
+}
+
 static void
 drive_history (Fixture *f)
 {
@@ -371,6 +406,11 @@ drive_history (Fixture *f)
   g_assert_cmpstr (row_text_of (f->window, message_at (f, 1)), ==,
                    hearth_message_object_get_content (message_at (f, 1)));
   save_screenshot (GTK_WIDGET (f->window), "history");
+
+  /* Ctrl+F filters the chat list by title. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL));
+  search_chats (f, "no such chat", 0);
+  search_chats (f, "upon", 1);
 }
 
 static GtkWidget *

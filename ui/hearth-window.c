@@ -18,6 +18,8 @@ struct _HearthWindow {
   GtkWidget          *sidebar;
   GtkWidget          *content;
   GtkListView        *chat_list;
+  GtkSearchBar       *search_bar;
+  GtkEditable        *search_entry;
   AdwWindowTitle     *window_title;
   GtkRevealer        *load_revealer;
   GtkLabel           *load_label;
@@ -30,6 +32,7 @@ struct _HearthWindow {
   HearthStoreWorker  *worker;
   HearthEngine       *engine;
   GListStore         *chats;
+  GtkStringFilter    *filter;     /* chats whose title matches the search */
   GtkSingleSelection *selection;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
@@ -259,14 +262,34 @@ compare_chats (gconstpointer a, gconstpointer b, gpointer user_data)
   return hearth_chat_object_get_id ((HearthChatObject *) a) > hearth_chat_object_get_id ((HearthChatObject *) b) ? -1 : 1;
 }
 
+/* Ends the search first, so that the chat is listed and positions in the
+ * list view are positions in self->chats. */
 static void
 insert_and_select (HearthWindow *self, const HearthChat *chat)
 {
   g_autoptr(HearthChatObject) item = hearth_chat_object_new (chat);
   guint position;
 
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  gtk_editable_set_text (self->search_entry, "");
   position = g_list_store_insert_sorted (self->chats, item, compare_chats, NULL);
   gtk_single_selection_set_selected (self->selection, position);
+}
+
+static void
+on_search_changed (HearthWindow *self)
+{
+  gtk_string_filter_set_search (self->filter, gtk_editable_get_text (self->search_entry));
+}
+
+static void
+search_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -440,14 +463,15 @@ delete_chat_activated (GtkWidget *widget, const char *action_name, GVariant *par
   g_autofree char *title = NULL;
   AdwToast *toast;
   gint64 chat_id;
+  guint position;
 
-  if (chat == NULL)
+  if (chat == NULL || !g_list_store_find (self->chats, chat, &position))
     return;
   chat_id = hearth_chat_object_get_id (chat);
   /* Translators: %s is a chat title */
   title = g_strdup_printf (_("“%s” deleted"), hearth_chat_object_get_title (chat));
   run_job (self, delete_chat_run, chat_edit_new (chat_id, NULL), NULL, edit_done);
-  g_list_store_remove (self->chats, gtk_single_selection_get_selected (self->selection));
+  g_list_store_remove (self->chats, position);
 
   toast = adw_toast_new (title);
   adw_toast_set_button_label (toast, _("_Undo"));
@@ -752,6 +776,7 @@ hearth_window_dispose (GObject *object)
   g_clear_pointer (&self->model, hearth_model_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->chats);
+  g_clear_object (&self->filter);
   g_clear_object (&self->engine);
   g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_WINDOW);
@@ -774,6 +799,9 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, content);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, chat_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_revealer);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_label);
@@ -792,6 +820,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.regenerate", NULL, regenerate_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_activated);
   gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
@@ -804,8 +834,12 @@ hearth_window_init (HearthWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->chats = g_list_store_new (HEARTH_TYPE_CHAT_OBJECT);
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->chats)));
+  self->filter = gtk_string_filter_new (gtk_property_expression_new (HEARTH_TYPE_CHAT_OBJECT, NULL, "title"));
+  self->selection = gtk_single_selection_new (
+    G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->chats)),
+                                             GTK_FILTER (g_object_ref (self->filter)))));
   gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
+  gtk_search_bar_connect_entry (self->search_bar, self->search_entry);
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
 
   self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
