@@ -67,6 +67,19 @@ models_to_json (GPtrArray *models)
   return json_builder_get_root (builder);
 }
 
+/* 6464 -> "6.5 K", 1235814400 -> "1.24 B". */
+static char *
+format_params (guint64 n)
+{
+  if (n >= 1000000000)
+    return g_strdup_printf ("%.2f B", n / 1e9);
+  if (n >= 1000000)
+    return g_strdup_printf ("%.1f M", n / 1e6);
+  if (n >= 1000)
+    return g_strdup_printf ("%.1f K", n / 1e3);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+}
+
 static void
 print_model (const HearthModelInfo *m)
 {
@@ -83,10 +96,12 @@ print_model (const HearthModelInfo *m)
     }
   {
     g_autofree char *memory = g_format_size (m->memory_estimate);
-    g_autofree char *params = g_strdup_printf ("%.2f B", m->n_params / 1e9);
+    g_autofree char *params = format_params (m->n_params);
 
-    printf ("  %-14s %s, %s %s, %s\n", _("Model:"), m->architecture, params, _("parameters"),
-            m->quantization != NULL ? m->quantization : "?");
+    printf ("  %-14s %s, ", _("Model:"), m->architecture);
+    /* TRANSLATORS: "1.24 B parameters" */
+    printf (_("%s parameters"), params);
+    printf (", %s\n", m->quantization != NULL ? m->quantization : "?");
     printf ("  %-14s %u\n", _("Context:"), m->context_length);
     /* TRANSLATORS: "4.1 GB for 4096 tokens of context" */
     printf ("  %-14s ", _("Memory:"));
@@ -123,9 +138,17 @@ hearth_cli_models (int argc, char **argv)
     }
   if (n_ctx < 0)
     {
-      fprintf (stderr, _("hearth-cli models: --context must be a positive number of tokens, not %d\n"), n_ctx);
+      fprintf (stderr, _("hearth-cli models: --context must not be negative, got %d\n"), n_ctx);
       return 2;
     }
+
+  for (int i = 1; i < argc; i++)
+    if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+      {
+        fprintf (stderr, _("hearth-cli models: %s is not a folder; pass folders that hold .gguf files\n"),
+                 argv[i]);
+        return 1;
+      }
 
   locations = hearth_model_catalog_default_locations (NULL, NULL, (const char *const *) argv + 1);
   models = hearth_model_catalog_scan (locations, (guint32) n_ctx, NULL, &error);

@@ -42,7 +42,7 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 
   adw_show_about_window (main_window (self),
                          "application-name", _("Hearth"),
-                         "application-icon", "org.hearth.Hearth",
+                         "application-icon", HEARTH_APP_ID,
                          "version", PACKAGE_VERSION,
                          "comments", _("Private chat with language models on your own GPU"),
                          "license-type", GTK_LICENSE_GPL_3_0,
@@ -122,7 +122,7 @@ HearthApplication *
 hearth_application_new (void)
 {
   return g_object_new (HEARTH_TYPE_APPLICATION,
-                       "application-id", "org.hearth.Hearth",
+                       "application-id", HEARTH_APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/org/hearth/Hearth",
                        NULL);

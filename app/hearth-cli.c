@@ -4,6 +4,7 @@
  * benchmarks. Each subcommand lives in its own cli-*.c file. */
 
 #include <glib.h>
+#include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* catalog: translated messages */
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   if (argc < 2)
     return print_usage (stderr);

@@ -26,6 +26,7 @@ struct _HearthConversation {
   gboolean           loaded;
   double             tokens_per_second;
   guint              context_used;
+  HearthSamplingParams params;
 };
 
 G_DEFINE_FINAL_TYPE (HearthConversation, hearth_conversation, G_TYPE_OBJECT)
@@ -271,6 +272,7 @@ start_generation (Generation *gen)
   g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
   guint n_messages = 0;
   HearthSamplingParams params;
+  guint quarter;
 
   for (guint i = 0; i < n; i++)
     {
@@ -284,8 +286,9 @@ start_generation (Generation *gen)
     }
   /* An answer may fill a quarter of the context, so that a model that
    * never ends its turn (a plain text model) leaves room to go on. */
-  hearth_sampling_params_init (&params);
-  params.max_tokens = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
+  params = self->params;
+  quarter = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
+  params.max_tokens = params.max_tokens == 0 ? quarter : MIN (params.max_tokens, quarter);
   /* The engine copies the messages before it returns. */
   hearth_engine_generate_async (self->engine, self->session, messages, n_messages, &params, on_token,
                                 gen->cancellable, generated, gen);
@@ -497,6 +500,15 @@ static void
 hearth_conversation_init (HearthConversation *self)
 {
   self->messages = g_list_store_new (HEARTH_TYPE_MESSAGE_OBJECT);
+  hearth_sampling_params_init (&self->params);
+}
+
+void
+hearth_conversation_set_sampling_params (HearthConversation *self, const HearthSamplingParams *params)
+{
+  g_return_if_fail (HEARTH_IS_CONVERSATION (self));
+  g_return_if_fail (params != NULL);
+  self->params = *params;
 }
 
 HearthConversation *

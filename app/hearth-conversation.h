@@ -32,6 +32,10 @@ GListModel         *hearth_conversation_get_messages (HearthConversation *self);
 void                hearth_conversation_set_session  (HearthConversation *self,
                                                       HearthSession      *session);
 HearthSession      *hearth_conversation_get_session  (HearthConversation *self);
+/* For the next answers; max_tokens is further capped at a quarter of the
+ * session's context.  Default: hearth_sampling_params_init(). */
+void                hearth_conversation_set_sampling_params (HearthConversation         *self,
+                                                             const HearthSamplingParams *params);
 gboolean            hearth_conversation_get_loaded   (HearthConversation *self);
 gboolean            hearth_conversation_get_generating (HearthConversation *self);
 gboolean            hearth_conversation_can_regenerate (HearthConversation *self);

@@ -5,13 +5,19 @@
  * is copied. A folder is listed once, then its models are paired with the
  * vision projectors (mmproj files) found beside them. */
 
-#include <errno.h>
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "hearth"
+#endif
+
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "gguf.h"
+#include "hvk-ops.h"
 #include "model-catalog.h"
 
 /* Deep enough for LM Studio's publisher/model/file and Ollama's
@@ -19,9 +25,6 @@
  * folder like ~ that a user may add. */
 #define MAX_DEPTH 6
 
-/* Tensor types the Vulkan kernels implement (see vulkan/hvk-ops.h). */
-static const guint32 runnable_types[] = { 0 /* F32 */, 1 /* F16 */, 2 /* Q4_0 */, 8 /* Q8_0 */,
-                                          12 /* Q4_K */, 13 /* Q5_K */, 14 /* Q6_K */ };
 static const char *const runnable_architectures[] = { "llama", "mistral" };
 #define VISION_PROJECTOR "idefics3"
 
@@ -170,15 +173,6 @@ tensor_elements (const GgufTensor *t)
 }
 
 static gboolean
-type_is_runnable (guint32 type)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (runnable_types); i++)
-    if (runnable_types[i] == type)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 architecture_is_runnable (const char *arch)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (runnable_architectures); i++)
@@ -206,7 +200,7 @@ survey_tensors (GgufFile *file, HearthModelInfo *info, guint32 *dominant_type,
       info->n_params += n;
       if (t->n_dims >= 2 && t->type < G_N_ELEMENTS (elements_by_type))
         elements_by_type[t->type] += n;
-      if (*unrunnable == NULL && !type_is_runnable (t->type))
+      if (*unrunnable == NULL && !hvk_type_is_supported (t->type))
         *unrunnable = t;
     }
   for (guint32 type = 0; type < G_N_ELEMENTS (elements_by_type); type++)
@@ -265,16 +259,28 @@ estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
 }
 
 static char *
-unsupported_reason (const char *arch, const GgufTensor *unrunnable)
+unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnable)
 {
+  g_autofree char *rope_key = g_strconcat (arch, ".rope.scaling.type", NULL);
+  g_autofree char *rope_scaling = NULL;
+  guint32 n_parts = 1;
+
+  gguf_file_get_string (file, rope_key, &rope_scaling, NULL);
+
+  if (gguf_file_get_u32 (file, "split.count", &n_parts, NULL) && n_parts > 1)
+    return g_strdup_printf (_("The model is split into %u files, which Hearth cannot load yet; "
+                              "join them with “llama-gguf-split --merge”."), n_parts);
   if (!architecture_is_runnable (arch))
-    return g_strdup_printf ("architecture “%s” is not supported; Hearth runs Llama and Mistral models", arch);
+    return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs Llama and Mistral models."), arch);
+  if (rope_scaling != NULL && strcmp (rope_scaling, "none") != 0 && strcmp (rope_scaling, "linear") != 0)
+    return g_strdup_printf (_("The rope scaling type “%s” is not supported; Hearth runs models "
+                              "with no or linear rope scaling."), rope_scaling);
   if (unrunnable != NULL)
     {
       const GgmlTypeTraits *traits = ggml_type_traits (unrunnable->type);
 
-      return g_strdup_printf ("tensor “%s” has type %s, which Hearth cannot run yet; "
-                              "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model",
+      return g_strdup_printf (_("The tensor “%s” has the type %s, which Hearth cannot run yet; "
+                                "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model."),
                               unrunnable->name, traits != NULL ? traits->name : "(unknown)");
     }
   return NULL;
@@ -291,7 +297,7 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   if (!gguf_file_get_string (file, "general.architecture", &info->architecture, &error))
     {
       info->error = g_strdup_printf ("%s: %s", info->path,
-                                     error != NULL ? error->message : "the key general.architecture is missing");
+                                     error != NULL ? error->message : _("the key general.architecture is missing"));
       return;
     }
   if (gguf_file_get_string (file, "general.name", &general_name, NULL) && *general_name != '\0')
@@ -305,7 +311,7 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   info->context_length = (guint32) MIN (arch_u64 (file, info->architecture, "context_length", 0), G_MAXUINT32);
   info->n_ctx = info->context_length > 0 ? MIN (n_ctx, info->context_length) : n_ctx;
   info->memory_estimate = estimate_memory (file, info->architecture, info->n_ctx);
-  info->unsupported_reason = unsupported_reason (info->architecture, unrunnable);
+  info->unsupported_reason = unsupported_reason (file, info->architecture, unrunnable);
   info->runnable = info->unsupported_reason == NULL;
 
   /* Only projectors carry this; it is moved to their model when paired. */
@@ -469,6 +475,21 @@ has_gguf_suffix (const char *name)
   return len > 5 && g_ascii_strcasecmp (name + len - 5, ".gguf") == 0;
 }
 
+/* "name-00002-of-00003.gguf": a later part of a split model, described
+ * through its first part. */
+static gboolean
+is_later_split_part (const char *name)
+{
+  const char *of = g_strrstr (name, "-of-");
+  guint part, count;
+  int end = 0;
+
+  if (of == NULL || of - name < 6 || of[-6] != '-')
+    return FALSE;
+  return sscanf (of - 5, "%5u-of-%5u.gguf%n", &part, &count, &end) == 2 && end > 0 &&
+         of[-5 + end] == '\0' && part > 1;
+}
+
 static gboolean
 scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth, GError **error)
 {
@@ -483,14 +504,15 @@ scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth
 
       if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
         return FALSE;
-      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+      if (g_stat (child, &st) != 0)
         continue;
-      if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
+      if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH && first_visit (scan, &st))
         {
           if (!scan_folder (scan, child, source, depth + 1, error))
             return FALSE;
         }
-      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child))
+      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child) && !is_later_split_part (child) &&
+               first_visit (scan, &st))
         {
           HearthModelInfo *info = hearth_model_catalog_inspect_file (child, source, NULL, scan->n_ctx);
 
@@ -596,7 +618,9 @@ scan_ollama_manifests (Scan *scan, const char *models_dir, const char *path, gui
 
       if (g_cancellable_set_error_if_cancelled (scan->cancellable, error))
         return FALSE;
-      if (g_stat (child, &st) != 0 || !first_visit (scan, &st))
+      /* No loop check: the depth is fixed. Folders are not marked as seen,
+       * so a user folder pointing into the Ollama store cannot hide it. */
+      if (g_stat (child, &st) != 0)
         continue;
       /* registry/namespace/model are folders; the tag (depth 3) is the file. */
       if (S_ISDIR (st.st_mode) && depth < 3)
@@ -629,7 +653,7 @@ scan_location (Scan *scan, const HearthModelLocation *location, GError **error)
 {
   GStatBuf st;
 
-  if (g_stat (location->path, &st) != 0 || !S_ISDIR (st.st_mode) || !first_visit (scan, &st))
+  if (g_stat (location->path, &st) != 0 || !S_ISDIR (st.st_mode))
     return TRUE;
   if (location->source == HEARTH_MODEL_SOURCE_OLLAMA)
     {
@@ -637,6 +661,8 @@ scan_location (Scan *scan, const HearthModelLocation *location, GError **error)
 
       return scan_ollama_manifests (scan, location->path, manifests, 0, error);
     }
+  if (!first_visit (scan, &st))
+    return TRUE;
   return scan_folder (scan, location->path, location->source, 0, error);
 }
 

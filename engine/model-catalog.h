@@ -38,8 +38,10 @@ typedef struct {
   guint64 n_params;            /* sum of the tensors' element counts */
   char   *quantization;        /* "Q4_K_M", "F16", ... */
   guint32 context_length;      /* trained context, 0 if the file does not say */
-  guint64 memory_estimate;     /* bytes: weights + f16 KV cache + scratch, see n_ctx */
-  guint32 n_ctx;               /* the context the estimate assumes */
+  guint64 memory_estimate;     /* bytes: weights + f16 KV cache for n_ctx tokens + scratch
+                                * (+ the projector's file when mmproj_path is set) */
+  guint32 n_ctx;               /* the context the estimate assumes: the requested one,
+                                * capped at context_length */
   char   *mmproj_path;         /* vision projector GGUF, NULL if none: the model sees images */
   char   *projector_type;      /* clip.projector_type of mmproj_path ("idefics3"), or NULL */
   gboolean runnable;           /* Hearth can run it */
@@ -77,7 +79,10 @@ HearthModelInfo *hearth_model_catalog_inspect_file (const char       *path,
  * listed), each file once even when reachable through several locations,
  * sorted by name. Hidden folders are skipped, symlink loops are detected
  * and recursion stops at a fixed depth. n_ctx 0 means the default. Fails
- * only when cancelled (G_IO_ERROR_CANCELLED). Elements: HearthModelInfo. */
+ * only when cancelled (G_IO_ERROR_CANCELLED). Elements: HearthModelInfo.
+ * The async variant runs the scan in a GTask thread; it keeps a reference
+ * to locations, which must not change until the callback ran. A split
+ * model ("-00001-of-00003.gguf") is listed once, through its first part. */
 GPtrArray       *hearth_model_catalog_scan        (GPtrArray      *locations,
                                                    guint32         n_ctx,
                                                    GCancellable   *cancellable,

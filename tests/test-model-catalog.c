@@ -7,7 +7,9 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model-catalog.h"
@@ -29,6 +31,8 @@ typedef struct {
   guint32     tensor_type;     /* type of the one matrix */
   guint32     matrix_bytes;    /* its size in that type */
   const char *projector_type;  /* clip only */
+  guint32     split_count;     /* split.count, 0 for none */
+  const char *rope_scaling;    /* <arch>.rope.scaling.type, NULL for none */
 } FakeModel;
 
 static void put_u32 (GByteArray *b, guint32 v) { guint32 le = GUINT32_TO_LE (v); g_byte_array_append (b, (guint8 *) &le, 4); }
@@ -78,9 +82,11 @@ write_fake_model (const char *path, const FakeModel *m)
 {
   g_autoptr (GByteArray) b = g_byte_array_new ();
   gboolean clip = strcmp (m->arch, "clip") == 0;
-  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (clip ? 1 : 8);
+  guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (m->split_count > 0) + (m->rope_scaling != NULL) +
+                 (clip ? 1 : 8);
   guint64 norm_offset = G_GUINT64_CONSTANT (32) * ((m->matrix_bytes + 31) / 32);
   g_autoptr (GError) error = NULL;
+  guint header_len;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
   put_u32 (b, 3);
@@ -91,6 +97,14 @@ write_fake_model (const char *path, const FakeModel *m)
     put_kv_string (b, "general.name", m->name);
   if (m->file_type >= 0)
     put_kv_u32 (b, NULL, "general.file_type", m->file_type);
+  if (m->split_count > 0)
+    put_kv_u32 (b, NULL, "split.count", m->split_count);
+  if (m->rope_scaling != NULL)
+    {
+      g_autofree char *key = g_strconcat (m->arch, ".rope.scaling.type", NULL);
+
+      put_kv_string (b, key, m->rope_scaling);
+    }
   if (clip)
     put_kv_string (b, "clip.projector_type", m->projector_type);
   else
@@ -109,7 +123,9 @@ write_fake_model (const char *path, const FakeModel *m)
     put_tensor_info (b, "output_norm.weight", N_EMBD, 1, 0 /* F32 */, norm_offset);
   while (b->len % 32 != 0)
     g_byte_array_append (b, (const guint8 *) "", 1);
-  g_byte_array_set_size (b, b->len + norm_offset + (clip ? 0 : N_EMBD * 4));
+  header_len = b->len;
+  g_byte_array_set_size (b, header_len + norm_offset + (clip ? 0 : N_EMBD * 4));
+  memset (b->data + header_len, 0, b->len - header_len);  /* the tensor data */
 
   g_file_set_contents (path, (const char *) b->data, b->len, &error);
   g_assert_no_error (error);
@@ -179,11 +195,12 @@ static void
 fake_home_init (FakeHome *h)
 {
   const FakeModel alpha = { "llama", "Alpha", 7, 8, BYTES_Q8_0, NULL };
-  const FakeModel other = { "llama", "Other", 1, 1, BYTES_F16, NULL };
+  const FakeModel other = { "llama", "Other", 1, 1, BYTES_F16, NULL, 0, "yarn" };
   const FakeModel beta = { "llama", "Beta", 15, 12, BYTES_Q4_K, NULL };
   const FakeModel gamma = { "llama", "Gamma", -1, 16, BYTES_IQ2XXS, NULL };
   const FakeModel delta = { "qwen2", "Delta", 1, 1, BYTES_F16, NULL };
   const FakeModel secret = { "llama", "Secret", 1, 1, BYTES_F16, NULL };
+  const FakeModel split = { "llama", "Split", 1, 1, BYTES_F16, NULL, 2 };
   g_autofree char *corrupt = NULL;
   g_autofree char *loop = NULL;
   g_autofree char *self = NULL;
@@ -201,6 +218,8 @@ fake_home_init (FakeHome *h)
   add_model (h, "user/vision/other-F16.gguf", &other);
   add_model (h, "user/vision/mmproj-Unrelated-F16.gguf", &projector);
   add_model (h, "user/.hidden/secret.gguf", &secret);
+  add_model (h, "user/split-00001-of-00002.gguf", &split);
+  add_model (h, "user/split-00002-of-00002.gguf", &split);
   add_model (h, "home/.cache/llama.cpp/org_repo_beta-q4_k_m.gguf", &beta);
   add_model (h, "home/.lmstudio/models/pub/gamma-GGUF/gamma-IQ2_XXS.gguf", &gamma);
   add_model (h, "home/.cache/lm-studio/models/pub/delta-GGUF/delta-F16.gguf", &delta);
@@ -229,9 +248,11 @@ fake_home_clear (FakeHome *h)
 static GPtrArray *
 fake_home_locations (FakeHome *h)
 {
-  /* The second user folder is inside the first: its files must not repeat. */
+  /* The second user folder is inside the first: its files must not repeat.
+   * The third is Ollama's store: its models must still be found as Ollama's. */
   g_autofree char *inner = g_build_filename (h->user, "vision", NULL);
-  const char *const user_dirs[] = { h->user, inner, NULL };
+  g_autofree char *ollama = g_build_filename (h->home, ".ollama", "models", NULL);
+  const char *const user_dirs[] = { h->user, inner, ollama, NULL };
 
   g_unsetenv ("LLAMA_CACHE");
   g_unsetenv ("OLLAMA_MODELS");
@@ -281,7 +302,16 @@ check_fake_home_models (GPtrArray *models)
 {
   const HearthModelInfo *m;
 
-  g_assert_cmpuint (models->len, ==, 8);
+  g_assert_cmpuint (models->len, ==, 9);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const HearthModelInfo *m = g_ptr_array_index (models, i);
+      g_autofree char *base = g_path_get_basename (m->path);
+
+      g_assert_null (strstr (m->path, "/.hidden/"));
+      g_assert_null (strstr (m->path, "/loop/"));
+      g_assert_false (g_str_has_prefix (base, "mmproj"));
+    }
   for (guint i = 1; i < models->len; i++)
     {
       const HearthModelInfo *a = g_ptr_array_index (models, i - 1);
@@ -315,12 +345,15 @@ check_fake_home_models (GPtrArray *models)
   g_assert_true (hearth_model_info_has_vision (m));
   g_assert_cmpuint (m->memory_estimate, >, expected_memory (BYTES_Q8_0) + BYTES_F16);
 
-  /* Two projectors, neither named like it: no vision. */
+  /* Two projectors, neither named like it: no vision. A rope scaling the
+   * engine lacks. */
   m = find_model (models, "Other");
   g_assert_nonnull (m);
   g_assert_null (m->mmproj_path);
   g_assert_false (hearth_model_info_has_vision (m));
   g_assert_cmpstr (m->quantization, ==, "F16");
+  g_assert_false (m->runnable);
+  g_assert_nonnull (strstr (m->unsupported_reason, "yarn"));
 
   m = find_model (models, "corrupt");
   g_assert_nonnull (m);
@@ -328,6 +361,13 @@ check_fake_home_models (GPtrArray *models)
   g_assert_nonnull (strstr (m->error, "corrupt.gguf"));
   g_assert_false (m->runnable);
   g_assert_null (m->architecture);
+
+  /* Listed once, through its first part, and not runnable. */
+  m = find_model (models, "Split");
+  g_assert_nonnull (m);
+  assert_path_ends (m->path, "/user/split-00001-of-00002.gguf");
+  g_assert_false (m->runnable);
+  g_assert_nonnull (strstr (m->unsupported_reason, "llama-gguf-split"));
 
   m = find_model (models, "Beta");
   g_assert_nonnull (m);
@@ -507,6 +547,94 @@ test_shared_smolvlm (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* Runs hearth-cli models ARGS... with the fake home as $HOME; returns the exit status. */
+static int
+run_cli (FakeHome *h, const char *const *args, char **out)
+{
+  const char *cli = g_getenv ("HEARTH_CLI");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) env = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_ptr_array_add (argv, (char *) cli);
+  g_ptr_array_add (argv, (char *) "models");
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  env = g_environ_setenv (env, "HOME", h->home, TRUE);
+  env = g_environ_setenv (env, "XDG_DATA_HOME", h->data, TRUE);
+  env = g_environ_setenv (env, "LC_ALL", "C", TRUE);
+  env = g_environ_unsetenv (env, "LLAMA_CACHE");
+  env = g_environ_unsetenv (env, "OLLAMA_MODELS");
+  g_spawn_sync (NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out, NULL, &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static JsonObject *
+json_model (JsonArray *models, const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (models); i++)
+    {
+      JsonObject *m = json_array_get_object_element (models, i);
+
+      if (g_strcmp0 (json_object_get_string_member (m, "name"), name) == 0)
+        return m;
+    }
+  g_test_message ("no model named %s in the JSON", name);
+  g_test_fail ();
+  return NULL;
+}
+
+static void
+test_cli (void)
+{
+  FakeHome h;
+  g_autofree char *json = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *nothing = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonArray *models;
+  JsonObject *m;
+
+  if (g_getenv ("HEARTH_CLI") == NULL)
+    {
+      g_test_skip ("needs HEARTH_CLI (run through meson test)");
+      return;
+    }
+  fake_home_init (&h);
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "--json", h.user, NULL }, &json), ==, 0);
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  models = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (models), ==, 9);
+  m = json_model (models, "eps:latest");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (json_object_get_string_member (m, "source"), ==, "ollama");
+  g_assert_true (json_object_get_boolean_member (m, "vision"));
+  g_assert_true (json_object_get_boolean_member (m, "runnable"));
+  m = json_model (models, "Alpha");
+  g_assert_nonnull (m);
+  g_assert_cmpstr (json_object_get_string_member (m, "quantization"), ==, "Q8_0");
+  g_assert_cmpint (json_object_get_int_member (m, "memory_estimate"), ==, expected_memory (BYTES_Q8_0));
+  m = json_model (models, "corrupt");
+  g_assert_nonnull (m);
+  g_assert_true (json_object_has_member (m, "error"));
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { h.user, NULL }, &text), ==, 0);
+  g_assert_nonnull (strstr (text, "Alpha\n"));
+  g_assert_nonnull (strstr (text, "Q4_K_M"));
+  g_assert_nonnull (strstr (text, "IQ2_XXS"));
+
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "--context", "-1", NULL }, &nothing), ==, 2);
+  g_clear_pointer (&nothing, g_free);
+  g_assert_cmpint (run_cli (&h, (const char *const[]) { "/nonexistent-folder", NULL }, &nothing), ==, 1);
+  fake_home_clear (&h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -515,5 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/catalog/scan-fake-home", test_scan_fake_home);
   g_test_add_func ("/catalog/scan-async", test_scan_async);
   g_test_add_func ("/catalog/shared-smolvlm", test_shared_smolvlm);
+  g_test_add_func ("/catalog/cli", test_cli);
   return g_test_run ();
 }

@@ -41,6 +41,7 @@ struct _HearthWindow {
   char               *loading_path; /* being loaded, or NULL */
   GCancellable       *load_cancellable;
   GCancellable       *scan_cancellable;
+  GSettings          *settings;     /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -228,6 +229,34 @@ on_conversation_changed (HearthWindow *self)
   update_actions (self);
 }
 
+/* Sampling as the user set it (the schema's defaults until then). */
+static void
+apply_settings (HearthWindow *self, HearthConversation *conversation)
+{
+  HearthSamplingParams params;
+
+  hearth_sampling_params_init (&params);
+  if (self->settings != NULL)
+    {
+      params.sampler.temperature = g_settings_get_double (self->settings, "temperature");
+      params.sampler.top_p = g_settings_get_double (self->settings, "top-p");
+      params.sampler.top_k = g_settings_get_uint (self->settings, "top-k");
+      params.sampler.min_p = g_settings_get_double (self->settings, "min-p");
+      params.sampler.repeat_penalty = g_settings_get_double (self->settings, "repeat-penalty");
+      params.max_tokens = g_settings_get_uint (self->settings, "max-tokens");
+    }
+  hearth_conversation_set_sampling_params (conversation, &params);
+}
+
+/* The context-length setting, within what the model was trained for. */
+static guint
+session_n_ctx (HearthWindow *self)
+{
+  guint n_ctx = self->settings != NULL ? g_settings_get_uint (self->settings, "context-length") : 0;
+
+  return MIN (n_ctx, hearth_model_get_n_ctx_train (self->model));
+}
+
 static void
 on_selection_changed (HearthWindow *self)
 {
@@ -237,7 +266,10 @@ on_selection_changed (HearthWindow *self)
   if (self->conversation != NULL && chat == hearth_conversation_get_chat (self->conversation))
     return;
   if (chat != NULL)
-    conversation = hearth_conversation_new (self->worker, self->engine, chat);
+    {
+      conversation = hearth_conversation_new (self->worker, self->engine, chat);
+      apply_settings (self, conversation);
+    }
   g_set_object (&self->conversation, conversation);
   g_signal_group_set_target (self->conversation_signals, conversation);
   hearth_chat_view_set_conversation (self->chat_view, conversation);
@@ -389,7 +421,8 @@ ensure_model (HearthWindow *self)
     {
       if (hearth_conversation_get_session (self->conversation) == NULL)
         {
-          g_autoptr(HearthSession) session = hearth_engine_new_session (self->engine, self->model, 0);
+          g_autoptr(HearthSession) session = hearth_engine_new_session (self->engine, self->model,
+                                                                        session_n_ctx (self));
           hearth_conversation_set_session (self->conversation, session);
         }
     }
@@ -416,14 +449,19 @@ chat_created (GObject *source, GAsyncResult *result, gpointer user_data)
   insert_and_select (self, chat);
 }
 
-/* New chats start with the model in use, or the one being loaded. */
+/* New chats start with the model in use, the one being loaded or the
+ * default model of the settings. */
 static void
 new_chat (HearthWindow *self)
 {
+  g_autofree char *default_model = self->settings != NULL ? g_settings_get_string (self->settings, "default-model")
+                                                          : NULL;
   const char *model_path = self->loading_path;
 
   if (model_path == NULL && self->model != NULL)
     model_path = hearth_model_get_path (self->model);
+  if (model_path == NULL && default_model != NULL && *default_model != '\0')
+    model_path = default_model;
   run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, chat_created);
 }
 
@@ -777,6 +815,7 @@ hearth_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->chats);
   g_clear_object (&self->filter);
+  g_clear_object (&self->settings);
   g_clear_object (&self->engine);
   g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_WINDOW);
@@ -825,6 +864,23 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
+/* The window keeps its size across runs.  An uninstalled build without
+ * GSETTINGS_SCHEMA_DIR has no schema: then the defaults apply. */
+static void
+bind_settings (HearthWindow *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source != NULL ? g_settings_schema_source_lookup (source, HEARTH_APP_ID, TRUE)
+                                                     : NULL;
+
+  if (schema == NULL)
+    return;
+  self->settings = g_settings_new_full (schema, NULL, NULL);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+}
+
 static void
 hearth_window_init (HearthWindow *self)
 {
@@ -840,6 +896,7 @@ hearth_window_init (HearthWindow *self)
                                              GTK_FILTER (g_object_ref (self->filter)))));
   gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
   gtk_search_bar_connect_entry (self->search_bar, self->search_entry);
+  bind_settings (self);
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
 
   self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
