@@ -241,7 +241,7 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
       hearth_message_object_append (gen->answer, rest);
       g_string_append (gen->unsaved, rest);
     }
-  if (out.n_prompt_tokens > 0)
+  if (out.n_prompt_tokens > 0 && self->session != NULL)
     {
       stats.prompt_tokens = out.n_prompt_tokens;
       stats.completion_tokens = out.n_generated;

@@ -70,6 +70,14 @@ current_chat (HearthWindow *self)
   return gtk_single_selection_get_selected_item (self->selection);
 }
 
+/* Results of the store, the engine and the catalog may arrive after the
+ * window was closed: they are dropped then. */
+static gboolean
+is_closed (HearthWindow *self)
+{
+  return self->engine == NULL;
+}
+
 /* ---- store jobs (worker thread) ---- */
 
 typedef struct {
@@ -158,6 +166,9 @@ edit_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (is_closed (self))
+    return;
 
   if (hearth_store_worker_run_finish (NULL, result, &error) == NULL)
     show_toast (self, error->message);
@@ -365,6 +376,9 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(HearthModel) model = hearth_engine_load_model_finish (NULL, result, &error);
   g_autofree char *path = NULL;
 
+  if (is_closed (self))
+    return;
+
   if (g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
     return;
   path = g_steal_pointer (&self->loading_path);
@@ -441,6 +455,9 @@ chat_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthChat) chat = hearth_store_worker_run_finish (NULL, result, &error);
 
+  if (is_closed (self))
+    return;
+
   if (chat == NULL)
     {
       show_toast (self, error->message);
@@ -477,6 +494,9 @@ chat_restored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthChat) chat = hearth_store_worker_run_finish (NULL, result, &error);
+
+  if (is_closed (self))
+    return;
 
   if (chat == NULL)
     show_toast (self, error->message);
@@ -678,6 +698,9 @@ models_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GPtrArray) models = hearth_model_catalog_scan_finish (result, NULL);
 
+  if (is_closed (self))
+    return;
+
   /* The scan fails only when cancelled: the window is going away. */
   if (models == NULL)
     return;
@@ -704,6 +727,9 @@ chats_listed (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) chats = hearth_store_worker_run_finish (NULL, result, &error);
 
+  if (is_closed (self))
+    return;
+
   if (chats == NULL)
     {
       show_error_dialog (self, _("Could Not Read the Chat History"), error->message);
@@ -724,6 +750,9 @@ moved_aside (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *moved_path = hearth_store_worker_move_aside_finish (NULL, result, &error);
   g_autofree char *message = NULL;
+
+  if (is_closed (self))
+    return;
 
   if (moved_path == NULL)
     {
@@ -779,6 +808,9 @@ store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (is_closed (self))
+    return;
 
   if (!hearth_store_worker_open_finish (NULL, result, &error))
     {
