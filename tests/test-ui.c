@@ -257,6 +257,26 @@ check_stored (Fixture *f, guint position, HearthRole role, HearthMessageState st
   g_assert_cmpint (hearth_message_object_get_state (shown), ==, state);
 }
 
+static GtkWidget *find_message_dialog (void);
+static gboolean message_dialog_shown (gpointer data);
+
+/* A model that cannot be loaded: a dialog says why. */
+static void
+check_load_error (Fixture *f)
+{
+  g_autofree char *missing = g_build_filename (g_get_user_data_dir (), "no-such-model.gguf", NULL);
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.set-model", "s", missing));
+  wait_for (message_dialog_shown, f, "the load error dialog");
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ());
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "no-such-model.gguf"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), missing));
+  save_screenshot (GTK_WIDGET (dialog), "load-error");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_null (hearth_window_get_model (f->window));
+}
+
 /* The row of the model found at path on the no-model page, or NULL. */
 static GtkWidget *
 found_model_row (Fixture *f, const char *path)
@@ -304,6 +324,8 @@ drive_chat (Fixture *f)
       return;
     }
 
+  check_load_error (f);
+
   /* main() linked the model into Hearth's folder: the catalog lists it. */
   wait_for (model_found, &(FoundModel) { f, link }, "stories260K among the models found");
   save_screenshot (window, "no-model");
@@ -332,6 +354,7 @@ drive_chat (Fixture *f)
   g_assert_true (gtk_widget_activate_action (window, "win.stop", NULL));
   wait_for (idle, f, "the stopped answer to end");
   check_stored (f, 3, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_STOPPED);
+  save_screenshot (window, "stopped");
 
   /* 3. Regenerate replaces the last answer. */
   g_assert_true (gtk_widget_activate_action (window, "win.regenerate", NULL));

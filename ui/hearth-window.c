@@ -335,17 +335,21 @@ search_activated (GtkWidget *widget, const char *action_name, GVariant *paramete
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* The chat is shown while its model is loaded or loading; a chat without
+ * one, or whose model failed to load, offers to choose one. */
 static void
 update_main_page (HearthWindow *self)
 {
   HearthChatObject *chat = current_chat (self);
+  const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
+  gboolean has_model = path != NULL &&
+                       (g_strcmp0 (path, self->loading_path) == 0 ||
+                        (self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model))));
 
   if (chat == NULL)
     gtk_stack_set_visible_child_name (self->main_stack, "no-chats");
-  else if (hearth_chat_object_get_model_path (chat) == NULL)
-    gtk_stack_set_visible_child_name (self->main_stack, "no-model");
   else
-    gtk_stack_set_visible_child_name (self->main_stack, "chat");
+    gtk_stack_set_visible_child_name (self->main_stack, has_model ? "chat" : "no-model");
 }
 
 /* ---- the model ---- */
@@ -389,6 +393,7 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *heading = g_strdup_printf (_("Could Not Load “%s”"), name);
 
       show_error_dialog (self, heading, error->message);
+      update_main_page (self);
       update_title (self);
       update_actions (self);
       return;
@@ -430,7 +435,6 @@ ensure_model (HearthWindow *self)
   HearthChatObject *chat = current_chat (self);
   const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
 
-  update_main_page (self);
   if (path != NULL && self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model)))
     {
       if (hearth_conversation_get_session (self->conversation) == NULL)
@@ -442,6 +446,7 @@ ensure_model (HearthWindow *self)
     }
   else if (path != NULL && g_strcmp0 (path, self->loading_path) != 0)
     start_loading (self, path);
+  update_main_page (self);
   update_title (self);
   update_actions (self);
 }
@@ -651,6 +656,7 @@ cancel_load_activated (GtkWidget *widget, const char *action_name, GVariant *par
   HearthWindow *self = HEARTH_WINDOW (widget);
 
   stop_loading (self);
+  update_main_page (self);
   update_title (self);
   update_actions (self);
 }
