@@ -3,6 +3,8 @@
 /* hearth-store-worker.c: one thread, one SQLite connection, a queue of
  * jobs.  The thread owns the HearthStore; the main thread only queues. */
 
+#include <glib/gi18n.h>
+
 #include "hearth-store-worker.h"
 
 typedef enum {
@@ -98,7 +100,7 @@ run_job (HearthStoreWorker *self, Job *job)
   if (self->store == NULL)
     {
       g_task_return_new_error (job->task, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-                               "The chat history “%s” is not open.", self->path);
+                               _("The chat history “%s” is not open."), self->path);
       return;
     }
   result = job->func (self->store, job->data, &error);

@@ -168,7 +168,12 @@ page_is (Fixture *f, const char *name)
   return g_strcmp0 (hearth_window_get_page_name (f->window), name) == 0;
 }
 
-static gboolean has_no_chats_page (gpointer f) { return page_is (f, "no-chats"); }
+static gboolean
+has_no_chats_page (gpointer data)
+{
+  Fixture *f = data;
+  return hearth_window_get_ready (f->window) && page_is (f, "no-chats");
+}
 static gboolean has_no_model_page (gpointer f) { return page_is (f, "no-model"); }
 
 static gboolean
@@ -479,7 +484,22 @@ history_moved_aside (gpointer data)
   const char *path = hearth_store_worker_get_path (hearth_application_get_store_worker (f->app));
   g_autofree char *folder = g_path_get_dirname (path);
 
-  return count_broken_files (folder) == 1 && g_file_test (path, G_FILE_TEST_EXISTS) && page_is (f, "no-chats");
+  return count_broken_files (folder) == 1 && g_file_test (path, G_FILE_TEST_EXISTS) && has_no_chats_page (f);
+}
+
+/* Clicks the button labelled label below root, as the user would. */
+static void
+click_button (GtkWidget *root, const char *label)
+{
+  g_autoptr(GPtrArray) buttons = find_all (root, GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
+      {
+        gtk_widget_activate (buttons->pdata[i]);
+        return;
+      }
+  g_error ("no button “%s”", label);
 }
 
 static void
@@ -492,8 +512,7 @@ drive_corrupt_store (Fixture *f)
   g_assert_true (adw_message_dialog_has_response (dialog, "move-aside"));
   g_assert_false (adw_message_dialog_has_response (dialog, "retry"));
   save_screenshot (GTK_WIDGET (dialog), "store-error");
-  adw_message_dialog_response (dialog, "move-aside");
-  gtk_window_close (GTK_WINDOW (dialog));
+  click_button (GTK_WIDGET (dialog), "_Move Aside and Start Over");
   wait_for (history_moved_aside, f, "the damaged history moved aside and a new one");
   g_assert_null (find_message_dialog ());
 }

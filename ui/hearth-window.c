@@ -42,6 +42,7 @@ struct _HearthWindow {
   GCancellable       *load_cancellable;
   GCancellable       *scan_cancellable;
   GSettings          *settings;     /* NULL when the schema is not installed */
+  gboolean            ready;        /* the chats were read from the store */
 };
 
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -225,6 +226,10 @@ update_actions (HearthWindow *self)
   gboolean has_chat = current_chat (self) != NULL;
   gboolean generating = self->conversation != NULL && hearth_conversation_get_generating (self->conversation);
 
+  /* A chat made before the list is read would be listed twice. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.set-model", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-model", self->ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
@@ -746,7 +751,9 @@ chats_listed (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autoptr(HearthChatObject) item = hearth_chat_object_new (chats->pdata[i]);
       g_list_store_append (self->chats, item);
     }
+  self->ready = TRUE;
   on_selection_changed (self);
+  update_actions (self);
 }
 
 static void
@@ -982,6 +989,13 @@ hearth_window_get_model (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
   return self->model;
+}
+
+gboolean
+hearth_window_get_ready (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
+  return self->ready;
 }
 
 const char *

@@ -18,6 +18,8 @@ HearthChatView *hearth_window_get_chat_view  (HearthWindow *self);
 GListModel     *hearth_window_get_chats      (HearthWindow *self);
 /* The loaded model, NULL while none is. */
 HearthModel    *hearth_window_get_model      (HearthWindow *self);
+/* Whether the chat history was read (chats can be made from then on). */
+gboolean        hearth_window_get_ready      (HearthWindow *self);
 /* The name of the visible page of the chat pane: "no-chats", "no-model" or "chat". */
 const char     *hearth_window_get_page_name  (HearthWindow *self);
 
