@@ -601,10 +601,25 @@ link_test_model (void)
   g_assert_cmpint (symlink (target, link), ==, 0);
 }
 
+/* rm -r, without following links. */
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children =
+    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  GFileInfo *info;
+  GFile *child;
+
+  while (children != NULL && g_file_enumerator_iterate (children, &info, &child, NULL, NULL) && info != NULL)
+    remove_tree (child);
+  g_file_delete (file, NULL, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *data_home = NULL;
+  int status;
 
   /* A fresh history for the whole run; the subprocess inherits it. */
   if (g_getenv ("HEARTH_UI_TEST_DATA_HOME") == NULL)
@@ -624,5 +639,12 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/corrupt-store", test_corrupt_store);
   g_test_add_func ("/ui/chat", test_chat);
   g_test_add_func ("/ui/history", test_history_in_new_process);
-  return g_test_run ();
+  status = g_test_run ();
+  /* Only the process that made the history removes it. */
+  if (data_home != NULL)
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (data_home);
+      remove_tree (dir);
+    }
+  return status;
 }
