@@ -254,6 +254,17 @@ hearth_store_rename_chat (HearthStore *self,
   return set_chat_text (self, chat_id, "title", title, "rename the chat", error);
 }
 
+/* ui: @model_path NULL: no model chosen. */
+gboolean
+hearth_store_set_chat_model (HearthStore *self,
+                             gint64       chat_id,
+                             const char  *model_path,
+                             GError     **error)
+{
+  g_return_val_if_fail (model_path == NULL || g_utf8_validate (model_path, -1, NULL), FALSE);
+  return set_chat_text (self, chat_id, "model_path", model_path, "save the chat's model", error);
+}
+
 /* @system_prompt NULL: back to the model's default. */
 gboolean
 hearth_store_set_chat_system_prompt (HearthStore *self,

@@ -125,6 +125,7 @@ gboolean     hearth_store_move_aside (const char *path, char **moved_path, GErro
 /* Chats */
 gint64     hearth_store_create_chat (HearthStore *self, const char *title, const char *model_path, GError **error);
 gboolean   hearth_store_rename_chat (HearthStore *self, gint64 chat_id, const char *title, GError **error);
+gboolean   hearth_store_set_chat_model (HearthStore *self, gint64 chat_id, const char *model_path, GError **error);
 gboolean   hearth_store_set_chat_system_prompt (HearthStore *self, gint64 chat_id, const char *system_prompt, GError **error);
 HearthChat *hearth_store_get_chat (HearthStore *self, gint64 chat_id, GError **error);
 GPtrArray *hearth_store_list_chats (HearthStore *self, GError **error);

@@ -1,0 +1,23 @@
+/* hearth-chat-object.h: one chat of the sidebar list. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "hearth-store.h"
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_CHAT_OBJECT (hearth_chat_object_get_type ())
+G_DECLARE_FINAL_TYPE (HearthChatObject, hearth_chat_object, HEARTH, CHAT_OBJECT, GObject)
+
+HearthChatObject *hearth_chat_object_new            (const HearthChat *chat);
+gint64            hearth_chat_object_get_id         (HearthChatObject *self);
+const char       *hearth_chat_object_get_title      (HearthChatObject *self);
+void              hearth_chat_object_set_title      (HearthChatObject *self, const char *title);
+/* NULL: no model chosen for this chat. */
+const char       *hearth_chat_object_get_model_path (HearthChatObject *self);
+void              hearth_chat_object_set_model_path (HearthChatObject *self, const char *model_path);
+gint64            hearth_chat_object_get_updated_at (HearthChatObject *self);
+void              hearth_chat_object_touch          (HearthChatObject *self);
+
+G_END_DECLS

@@ -1,0 +1,25 @@
+/* hearth-message-object.h: one chat message as a list item for the UI;
+ * "content" grows while an answer streams. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "hearth-store.h"
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_MESSAGE_OBJECT (hearth_message_object_get_type ())
+G_DECLARE_FINAL_TYPE (HearthMessageObject, hearth_message_object, HEARTH, MESSAGE_OBJECT, GObject)
+
+HearthMessageObject *hearth_message_object_new            (HearthRole role, const char *content,
+                                                           HearthMessageState state);
+HearthMessageObject *hearth_message_object_new_from_store (const HearthMessage *message);
+gint64               hearth_message_object_get_id         (HearthMessageObject *self);
+void                 hearth_message_object_set_id         (HearthMessageObject *self, gint64 id);
+HearthRole           hearth_message_object_get_role       (HearthMessageObject *self);
+const char          *hearth_message_object_get_content    (HearthMessageObject *self);
+void                 hearth_message_object_append         (HearthMessageObject *self, const char *delta);
+HearthMessageState   hearth_message_object_get_state      (HearthMessageObject *self);
+void                 hearth_message_object_set_state      (HearthMessageObject *self, HearthMessageState state);
+
+G_END_DECLS

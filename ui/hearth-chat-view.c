@@ -1,0 +1,217 @@
+#define G_LOG_DOMAIN "hearth-chat-view"
+
+#include <adwaita.h>
+
+#include "hearth-chat-view.h"
+#include "hearth-composer.h"
+#include "hearth-message-row.h"
+
+struct _HearthChatView {
+  GtkWidget           parent_instance;
+  GtkWidget          *box;
+  GtkStack           *stack;
+  GtkScrolledWindow  *scroller;
+  GtkListView        *list_view;
+  HearthComposer     *composer;
+  HearthConversation *conversation;
+  GSignalGroup       *conversation_signals;
+  GSignalGroup       *messages_signals;
+  gboolean            at_bottom;
+  double              last_value;
+  double              last_upper;
+  guint               scroll_source;
+};
+
+G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
+
+/* ---- rows: one HearthMessageRow per visible item, rebound as it scrolls ---- */
+
+static void
+setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+  gtk_list_item_set_child (item, hearth_message_row_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_list_item_get_child (item)),
+                                  gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* ---- following the bottom ---- */
+
+/* Reaching the bottom sticks to it; only scrolling up while the content
+ * keeps its size lets go.  (The list view itself moves the value when the
+ * estimated height of its rows changes: that is not the user.) */
+static void
+on_scrolled (HearthChatView *self, GtkAdjustment *adjustment)
+{
+  double value = gtk_adjustment_get_value (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+
+  if (value >= upper - gtk_adjustment_get_page_size (adjustment) - 4)
+    self->at_bottom = TRUE;
+  else if (value < self->last_value && upper == self->last_upper)
+    self->at_bottom = FALSE;
+  self->last_value = value;
+  self->last_upper = upper;
+}
+
+static gboolean
+scroll_to_bottom (gpointer user_data)
+{
+  HearthChatView *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->scroll_source = 0;
+  if (self->at_bottom)
+    gtk_adjustment_set_value (adjustment,
+                              gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+/* The content grew (a new row, or text in the streaming one): keep the
+ * newest text in view when the user had not scrolled up.  Deferred until
+ * the list view has finished its allocation, which would otherwise put
+ * back its own scroll position. */
+static void
+on_content_resized (HearthChatView *self, GParamSpec *pspec, GtkAdjustment *adjustment)
+{
+  if (self->at_bottom && self->scroll_source == 0)
+    self->scroll_source = g_idle_add (scroll_to_bottom, self);
+}
+
+/* ---- the conversation ---- */
+
+static void
+update_page (HearthChatView *self)
+{
+  gboolean empty = self->conversation == NULL ||
+                   g_list_model_get_n_items (hearth_conversation_get_messages (self->conversation)) == 0;
+
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "messages");
+}
+
+static void
+update_generating (HearthChatView *self)
+{
+  hearth_composer_set_generating (self->composer,
+                                  self->conversation != NULL &&
+                                  hearth_conversation_get_generating (self->conversation));
+}
+
+static gboolean
+on_composer_send (HearthChatView *self, const char *text)
+{
+  if (self->conversation == NULL)
+    return FALSE;
+  self->at_bottom = TRUE;
+  return hearth_conversation_send (self->conversation, text);
+}
+
+void
+hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation)
+{
+  g_autoptr(GtkNoSelection) selection = NULL;
+  GListModel *messages = NULL;
+
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+
+  if (!g_set_object (&self->conversation, conversation))
+    return;
+
+  if (conversation != NULL)
+    {
+      messages = hearth_conversation_get_messages (conversation);
+      selection = gtk_no_selection_new (g_object_ref (messages));
+    }
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  g_signal_group_set_target (self->conversation_signals, conversation);
+  g_signal_group_set_target (self->messages_signals, messages);
+  self->at_bottom = TRUE;
+  update_page (self);
+  update_generating (self);
+}
+
+HearthConversation *
+hearth_chat_view_get_conversation (HearthChatView *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_VIEW (self), NULL);
+  return self->conversation;
+}
+
+void
+hearth_chat_view_focus_composer (HearthChatView *self)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+  hearth_composer_grab_focus (self->composer);
+}
+
+/* ---- GObject ---- */
+
+static void
+hearth_chat_view_dispose (GObject *object)
+{
+  HearthChatView *self = HEARTH_CHAT_VIEW (object);
+
+  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  g_clear_object (&self->conversation_signals);
+  g_clear_object (&self->messages_signals);
+  g_clear_object (&self->conversation);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_CHAT_VIEW);
+  G_OBJECT_CLASS (hearth_chat_view_parent_class)->dispose (object);
+}
+
+static void
+hearth_chat_view_class_init (HearthChatViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hearth_chat_view_dispose;
+
+  g_type_ensure (HEARTH_TYPE_COMPOSER);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, box);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, composer);
+  gtk_widget_class_bind_template_callback (widget_class, on_composer_send);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "chatview");
+}
+
+static void
+hearth_chat_view_init (HearthChatView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkAdjustment *adjustment;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (on_scrolled), self);
+  g_signal_connect_swapped (adjustment, "notify::upper", G_CALLBACK (on_content_resized), self);
+  self->at_bottom = TRUE;
+
+  self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::generating",
+                                  G_CALLBACK (update_generating), self);
+  self->messages_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_swapped (self->messages_signals, "items-changed", G_CALLBACK (update_page), self);
+}

@@ -1,0 +1,19 @@
+/* hearth-chat-view.h: the messages of one conversation and the composer.
+ * The answer being generated grows in place; the view stays scrolled to
+ * the bottom while it was at the bottom. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "hearth-conversation.h"
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_CHAT_VIEW (hearth_chat_view_get_type ())
+G_DECLARE_FINAL_TYPE (HearthChatView, hearth_chat_view, HEARTH, CHAT_VIEW, GtkWidget)
+
+void                hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation);
+HearthConversation *hearth_chat_view_get_conversation (HearthChatView *self);
+void                hearth_chat_view_focus_composer   (HearthChatView *self);
+
+G_END_DECLS

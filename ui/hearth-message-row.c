@@ -1,0 +1,151 @@
+#define G_LOG_DOMAIN "hearth-message-row"
+
+#include <glib/gi18n.h>
+
+#include "hearth-message-row.h"
+
+struct _HearthMessageRow {
+  GtkWidget            parent_instance;
+  GtkWidget           *bubble;
+  GtkLabel            *author;
+  GtkLabel            *text;
+  GtkLabel            *status;
+  HearthMessageObject *message;
+  gulong               content_handler;
+  gulong               state_handler;
+};
+
+G_DEFINE_FINAL_TYPE (HearthMessageRow, hearth_message_row, GTK_TYPE_WIDGET)
+
+static void
+show_content (HearthMessageRow *self)
+{
+  const char *content = hearth_message_object_get_content (self->message);
+  gboolean waiting = *content == '\0' &&
+                     hearth_message_object_get_state (self->message) == HEARTH_MESSAGE_STREAMING;
+
+  /* An answer that has not produced text yet shows an ellipsis. */
+  gtk_label_set_text (self->text, waiting ? "…" : content);
+}
+
+static void
+show_state (HearthMessageRow *self)
+{
+  HearthMessageState state = hearth_message_object_get_state (self->message);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->status), state == HEARTH_MESSAGE_STOPPED);
+  gtk_label_set_text (self->status, _("Stopped"));
+  if (state == HEARTH_MESSAGE_STREAMING)
+    gtk_widget_add_css_class (self->bubble, "streaming");
+  else
+    gtk_widget_remove_css_class (self->bubble, "streaming");
+  show_content (self);
+}
+
+static void
+on_content_changed (HearthMessageRow *self)
+{
+  show_content (self);
+}
+
+static void
+on_state_changed (HearthMessageRow *self)
+{
+  show_state (self);
+}
+
+static void
+unbind (HearthMessageRow *self)
+{
+  if (self->message == NULL)
+    return;
+  g_clear_signal_handler (&self->content_handler, self->message);
+  g_clear_signal_handler (&self->state_handler, self->message);
+  g_clear_object (&self->message);
+}
+
+void
+hearth_message_row_set_message (HearthMessageRow *self, HearthMessageObject *message)
+{
+  gboolean is_user;
+
+  g_return_if_fail (HEARTH_IS_MESSAGE_ROW (self));
+
+  unbind (self);
+  if (message == NULL)
+    return;
+
+  self->message = g_object_ref (message);
+  self->content_handler = g_signal_connect_swapped (message, "notify::content",
+                                                    G_CALLBACK (on_content_changed), self);
+  self->state_handler = g_signal_connect_swapped (message, "notify::state",
+                                                  G_CALLBACK (on_state_changed), self);
+
+  is_user = hearth_message_object_get_role (message) == HEARTH_ROLE_USER;
+  gtk_label_set_text (self->author, is_user ? _("You") : _("Assistant"));
+  gtk_widget_set_halign (self->bubble, is_user ? GTK_ALIGN_END : GTK_ALIGN_START);
+  if (is_user)
+    {
+      gtk_widget_add_css_class (self->bubble, "user");
+      gtk_widget_remove_css_class (self->bubble, "assistant");
+    }
+  else
+    {
+      gtk_widget_add_css_class (self->bubble, "assistant");
+      gtk_widget_remove_css_class (self->bubble, "user");
+    }
+  show_state (self);
+}
+
+HearthMessageObject *
+hearth_message_row_get_message (HearthMessageRow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_ROW (self), NULL);
+  return self->message;
+}
+
+const char *
+hearth_message_row_get_text (HearthMessageRow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_ROW (self), NULL);
+  return gtk_label_get_text (self->text);
+}
+
+static void
+hearth_message_row_dispose (GObject *object)
+{
+  HearthMessageRow *self = HEARTH_MESSAGE_ROW (object);
+
+  unbind (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_MESSAGE_ROW);
+  G_OBJECT_CLASS (hearth_message_row_parent_class)->dispose (object);
+}
+
+static void
+hearth_message_row_class_init (HearthMessageRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hearth_message_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-message-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, author);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, text);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, status);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "messagerow");
+}
+
+static void
+hearth_message_row_init (HearthMessageRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+hearth_message_row_new (void)
+{
+  return g_object_new (HEARTH_TYPE_MESSAGE_ROW, NULL);
+}

@@ -1,0 +1,1006 @@
+#define G_LOG_DOMAIN "hearth-window"
+
+/* hearth-window.c: chats (list, new, rename, delete with undo), the chat
+ * pane, and the model the selected chat asks for.  One model is loaded at
+ * a time; switching to a chat with another model replaces it. */
+
+#include <glib/gi18n.h>
+
+#include "hearth-chat-object.h"
+#include "model-catalog.h"
+#include "hearth-window.h"
+
+struct _HearthWindow {
+  AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay    *toast_overlay;
+  AdwLeaflet         *leaflet;
+  GtkWidget          *sidebar;
+  GtkWidget          *content;
+  GtkListView        *chat_list;
+  GtkSearchBar       *search_bar;
+  GtkEditable        *search_entry;
+  AdwWindowTitle     *window_title;
+  GtkRevealer        *load_revealer;
+  GtkLabel           *load_label;
+  GtkProgressBar     *load_progress;
+  GtkStack           *main_stack;
+  AdwStatusPage      *no_model_page;
+  GtkListBox         *found_models;
+  HearthChatView     *chat_view;
+
+  HearthStoreWorker  *worker;
+  HearthEngine       *engine;
+  GListStore         *chats;
+  GtkStringFilter    *filter;     /* chats whose title matches the search */
+  GtkSingleSelection *selection;
+  HearthConversation *conversation;
+  GSignalGroup       *conversation_signals;
+
+  HearthModel        *model;        /* loaded, or NULL */
+  char               *loading_path; /* being loaded, or NULL */
+  GCancellable       *load_cancellable;
+  GCancellable       *scan_cancellable;
+  GSettings          *settings;     /* NULL when the schema is not installed */
+  gboolean            ready;        /* the chats were read from the store */
+};
+
+G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void ensure_model (HearthWindow *self);
+static void open_store (HearthWindow *self);
+
+static void
+show_toast (HearthWindow *self, const char *message)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+show_error_dialog (HearthWindow *self, const char *heading, const char *body)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static HearthChatObject *
+current_chat (HearthWindow *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+/* Results of the store, the engine and the catalog may arrive after the
+ * window was closed: they are dropped then. */
+static gboolean
+is_closed (HearthWindow *self)
+{
+  return self->engine == NULL;
+}
+
+/* ---- store jobs (worker thread) ---- */
+
+typedef struct {
+  gint64 chat_id;
+  char  *text; /* title or model path */
+} ChatEdit;
+
+static void
+chat_edit_free (ChatEdit *edit)
+{
+  g_free (edit->text);
+  g_free (edit);
+}
+
+static ChatEdit *
+chat_edit_new (gint64 chat_id, const char *text)
+{
+  ChatEdit *edit = g_new0 (ChatEdit, 1);
+
+  edit->chat_id = chat_id;
+  edit->text = g_strdup (text);
+  return edit;
+}
+
+static gpointer
+list_chats_run (HearthStore *store, gpointer data, GError **error)
+{
+  return hearth_store_list_chats (store, error);
+}
+
+/* Returns the new chat. */
+static gpointer
+create_chat_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  gint64 id = hearth_store_create_chat (store, _("New Chat"), edit->text, error);
+
+  return id != 0 ? hearth_store_get_chat (store, id, error) : NULL;
+}
+
+/* The edits return a dummy non-NULL result on success. */
+static gpointer
+rename_chat_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_rename_chat (store, edit->chat_id, edit->text, error) ? store : NULL;
+}
+
+static gpointer
+set_model_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_set_chat_model (store, edit->chat_id, edit->text, error) ? store : NULL;
+}
+
+static gpointer
+delete_chat_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_delete_chat (store, edit->chat_id, error) ? store : NULL;
+}
+
+/* Returns the chat again. */
+static gpointer
+restore_chat_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_restore_chat (store, edit->chat_id, error) ? hearth_store_get_chat (store, edit->chat_id, error)
+                                                                 : NULL;
+}
+
+static void
+run_job (HearthWindow        *self,
+         HearthStoreJobFunc   func,
+         ChatEdit            *edit,
+         GDestroyNotify       result_free,
+         GAsyncReadyCallback  callback)
+{
+  hearth_store_worker_run_async (self->worker, func, edit, (GDestroyNotify) chat_edit_free, result_free,
+                                 NULL, callback, g_object_ref (self));
+}
+
+/* For edits whose only outcome to show is a failure. */
+static void
+edit_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (is_closed (self))
+    return;
+
+  if (hearth_store_worker_run_finish (NULL, result, &error) == NULL)
+    show_toast (self, error->message);
+}
+
+/* ---- the header ---- */
+
+static void
+update_title (HearthWindow *self)
+{
+  HearthChatObject *chat = current_chat (self);
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+
+  adw_window_title_set_title (self->window_title, chat != NULL ? hearth_chat_object_get_title (chat) : _("Hearth"));
+
+  if (self->loading_path != NULL)
+    g_string_append (subtitle, _("Loading model…"));
+  else if (self->model != NULL && chat != NULL && self->conversation != NULL &&
+           hearth_conversation_get_session (self->conversation) != NULL)
+    {
+      HearthSession *session = hearth_conversation_get_session (self->conversation);
+      double tps = hearth_conversation_get_tokens_per_second (self->conversation);
+      guint used = hearth_conversation_get_context_used (self->conversation);
+
+      g_string_append (subtitle, hearth_model_get_name (self->model));
+      if (tps > 0)
+        {
+          /* Translators: generation speed */
+          g_autofree char *speed = g_strdup_printf (_("%.1f tokens/s"), tps);
+          g_string_append_printf (subtitle, " · %s", speed);
+        }
+      if (used > 0)
+        {
+          /* Translators: context positions used of the session's total */
+          g_autofree char *context = g_strdup_printf (_("context %u / %u"), used,
+                                                      hearth_session_get_n_ctx (session));
+          g_string_append_printf (subtitle, " · %s", context);
+        }
+    }
+  adw_window_title_set_subtitle (self->window_title, subtitle->str);
+}
+
+/* ---- conversations ---- */
+
+static void
+on_conversation_error (HearthWindow *self, const char *message)
+{
+  show_toast (self, message);
+}
+
+static void
+update_actions (HearthWindow *self)
+{
+  gboolean has_chat = current_chat (self) != NULL;
+  gboolean generating = self->conversation != NULL && hearth_conversation_get_generating (self->conversation);
+
+  /* A chat made before the list is read would be listed twice. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.set-model", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-model", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-chat", has_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-chat", has_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.regenerate",
+                                 self->conversation != NULL && hearth_conversation_can_regenerate (self->conversation));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-load", self->loading_path != NULL);
+}
+
+static void
+on_conversation_changed (HearthWindow *self)
+{
+  update_title (self);
+  update_actions (self);
+}
+
+/* Sampling as the user set it (the schema's defaults until then). */
+static void
+apply_settings (HearthWindow *self, HearthConversation *conversation)
+{
+  HearthSamplingParams params;
+
+  hearth_sampling_params_init (&params);
+  if (self->settings != NULL)
+    {
+      params.sampler.temperature = g_settings_get_double (self->settings, "temperature");
+      params.sampler.top_p = g_settings_get_double (self->settings, "top-p");
+      params.sampler.top_k = g_settings_get_uint (self->settings, "top-k");
+      params.sampler.min_p = g_settings_get_double (self->settings, "min-p");
+      params.sampler.repeat_penalty = g_settings_get_double (self->settings, "repeat-penalty");
+      params.max_tokens = g_settings_get_uint (self->settings, "max-tokens");
+    }
+  hearth_conversation_set_sampling_params (conversation, &params);
+}
+
+/* The context-length setting, within what the model was trained for. */
+static guint
+session_n_ctx (HearthWindow *self)
+{
+  guint n_ctx = self->settings != NULL ? g_settings_get_uint (self->settings, "context-length") : 0;
+
+  return MIN (n_ctx, hearth_model_get_n_ctx_train (self->model));
+}
+
+static void
+on_selection_changed (HearthWindow *self)
+{
+  HearthChatObject *chat = current_chat (self);
+  g_autoptr(HearthConversation) conversation = NULL;
+
+  if (self->conversation != NULL && chat == hearth_conversation_get_chat (self->conversation))
+    return;
+  if (chat != NULL)
+    {
+      conversation = hearth_conversation_new (self->worker, self->engine, chat);
+      apply_settings (self, conversation);
+    }
+  g_set_object (&self->conversation, conversation);
+  g_signal_group_set_target (self->conversation_signals, conversation);
+  hearth_chat_view_set_conversation (self->chat_view, conversation);
+  ensure_model (self);
+  if (chat != NULL)
+    {
+      adw_leaflet_set_visible_child (self->leaflet, self->content);
+      hearth_chat_view_focus_composer (self->chat_view);
+    }
+  on_conversation_changed (self);
+}
+
+/* Most recent activity first, as the store lists them. */
+static int
+compare_chats (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  gint64 ta = hearth_chat_object_get_updated_at ((HearthChatObject *) a);
+  gint64 tb = hearth_chat_object_get_updated_at ((HearthChatObject *) b);
+
+  if (ta != tb)
+    return ta > tb ? -1 : 1;
+  return hearth_chat_object_get_id ((HearthChatObject *) a) > hearth_chat_object_get_id ((HearthChatObject *) b) ? -1 : 1;
+}
+
+/* Ends the search first, so that the chat is listed and positions in the
+ * list view are positions in self->chats. */
+static void
+insert_and_select (HearthWindow *self, const HearthChat *chat)
+{
+  g_autoptr(HearthChatObject) item = hearth_chat_object_new (chat);
+  guint position;
+
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  gtk_editable_set_text (self->search_entry, "");
+  position = g_list_store_insert_sorted (self->chats, item, compare_chats, NULL);
+  gtk_single_selection_set_selected (self->selection, position);
+}
+
+static void
+on_search_changed (HearthWindow *self)
+{
+  gtk_string_filter_set_search (self->filter, gtk_editable_get_text (self->search_entry));
+}
+
+static void
+search_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* The chat is shown while its model is loaded or loading; a chat without
+ * one, or whose model failed to load, offers to choose one. */
+static void
+update_main_page (HearthWindow *self)
+{
+  HearthChatObject *chat = current_chat (self);
+  const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
+  gboolean has_model = path != NULL &&
+                       (g_strcmp0 (path, self->loading_path) == 0 ||
+                        (self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model))));
+
+  if (chat == NULL)
+    gtk_stack_set_visible_child_name (self->main_stack, "no-chats");
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, has_model ? "chat" : "no-model");
+}
+
+/* ---- the model ---- */
+
+static void
+stop_loading (HearthWindow *self)
+{
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_pointer (&self->loading_path, g_free);
+  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+}
+
+static void
+on_load_progress (double fraction, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+
+  gtk_progress_bar_set_fraction (self->load_progress, fraction);
+}
+
+static void
+model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HearthModel) model = hearth_engine_load_model_finish (NULL, result, &error);
+  g_autofree char *path = NULL;
+
+  if (is_closed (self))
+    return;
+
+  if (g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
+    return;
+  path = g_steal_pointer (&self->loading_path);
+  stop_loading (self);
+  if (model == NULL)
+    {
+      g_autofree char *name = g_path_get_basename (path);
+      g_autofree char *heading = g_strdup_printf (_("Could Not Load “%s”"), name);
+
+      show_error_dialog (self, heading, error->message);
+      update_main_page (self);
+      update_title (self);
+      update_actions (self);
+      return;
+    }
+  if (self->model != NULL)
+    {
+      if (self->conversation != NULL)
+        hearth_conversation_set_session (self->conversation, NULL);
+      hearth_engine_unload_model (self->engine, self->model);
+      g_clear_pointer (&self->model, hearth_model_unref);
+    }
+  self->model = g_steal_pointer (&model);
+  if (hearth_model_get_chat_template_note (self->model) != NULL)
+    show_toast (self, hearth_model_get_chat_template_note (self->model));
+  ensure_model (self);
+}
+
+static void
+start_loading (HearthWindow *self, const char *path)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *label = g_strdup_printf (_("Loading %s"), name);
+
+  stop_loading (self);
+  self->loading_path = g_strdup (path);
+  self->load_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->load_label, label);
+  gtk_progress_bar_set_fraction (self->load_progress, 0);
+  gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
+  hearth_engine_load_model_async (self->engine, path, on_load_progress, self->load_cancellable,
+                                  model_loaded, g_object_ref (self));
+}
+
+/* Brings the selected chat's model in: nothing to do, a new session on the
+ * loaded model, or a load. */
+static void
+ensure_model (HearthWindow *self)
+{
+  HearthChatObject *chat = current_chat (self);
+  const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
+
+  if (path != NULL && self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model)))
+    {
+      if (hearth_conversation_get_session (self->conversation) == NULL)
+        {
+          g_autoptr(HearthSession) session = hearth_engine_new_session (self->engine, self->model,
+                                                                        session_n_ctx (self));
+          hearth_conversation_set_session (self->conversation, session);
+        }
+    }
+  else if (path != NULL && g_strcmp0 (path, self->loading_path) != 0)
+    start_loading (self, path);
+  update_main_page (self);
+  update_title (self);
+  update_actions (self);
+}
+
+/* ---- actions ---- */
+
+static void
+chat_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HearthChat) chat = hearth_store_worker_run_finish (NULL, result, &error);
+
+  if (is_closed (self))
+    return;
+
+  if (chat == NULL)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+  insert_and_select (self, chat);
+}
+
+/* New chats start with the model in use, the one being loaded or the
+ * default model of the settings. */
+static void
+new_chat (HearthWindow *self)
+{
+  g_autofree char *default_model = self->settings != NULL ? g_settings_get_string (self->settings, "default-model")
+                                                          : NULL;
+  const char *model_path = self->loading_path;
+
+  if (model_path == NULL && self->model != NULL)
+    model_path = hearth_model_get_path (self->model);
+  if (model_path == NULL && default_model != NULL && *default_model != '\0')
+    model_path = default_model;
+  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, chat_created);
+}
+
+static void
+new_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  new_chat (HEARTH_WINDOW (widget));
+}
+
+static void
+chat_restored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HearthChat) chat = hearth_store_worker_run_finish (NULL, result, &error);
+
+  if (is_closed (self))
+    return;
+
+  if (chat == NULL)
+    show_toast (self, error->message);
+  else
+    insert_and_select (self, chat);
+}
+
+static void
+on_undo_delete (AdwToast *toast, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+  gint64 chat_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "chat-id"));
+
+  run_job (self, restore_chat_run, chat_edit_new (chat_id, NULL), (GDestroyNotify) hearth_chat_free, chat_restored);
+}
+
+static void
+delete_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = current_chat (self);
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+  gint64 chat_id;
+  guint position;
+
+  if (chat == NULL || !g_list_store_find (self->chats, chat, &position))
+    return;
+  chat_id = hearth_chat_object_get_id (chat);
+  /* Translators: %s is a chat title */
+  title = g_strdup_printf (_("“%s” deleted"), hearth_chat_object_get_title (chat));
+  run_job (self, delete_chat_run, chat_edit_new (chat_id, NULL), NULL, edit_done);
+  g_list_store_remove (self->chats, position);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Undo"));
+  g_object_set_data (G_OBJECT (toast), "chat-id", GSIZE_TO_POINTER ((gsize) chat_id));
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo_delete), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+on_rename_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  HearthChatObject *chat = current_chat (self);
+  g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (!g_str_equal (response, "rename") || chat == NULL || *title == '\0')
+    return;
+  hearth_chat_object_set_title (chat, title);
+  run_job (self, rename_chat_run, chat_edit_new (hearth_chat_object_get_id (chat), title), NULL, edit_done);
+  update_title (self);
+}
+
+static void
+rename_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = current_chat (self);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (chat == NULL)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Rename Chat"), NULL));
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), hearth_chat_object_get_title (chat));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "rename", _("_Rename"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "rename", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "rename");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_rename_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.set-model(path): the selected chat (or a new one) uses this model. */
+static void
+set_model_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = current_chat (self);
+  const char *path = g_variant_get_string (parameter, NULL);
+
+  if (chat == NULL)
+    {
+      run_job (self, create_chat_run, chat_edit_new (0, path), (GDestroyNotify) hearth_chat_free, chat_created);
+      return;
+    }
+  hearth_chat_object_set_model_path (chat, path);
+  run_job (self, set_model_run, chat_edit_new (hearth_chat_object_get_id (chat), path), NULL, edit_done);
+  ensure_model (self);
+}
+
+static void
+on_model_chosen (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (path != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.set-model", "s", path);
+  g_object_unref (chooser);
+}
+
+/* GtkFileDialog is GTK 4.10; Debian 12 has 4.8. */
+static void
+open_model_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (widget),
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("GGUF Models"));
+  gtk_file_filter_add_pattern (filter, "*.gguf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_model_chosen), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+stop_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  if (self->conversation != NULL)
+    hearth_conversation_stop (self->conversation);
+}
+
+static void
+regenerate_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  if (self->conversation != NULL)
+    hearth_conversation_regenerate (self->conversation);
+}
+
+static void
+cancel_load_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  stop_loading (self);
+  update_main_page (self);
+  update_title (self);
+  update_actions (self);
+}
+
+static void
+show_chats_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+}
+
+/* ---- models already on disk ---- */
+
+static GtkWidget *
+found_model_row (const HearthModelInfo *info)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *size = g_format_size (info->file_size);
+  g_autofree char *subtitle = NULL;
+
+  if (info->runnable)
+    subtitle = g_strdup_printf ("%s · %s · %s", info->quantization != NULL ? info->quantization : "?", size,
+                                hearth_model_source_to_string (info->source));
+  else
+    subtitle = g_strdup (info->unsupported_reason != NULL ? info->unsupported_reason : info->error);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), info->name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_tooltip_text (row, info->path);
+  gtk_widget_set_sensitive (row, info->runnable);
+  if (info->runnable)
+    {
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.set-model");
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (row), g_variant_new_string (info->path));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+    }
+  return row;
+}
+
+static void
+models_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GPtrArray) models = hearth_model_catalog_scan_finish (result, NULL);
+
+  if (is_closed (self))
+    return;
+
+  /* The scan fails only when cancelled: the window is going away. */
+  if (models == NULL)
+    return;
+  for (guint i = 0; i < models->len; i++)
+    gtk_list_box_append (self->found_models, found_model_row (models->pdata[i]));
+  gtk_widget_set_visible (GTK_WIDGET (self->found_models), models->len > 0);
+}
+
+static void
+scan_models (HearthWindow *self)
+{
+  g_autoptr(GPtrArray) locations = hearth_model_catalog_default_locations (NULL, NULL, NULL);
+
+  self->scan_cancellable = g_cancellable_new ();
+  hearth_model_catalog_scan_async (locations, 0, self->scan_cancellable, models_scanned, g_object_ref (self));
+}
+
+/* ---- opening the store ---- */
+
+static void
+chats_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) chats = hearth_store_worker_run_finish (NULL, result, &error);
+
+  if (is_closed (self))
+    return;
+
+  if (chats == NULL)
+    {
+      show_error_dialog (self, _("Could Not Read the Chat History"), error->message);
+      return;
+    }
+  for (guint i = 0; i < chats->len; i++)
+    {
+      g_autoptr(HearthChatObject) item = hearth_chat_object_new (chats->pdata[i]);
+      g_list_store_append (self->chats, item);
+    }
+  self->ready = TRUE;
+  on_selection_changed (self);
+  update_actions (self);
+}
+
+static void
+moved_aside (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *moved_path = hearth_store_worker_move_aside_finish (NULL, result, &error);
+  g_autofree char *message = NULL;
+
+  if (is_closed (self))
+    return;
+
+  if (moved_path == NULL)
+    {
+      show_error_dialog (self, _("Could Not Move the Chat History Aside"), error->message);
+      return;
+    }
+  /* Translators: %s is a file path */
+  message = g_strdup_printf (_("The old chat history was kept as %s"), moved_path);
+  show_toast (self, message);
+  open_store (self);
+}
+
+static void
+on_store_error_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+
+  if (g_str_equal (response, "retry"))
+    open_store (self);
+  else if (g_str_equal (response, "move-aside"))
+    hearth_store_worker_move_aside_async (self->worker, moved_aside, g_object_ref (self));
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/* What the user can do depends on why the store did not open: a damaged
+ * file can be moved aside (never deleted), a lock or permissions can be
+ * fixed outside and retried, a newer schema is left alone. */
+static void
+show_store_error (HearthWindow *self, const GError *error)
+{
+  AdwMessageDialog *dialog =
+    ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Chat History Unavailable"), error->message));
+
+  adw_message_dialog_add_response (dialog, "quit", _("_Quit"));
+  if (g_error_matches (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_CORRUPT))
+    {
+      adw_message_dialog_add_response (dialog, "move-aside", _("_Move Aside and Start Over"));
+      adw_message_dialog_set_response_appearance (dialog, "move-aside", ADW_RESPONSE_DESTRUCTIVE);
+    }
+  else if (!g_error_matches (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_TOO_NEW))
+    {
+      adw_message_dialog_add_response (dialog, "retry", _("_Try Again"));
+      adw_message_dialog_set_response_appearance (dialog, "retry", ADW_RESPONSE_SUGGESTED);
+    }
+  adw_message_dialog_set_close_response (dialog, "quit");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_store_error_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (is_closed (self))
+    return;
+
+  if (!hearth_store_worker_open_finish (NULL, result, &error))
+    {
+      show_store_error (self, error);
+      return;
+    }
+  hearth_store_worker_run_async (self->worker, list_chats_run, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+                                 NULL, chats_listed, g_object_ref (self));
+}
+
+static void
+open_store (HearthWindow *self)
+{
+  hearth_store_worker_open_async (self->worker, store_opened, g_object_ref (self));
+}
+
+/* ---- GObject ---- */
+
+static void
+hearth_window_dispose (GObject *object)
+{
+  HearthWindow *self = HEARTH_WINDOW (object);
+
+  stop_loading (self);
+  g_cancellable_cancel (self->scan_cancellable);
+  g_clear_object (&self->scan_cancellable);
+  if (self->conversation_signals != NULL)
+    g_signal_group_set_target (self->conversation_signals, NULL);
+  g_clear_object (&self->conversation_signals);
+  g_clear_object (&self->conversation);
+  if (self->model != NULL)
+    hearth_engine_unload_model (self->engine, self->model);
+  g_clear_pointer (&self->model, hearth_model_unref);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->chats);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->worker);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_WINDOW);
+  G_OBJECT_CLASS (hearth_window_parent_class)->dispose (object);
+}
+
+static void
+hearth_window_class_init (HearthWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hearth_window_dispose;
+
+  g_type_ensure (HEARTH_TYPE_CHAT_OBJECT);
+  g_type_ensure (HEARTH_TYPE_CHAT_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, chat_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_revealer);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_label);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_progress);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, no_model_page);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, found_models);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, chat_view);
+
+  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.delete-chat", NULL, delete_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.rename-chat", NULL, rename_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_activated);
+  gtk_widget_class_install_action (widget_class, "win.set-model", "s", set_model_activated);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_activated);
+  gtk_widget_class_install_action (widget_class, "win.regenerate", NULL, regenerate_activated);
+  gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+}
+
+/* The window keeps its size across runs.  An uninstalled build without
+ * GSETTINGS_SCHEMA_DIR has no schema: then the defaults apply. */
+static void
+bind_settings (HearthWindow *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source != NULL ? g_settings_schema_source_lookup (source, HEARTH_APP_ID, TRUE)
+                                                     : NULL;
+
+  if (schema == NULL)
+    return;
+  self->settings = g_settings_new_full (schema, NULL, NULL);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+hearth_window_init (HearthWindow *self)
+{
+  g_autofree char *models_dir = NULL;
+  g_autofree char *no_model = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->chats = g_list_store_new (HEARTH_TYPE_CHAT_OBJECT);
+  self->filter = gtk_string_filter_new (gtk_property_expression_new (HEARTH_TYPE_CHAT_OBJECT, NULL, "title"));
+  self->selection = gtk_single_selection_new (
+    G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->chats)),
+                                             GTK_FILTER (g_object_ref (self->filter)))));
+  gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
+  gtk_search_bar_connect_entry (self->search_bar, self->search_entry);
+  bind_settings (self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
+
+  self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify", G_CALLBACK (on_conversation_changed), self);
+  g_signal_group_connect_swapped (self->conversation_signals, "error", G_CALLBACK (on_conversation_error), self);
+
+  models_dir = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+  no_model = g_markup_printf_escaped (
+    _("This chat has no model yet. Hearth runs GGUF models on this computer. Put them in %s and open one, "
+      "for example\n\n<tt>%s</tt>\nor, to ask about images, <tt>%s</tt>\nwith <tt>%s</tt> beside it."),
+    models_dir, "Llama-3.2-3B-Instruct-Q4_K_M.gguf", "SmolVLM2-2.2B-Instruct-Q4_K_M.gguf",
+    "mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf");
+  adw_status_page_set_description (self->no_model_page, no_model);
+}
+
+HearthWindow *
+hearth_window_new (HearthApplication *application)
+{
+  HearthWindow *self = g_object_new (HEARTH_TYPE_WINDOW, "application", application, NULL);
+
+  self->worker = g_object_ref (hearth_application_get_store_worker (application));
+  self->engine = g_object_ref (hearth_application_get_engine (application));
+  on_selection_changed (self);
+  open_store (self);
+  scan_models (self);
+  return self;
+}
+
+HearthChatView *
+hearth_window_get_chat_view (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->chat_view;
+}
+
+GListModel *
+hearth_window_get_chats (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->chats);
+}
+
+HearthModel *
+hearth_window_get_model (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->model;
+}
+
+gboolean
+hearth_window_get_ready (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
+  return self->ready;
+}
+
+const char *
+hearth_window_get_page_name (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
