@@ -6,12 +6,14 @@
  * Loading runs in two passes. The plan pass finds each tensor the graph
  * needs, checks its type and shape against the config and gives it a place
  * (buffer index + aligned offset). The upload pass allocates the buffers and
- * copies each tensor straight from the GGUF mapping, so the weights never
- * exist twice in host memory. */
+ * copies each tensor straight from the GGUF mapping, then drops the mapped
+ * pages, so the weights never exist twice in host memory. */
 
 #include "llama-model.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 struct _LlamaModel {
   HvkDevice    *device;    /* not owned */
@@ -406,6 +408,21 @@ allocate_buffers (LlamaModel *model, GArray *sizes, GError **error)
   return TRUE;
 }
 
+/* Drops the mapped pages of an uploaded tensor from this process. Each page
+ * read from the mapping stays resident, so without this a device whose
+ * memory is host memory (lavapipe, integrated GPUs) peaks at twice the
+ * weights; the file stays mapped, a later read faults the page back in. */
+static void
+release_mapped (const guint8 *data, guint64 n_bytes)
+{
+  guintptr page = (guintptr) sysconf (_SC_PAGESIZE);
+  guintptr start = ((guintptr) data + page - 1) & ~(page - 1);
+  guintptr end = ((guintptr) data + n_bytes) & ~(page - 1);
+
+  if (end > start)
+    madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
 static gboolean
 upload_weights (LlamaModel *model, GgufFile *file, GArray *placements,
                 LlamaProgressFunc progress, gpointer user_data,
@@ -433,6 +450,7 @@ upload_weights (LlamaModel *model, GgufFile *file, GArray *placements,
                           p->tensor->name);
           return FALSE;
         }
+      release_mapped (p->tensor->data, p->tensor->n_bytes);
       *p->view = (HvkView) { .buffer = b, .offset = p->offset };
       done += p->tensor->n_bytes;
       if (progress != NULL)
