@@ -1,16 +1,18 @@
 #version 450
 // matmul_rb.comp: y[t][r] = Σ_k W[r][k]·x[t][k] for a batch of tokens
-// (prefill), register-blocked for CPU drivers (lavapipe). A workgroup is
-// one subgroup of LANES threads; each thread owns one weight row and the
-// workgroup's TOKENS tokens. All threads walk the same 16-element unit of k
-// together: each dequantizes its row's unit once into registers and
-// multiplies it with that unit of every token. A token's unit of x is
-// loaded once per subgroup (UNIT / LANES floats per thread) and handed to
-// every thread with subgroupBroadcast, which a CPU driver turns into a
-// register shuffle; a CPU driver runs every other load as one access per
-// thread. No shared memory, no barrier, no cross-thread reduction. Rows
-// and tokens past the end read the last valid one and are not written, so
-// control flow stays uniform.
+// (prefill), register-blocked for CPU drivers (lavapipe), which run a
+// subgroup as SIMD lanes of one CPU thread but every load a thread makes as
+// one scalar access per thread: loads, not arithmetic, set the speed.
+// A workgroup is one subgroup of LANES threads; each thread owns ROWS weight
+// rows (neighbouring threads, neighbouring rows) and the workgroup's TOKENS
+// tokens. All threads walk the same 16-element unit of k together: each
+// dequantizes its rows' unit once into registers and multiplies it with
+// that unit of every token. A token's unit of x is loaded once per subgroup
+// (UNIT / LANES floats per thread) and handed to every thread with
+// subgroupBroadcast; each broadcast value feeds ROWS products. No shared
+// memory, no barrier, no cross-thread reduction. Rows and tokens past the
+// end read the last valid one and are not written, so control flow stays
+// uniform.
 
 #extension GL_KHR_shader_subgroup_ballot : require
 
