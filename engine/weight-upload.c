@@ -2,6 +2,9 @@
 
 #include "weight-upload.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "hearth-engine-error.h"
 
 typedef struct {
@@ -105,6 +108,21 @@ allocate_buffers (GPtrArray *buffers, HvkDevice *device, GgufFile *file, GArray 
   return TRUE;
 }
 
+/* Drops the mapped pages of an uploaded tensor from this process. Each page
+ * read from the mapping stays resident, so without this a device whose
+ * memory is host memory (lavapipe, integrated GPUs) peaks at twice the
+ * weights; the file stays mapped, a later read faults the page back in. */
+static void
+release_mapped (const guint8 *data, guint64 n_bytes)
+{
+  guintptr page = (guintptr) sysconf (_SC_PAGESIZE);
+  guintptr start = ((guintptr) data + page - 1) & ~(page - 1);
+  guintptr end = ((guintptr) data + n_bytes) & ~(page - 1);
+
+  if (end > start)
+    madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
 static gboolean
 upload_tensors (GPtrArray *buffers, GgufFile *file, GArray *placements,
                 WeightProgressFunc progress, gpointer user_data,
@@ -132,6 +150,7 @@ upload_tensors (GPtrArray *buffers, GgufFile *file, GArray *placements,
                           p->tensor->name);
           return FALSE;
         }
+      release_mapped (p->tensor->data, p->tensor->n_bytes);
       *p->view = (HvkView) { .buffer = b, .offset = p->offset };
       done += p->tensor->n_bytes;
       if (progress != NULL)

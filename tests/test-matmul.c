@@ -1,10 +1,10 @@
 #define G_LOG_DOMAIN "hearth-test"
 
-/* test-matmul: hvk_op_matmul (matvec and tiled matmul) and hvk_op_get_rows
- * for every weight type against the scalar reference in ref-quant.c,
- * including weights split over several bindings. Matrix × vector runs
- * twice: with the device's own workgroup shape and with the GPU shape, so a
- * CPU driver covers both. */
+/* test-matmul: hvk_op_matmul (matvec, tiled and register-blocked matmul)
+ * and hvk_op_get_rows for every weight type against the scalar reference in
+ * ref-quant.c, including weights split over several bindings. Products run
+ * twice: with the device's own kernels and with the GPU kernels, so a CPU
+ * driver covers both. */
 
 #include <math.h>
 #include <string.h>
@@ -139,12 +139,12 @@ test_matvec (gconstpointer data)
   n_in_cases (tc, n_in, &n_cases);
   for (int gpu = 0; gpu <= 1; gpu++)
     {
-      _hvk_ops_set_gpu_shapes (ops, gpu);
+      _hvk_ops_set_gpu_kernels (ops, gpu);
       for (guint i = 0; i < n_cases; i++)
         for (guint j = 0; j < G_N_ELEMENTS (n_outs); j++)
           check_matmul (ops, tc->type, n_in[i], n_outs[j], 1, 100 * i + j);
     }
-  _hvk_ops_set_gpu_shapes (ops, FALSE);
+  _hvk_ops_set_gpu_kernels (ops, FALSE);
 }
 
 static void
@@ -158,10 +158,15 @@ test_matmul (gconstpointer data)
   guint n_in[3], n_cases;
 
   n_in_cases (tc, n_in, &n_cases);
-  for (guint i = 0; i < n_cases; i++)
-    for (guint j = 0; j < G_N_ELEMENTS (shapes); j++)
-      check_matmul (ops, tc->type, n_in[i], shapes[j].n_out, shapes[j].n_tokens,
-                    1000 + 100 * i + j);
+  for (int gpu = 0; gpu <= 1; gpu++)
+    {
+      _hvk_ops_set_gpu_kernels (ops, gpu);
+      for (guint i = 0; i < n_cases; i++)
+        for (guint j = 0; j < G_N_ELEMENTS (shapes); j++)
+          check_matmul (ops, tc->type, n_in[i], shapes[j].n_out, shapes[j].n_tokens,
+                        1000 + 100 * i + j);
+    }
+  _hvk_ops_set_gpu_kernels (ops, FALSE);
 }
 
 /* out = rows ids of the table on the device. */
@@ -235,7 +240,7 @@ test_split (gconstpointer data)
       g_autofree float *whole = g_new (float, n_tokens * n_out);
       g_autofree float *split = g_new (float, n_tokens * n_out);
 
-      _hvk_ops_set_gpu_shapes (ops, run >= 2);
+      _hvk_ops_set_gpu_kernels (ops, run >= 2);
       hvk_test_fill_uniform (x, n_tokens * n_in, -1.0f, 1.0f, 12);
       device_matmul (ops, tc->type, w, x, whole, n_in, n_out, n_tokens);
       /* 8 rows per binding (a multiple of every alignment step) plus slack. */
@@ -244,7 +249,7 @@ test_split (gconstpointer data)
       _hvk_ops_set_max_binding_range (ops, 0);
       g_assert_cmpmem (whole, n_tokens * n_out * sizeof (float), split, n_tokens * n_out * sizeof (float));
     }
-  _hvk_ops_set_gpu_shapes (ops, FALSE);
+  _hvk_ops_set_gpu_kernels (ops, FALSE);
   check_matmul (ops, tc->type, n_in, n_out, 1, 13);
 
   {

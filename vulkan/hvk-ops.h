@@ -54,7 +54,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HvkOps, hvk_ops_free)
 /* y[t][r] = Σ_k W[r][k] · x[t][k]   for t < n_tokens, r < n_out, k < n_in.
  * W: [n_out][n_in] of wtype; x: f32 [n_tokens][n_in]; y: f32 [n_tokens][n_out].
  * n_tokens == 1 uses the matrix×vector kernel, larger batches the tiled
- * matrix×matrix kernel. */
+ * matrix×matrix kernel (on CPU drivers a register-blocked one). */
 gboolean hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
                         HvkView x, HvkView y, guint n_in, guint n_out, guint n_tokens,
                         GError **error);

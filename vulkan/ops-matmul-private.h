@@ -10,14 +10,9 @@ G_BEGIN_DECLS
  * exercise the multi-dispatch split with small tensors. */
 void _hvk_ops_set_max_binding_range (HvkOps *ops, guint64 max_range);
 
-/* With TRUE, a CPU driver gets the matvec workgroup shape chosen for GPUs
- * (several subgroups, shared-memory reduction), so tests on lavapipe cover
- * both shapes. */
-void _hvk_ops_set_gpu_shapes (HvkOps *ops, gboolean gpu);
-
 /* With TRUE, a CPU driver gets the kernels and workgroup shapes chosen for
- * GPUs (tiled matmul.comp for batches, multi-subgroup matvec), so tests on
- * lavapipe cover both choices. */
+ * GPUs (tiled matmul.comp instead of matmul_rb.comp for batches,
+ * multi-subgroup matvec), so tests on lavapipe cover both choices. */
 void _hvk_ops_set_gpu_kernels (HvkOps *ops, gboolean gpu);
 
 G_END_DECLS

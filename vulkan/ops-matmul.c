@@ -31,9 +31,13 @@ typedef struct {
 } GetRowsPush;
 _Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.comp");
 
-/* matmul.comp's tile and get_rows.comp's workgroup (see the shaders). */
+/* matmul.comp's tile, matmul_rb.comp's tokens per workgroup and
+ * get_rows.comp's workgroup (see the shaders). */
 #define MATMUL_TILE_ROWS   64
 #define MATMUL_TILE_TOKENS 32
+#define MATMUL_RB_LANES    8
+#define MATMUL_RB_ROWS     (4 * MATMUL_RB_LANES)
+#define MATMUL_RB_TOKENS   8
 #define GET_ROWS_WG        64
 #define UNIT               16
 
@@ -41,7 +45,7 @@ _Static_assert (sizeof (GetRowsPush) == 16, "GetRowsPush must match get_rows.com
  * one ops object, so file-level values are enough. */
 static struct {
   guint64  max_binding_range;   /* 0: the device's limit */
-  gboolean gpu_shapes;          /* GPU workgroup shapes on a CPU driver too */
+  gboolean gpu_kernels;         /* GPU kernels and workgroup shapes on a CPU driver too */
 } test_hooks;
 
 void
@@ -51,9 +55,19 @@ _hvk_ops_set_max_binding_range (HvkOps *ops, guint64 max_range)
 }
 
 void
-_hvk_ops_set_gpu_shapes (HvkOps *ops, gboolean gpu)
+_hvk_ops_set_gpu_kernels (HvkOps *ops, gboolean gpu)
 {
-  test_hooks.gpu_shapes = gpu;
+  test_hooks.gpu_kernels = gpu;
+}
+
+/* CPU drivers (lavapipe) run a subgroup as SIMD lanes of one CPU thread and
+ * a barrier as a costly switch between invocations: they get kernels with
+ * one subgroup per workgroup and no barrier. */
+static gboolean
+wants_cpu_kernels (HvkOps *ops)
+{
+  return hvk_device_get_info (hvk_ops_get_device (ops))->type == HVK_DEVICE_CPU &&
+         !test_hooks.gpu_kernels;
 }
 
 static const char *
@@ -143,17 +157,16 @@ bind_activations (HvkOps *ops, HvkView view, guint64 n_bytes, gboolean writes,
 }
 
 /* matvec.comp's specialization: threads, rows per workgroup, ONE_SUBGROUP.
- * GPUs: a few subgroups per workgroup to hide memory latency. CPU drivers
- * (lavapipe) have a fixed subgroup size and run a barrier as a switch
- * between invocations: there one subgroup per workgroup needs no barrier,
- * and 4 rows amortize the per-workgroup cost (about twice as fast as 64
- * threads × 2 rows on lavapipe, see tests/bench-matmul.c). */
+ * GPUs: a few subgroups per workgroup to hide memory latency. CPU drivers:
+ * one subgroup per workgroup needs no barrier, and 4 rows amortize the
+ * per-workgroup cost (about twice as fast as 64 threads × 2 rows on
+ * lavapipe, see tests/bench-matmul.c). */
 static void
 matvec_shape (HvkOps *ops, guint32 spec[3])
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
 
-  if (info->type == HVK_DEVICE_CPU && !test_hooks.gpu_shapes)
+  if (wants_cpu_kernels (ops))
     {
       spec[0] = info->subgroup_size;
       spec[1] = 4;
@@ -167,15 +180,45 @@ matvec_shape (HvkOps *ops, guint32 spec[3])
     }
 }
 
+/* How hvk_op_matmul computes a product: the shader, its specialization and
+ * how many rows and tokens one workgroup covers. */
+typedef struct {
+  const char *shader;
+  guint32     spec[3];
+  guint       n_spec;
+  guint32     rows_per_group;
+  guint32     tokens_per_group;  /* 0: the shader handles one token (matvec) */
+} MatmulKernel;
+
+/* One token: matvec.comp. Batches: the tiled matmul.comp on GPUs (shared
+ * memory reuse), the register-blocked matmul_rb.comp (one subgroup per
+ * workgroup) on CPU drivers, where the tiled kernel's barriers cost more
+ * per token than matvec itself. */
+static void
+choose_kernel (HvkOps *ops, guint n_tokens, MatmulKernel *k)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+
+  if (n_tokens == 1)
+    {
+      *k = (MatmulKernel) { .shader = "matvec", .n_spec = 3 };
+      matvec_shape (ops, k->spec);
+      k->rows_per_group = k->spec[1];
+    }
+  else if (wants_cpu_kernels (ops) && info->subgroup_size == MATMUL_RB_LANES)
+    *k = (MatmulKernel) { "matmul_rb", { 0 }, 0, MATMUL_RB_ROWS, MATMUL_RB_TOKENS };
+  else
+    *k = (MatmulKernel) { "matmul", { 0 }, 0, MATMUL_TILE_ROWS, MATMUL_TILE_TOKENS };
+}
+
 gboolean
 hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
                HvkView x, HvkView y, guint n_in, guint n_out, guint n_tokens,
                GError **error)
 {
   const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
-  gboolean is_vec = n_tokens == 1;
   guint64 row_bytes;
-  guint32 spec[3];
+  MatmulKernel k;
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
   MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
@@ -187,16 +230,16 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   g_return_val_if_fail (w.offset % offset_alignment (ops) == 0, FALSE);
   row_bytes = hvk_type_row_size (wtype, n_in);
 
-  matvec_shape (ops, spec);
-  g_snprintf (name, sizeof name, "%s_%s", is_vec ? "matvec" : "matmul", type_suffix (wtype));
-  pipeline = is_vec
-    ? _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), spec, 3, error)
-    : _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush), NULL, 0, error);
+  choose_kernel (ops, n_tokens, &k);
+  g_snprintf (name, sizeof name, "%s_%s", k.shader, type_suffix (wtype));
+  pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush),
+                                k.n_spec > 0 ? k.spec : NULL, k.n_spec, error);
   if (pipeline == NULL)
     return FALSE;
 
-  /* matmul.comp numbers row tiles over x only. */
-  max_rows = is_vec ? G_MAXUINT32 : (guint64) info->max_workgroup_count[0] * MATMUL_TILE_ROWS;
+  /* The matrix kernels number row groups over x only. */
+  max_rows = k.tokens_per_group == 0 ? G_MAXUINT32
+                                     : (guint64) info->max_workgroup_count[0] * k.rows_per_group;
   slice_rows = rows_per_slice (ops, row_bytes, max_rows, name, error);
   if (slice_rows == 0)
     return FALSE;
@@ -207,6 +250,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   for (guint64 row0 = 0; row0 < n_out; row0 += slice_rows)
     {
       guint64 rows = MIN (slice_rows, n_out - row0);
+      guint64 row_groups = (rows + k.rows_per_group - 1) / k.rows_per_group;
       HvkBinding bindings[3] = {
         _hvk_bind ((HvkView) { w.buffer, w.offset + row0 * row_bytes }, rows * row_bytes, FALSE),
         bx,
@@ -216,12 +260,12 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
 
       push.n_out = rows;
       push.row0 = row0;
-      if (is_vec)
-        _hvk_groups_1d (ops, (rows + spec[1] - 1) / spec[1], &gx, &gy);
+      if (k.tokens_per_group == 0)
+        _hvk_groups_1d (ops, row_groups, &gx, &gy);
       else
         {
-          gx = (rows + MATMUL_TILE_ROWS - 1) / MATMUL_TILE_ROWS;
-          gy = (n_tokens + MATMUL_TILE_TOKENS - 1) / MATMUL_TILE_TOKENS;
+          gx = row_groups;
+          gy = (n_tokens + k.tokens_per_group - 1) / k.tokens_per_group;
         }
       hvk_recorder_dispatch (rec, pipeline, bindings, 3, &push, sizeof push, gx, gy, 1);
     }

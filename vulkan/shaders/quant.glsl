@@ -87,10 +87,11 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 #define UNITS_PER_BLOCK (QK / UNIT)
 #endif
 
-#ifdef BLOCK_WORDS
+#if defined(BLOCK_WORDS) || defined(WEIGHT_Q4_0)
 // Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
 // read 4 bytes per load through a 32-bit view of the same binding: half the
-// loads of the 16-bit struct members (loads dominate on CPU drivers).
+// loads of the 16-bit struct members (loads dominate on CPU drivers). Q4_0
+// blocks (18 bytes) are 4-byte aligned every other block; see load_unit.
 layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
@@ -143,12 +144,22 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   uint u = unit % UNITS_PER_BLOCK;
 
 #if defined(WEIGHT_Q4_0)
+  // The 16 quant bytes sit at bytes 2..17 of the block, 18·ib + 2 onwards:
+  // word-aligned in odd blocks; in even blocks they start 2 bytes into a
+  // word, so each word is stitched from two (the last half from qs[7]).
+  // Four words and one half instead of eight halves, all inside the block.
   float d = float (w_blocks[ib].d);
+  uint wq = (18u * ib + 2u) / 4u;
+  uint w[5];
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    w[i] = w_words[wq + i];
+  w[4] = uint (w_blocks[ib].qs[7]);
+  bool odd = (ib & 1u) != 0u;
   uint shift = 4u * u;
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    uint p = uint (w_blocks[ib].qs[i]);
-    v[2 * i]     = d * (float ((p >> shift) & 15u) - 8.0);
-    v[2 * i + 1] = d * (float ((p >> (shift + 8u)) & 15u) - 8.0);
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = odd ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = d * (float ((p >> (8u * j + shift)) & 15u) - 8.0);
   }
 
 #elif defined(WEIGHT_Q8_0)
