@@ -344,6 +344,79 @@ test_llama4_unsupported (void)
   g_assert_nonnull (strstr (error->message, "'llama4'"));
 }
 
+/* The SmolVLM text model without images (../shared/fixtures/reference/vlm/
+ * text-only.json): chat-format prompts with special tokens parsed, the
+ * top-40 logits at the last prompt position, and 16 greedy ids fed back.
+ * The file records no top-2 gaps, so our own top1-top2 gap decides where a
+ * greedy decision is binding: wherever it exceeds twice the tolerance our
+ * argmax must be the reference's next id. */
+static void
+test_vlm_text_only (void)
+{
+  const double tolerance = 0.05;   /* F16 file, as the llama-ref files */
+  g_autofree char *ref_path = hearth_test_shared_path ("fixtures/reference/vlm/text-only.json");
+  g_autofree char *model_path = ref_path ? hearth_test_shared_path ("models/random/smolvlm-tiny-text-f16.gguf") : NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_auto (Loaded) l = { 0 };
+  Checker ck = { .file = "vlm/text-only", .tolerance = tolerance };
+  JsonArray *results;
+  guint n_vocab;
+
+  if (model_path == NULL)
+    return;
+  json_parser_load_from_file (parser, ref_path, &error);
+  g_assert_no_error (error);
+  results = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "results");
+  loaded_open (&l, model_path, 512, 512);
+  n_vocab = llama_model_get_config (l.model)->n_vocab;
+
+  for (guint i = 0; i < json_array_get_length (results); i++)
+    {
+      JsonObject *c = json_array_get_object_element (results, i);
+      const char *prompt = json_object_get_string_member (c, "prompt");
+      g_autoptr (GArray) ref_ids = json_ids (json_object_get_array_member (c, "prompt_ids"));
+      g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+      g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+      JsonArray *top = json_object_get_array_member (c, "top40_last_logits");
+
+      hearth_tokenizer_encode (l.tok, prompt, -1, TRUE, TRUE, ids, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (ids->data, ids->len * sizeof (gint32), ref_ids->data, ref_ids->len * sizeof (gint32));
+
+      llama_context_forward (l.ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
+      g_assert_no_error (error);
+      for (guint k = 0; k < json_array_get_length (top); k++)
+        {
+          JsonObject *e = json_array_get_object_element (top, k);
+          check_logit (&ck, prompt, 0, llama_context_get_logits (l.ctx, 0),
+                       json_object_get_int_member (e, "id"), json_object_get_double_member (e, "logit"));
+        }
+
+      for (guint step = 0; step < greedy->len; step++)
+        {
+          const float *logits = llama_context_get_logits (l.ctx, 0);
+          gint32 ours = argmax (logits, n_vocab), want = g_array_index (greedy, gint32, step);
+          float second = -INFINITY;
+
+          for (guint v = 0; v < n_vocab; v++)
+            if ((gint32) v != ours)
+              second = MAX (second, logits[v]);
+          if (ours != want && logits[ours] - second > 2 * tolerance)
+            {
+              g_test_message ("vlm/text-only, \"%s\", step %u: our argmax %d, the reference's %d",
+                              prompt, step, ours, want);
+              ck.n_failures++;
+            }
+          llama_context_forward (l.ctx, &want, 1, ids->len + step, FALSE, NULL, &error);
+          g_assert_no_error (error);
+        }
+    }
+  g_test_message ("vlm/text-only: max |logit delta| %.4f (tolerance %.2f), %u failures",
+                  ck.max_delta, ck.tolerance, ck.n_failures);
+  g_assert_cmpuint (ck.n_failures, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,5 +429,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/llama/llama4-unsupported", test_llama4_unsupported);
   g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
+  g_test_add_func ("/llama/vlm-text-only", test_vlm_text_only);
   return g_test_run ();
 }
