@@ -210,52 +210,32 @@ render (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs
   return hearth_chat_template_render (tpl, messages, TRUE, bos, eos, error);
 }
 
-/* The template writes "<image>" for each image item. To find those (the
- * system or user text may hold the same characters), the turn is rendered
- * with the first k and the first k-1 images: where the two renderings
- * part is where image k goes. Each becomes a media marker. */
+typedef struct {
+  HearthChatTemplate    *tpl;
+  const GenerateOptions *o;
+  const CliImages       *imgs;
+  const char            *bos;
+  const char            *eos;
+} RenderArgs;
+
+static char *
+render_shown (guint n_shown, gpointer user_data, GError **error)
+{
+  RenderArgs *r = user_data;
+  return render (r->tpl, r->o, r->imgs, n_shown, r->bos, r->eos, error);
+}
+
+/* The template writes "<image>" for each image item; each becomes a media
+ * marker. */
 static char *
 render_with_markers (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs,
                      const char *bos, const char *eos, GError **error)
 {
-  g_autofree char *fewer = render (tpl, o, imgs, 0, bos, eos, error);
-  g_autofree char *all = fewer != NULL ? render (tpl, o, imgs, imgs->n_images, bos, eos, error) : NULL;
-  g_autofree gsize *at = g_new (gsize, imgs->n_images);
-  if (all == NULL)
-    return NULL;
-
-  for (guint k = 0; k < imgs->n_images; k++)
-    {
-      g_autofree char *more = render (tpl, o, imgs, k + 1, bos, eos, error);
-      if (more == NULL)
-        return NULL;
-      at[k] = 0;
-      while (more[at[k]] != '\0' && more[at[k]] == fewer[at[k]])
-        at[k]++;
-      /* Later images must not move earlier ones: the full rendering
-       * holds "<image>" at the same place. */
-      if (strncmp (more + at[k], "<image>", 7) != 0 || strncmp (all, more, at[k] + 7) != 0 ||
-          (k > 0 && at[k] < at[k - 1] + 7))
-        {
-          g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                               "the model's chat template does not place images; use --raw with "
-                               VISION_MEDIA_MARKER " in the prompt");
-          return NULL;
-        }
-      g_free (fewer);
-      fewer = g_steal_pointer (&more);
-    }
-
-  g_autoptr (GString) text = g_string_new (NULL);
-  gsize from = 0;
-  for (guint k = 0; k < imgs->n_images; k++)
-    {
-      g_string_append_len (text, all + from, at[k] - from);
-      g_string_append (text, VISION_MEDIA_MARKER);
-      from = at[k] + strlen ("<image>");
-    }
-  g_string_append (text, all + from);
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  RenderArgs r = { tpl, o, imgs, bos, eos };
+  return vision_prompt_render_with_markers (imgs->n_images, render_shown, &r,
+                                            "the model's chat template does not place images; "
+                                            "use --raw with " VISION_MEDIA_MARKER " in the prompt",
+                                            error);
 }
 
 /* The conversation rendered by the chat template, then tokenized with

@@ -15,20 +15,6 @@ struct _ClipModel {
 
 /* ---- config ----------------------------------------------------------------- */
 
-static gboolean
-file_error (GgufFile *file, GError **error, gint code, const char *format, ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-file_error (GgufFile *file, GError **error, gint code, const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, HEARTH_ENGINE_ERROR, code, "%s: %s", gguf_file_get_path (file), message);
-  return FALSE;
-}
-
 /* A required positive integer key. */
 static gboolean
 read_u32 (GgufFile *file, const char *key, guint32 *out, GError **error)
@@ -41,9 +27,9 @@ read_u32 (GgufFile *file, const char *key, guint32 *out, GError **error)
       g_propagate_error (error, local);
       return FALSE;
     }
-  return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                     "metadata key '%s' is missing or zero; the file is not a complete "
-                     "vision projector (mmproj)", key);
+  return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                            "metadata key '%s' is missing or zero; the file is not a complete "
+                            "vision projector (mmproj)", key);
 }
 
 /* image_mean / image_std: three floats, or the given default. */
@@ -60,8 +46,8 @@ read_rgb (GgufFile *file, const char *key, float fallback, float out[3], GError 
       return local == NULL;
     }
   if (array->arr.n != 3)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                       "'%s' has %" G_GUINT64_FORMAT " values, not 3 (R, G, B)", key, array->arr.n);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "'%s' has %" G_GUINT64_FORMAT " values, not 3 (R, G, B)", key, array->arr.n);
   for (guint c = 0; c < 3; c++)
     out[c] = gguf_array_get_float (array, c);
   return TRUE;
@@ -77,25 +63,25 @@ check_kind (GgufFile *file, GError **error)
   if (!gguf_file_get_string (file, "general.architecture", &arch, &local) && local != NULL)
     goto fail;
   if (g_strcmp0 (arch, "clip") != 0)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "general.architecture is '%s', not 'clip': this is not a vision "
-                       "projector (mmproj) file", arch != NULL ? arch : "(missing)");
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "general.architecture is '%s', not 'clip': this is not a vision "
+                              "projector (mmproj) file", arch != NULL ? arch : "(missing)");
   if (!gguf_file_get_bool (file, "clip.has_vision_encoder", &has_vision, &local) && local != NULL)
     goto fail;
   if (!has_vision)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "the projector has no vision encoder (clip.has_vision_encoder)");
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "the projector has no vision encoder (clip.has_vision_encoder)");
   if (!gguf_file_get_string (file, "clip.projector_type", &projector, &local) && local != NULL)
     goto fail;
   if (g_strcmp0 (projector, "idefics3") != 0)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "projector type '%s' is not supported; Hearth runs SmolVLM "
-                       "('idefics3') projectors", projector != NULL ? projector : "(missing)");
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "projector type '%s' is not supported; Hearth runs SmolVLM "
+                              "('idefics3') projectors", projector != NULL ? projector : "(missing)");
   if (!gguf_file_get_bool (file, "clip.use_gelu", &use_gelu, &local) && local != NULL)
     goto fail;
   if (!use_gelu)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "clip.use_gelu is false (quick GELU), which Hearth does not run");
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "clip.use_gelu is false (quick GELU), which Hearth does not run");
   return TRUE;
 
 fail:
@@ -131,24 +117,24 @@ read_config (GgufFile *file, ClipConfig *c, GError **error)
     }
 
   if (c->image_size % c->patch_size != 0 || c->image_size > 4096)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                       "clip.vision.image_size %u is not a multiple of patch_size %u (or too large)",
-                       c->image_size, c->patch_size);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "clip.vision.image_size %u is not a multiple of patch_size %u (or too large)",
+                              c->image_size, c->patch_size);
   c->grid = c->image_size / c->patch_size;
   c->n_patches = c->grid * c->grid;
   if (c->grid % c->scale_factor != 0)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                       "%u patches per side cannot be merged by scale_factor %u",
-                       c->grid, c->scale_factor);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "%u patches per side cannot be merged by scale_factor %u",
+                              c->grid, c->scale_factor);
   c->tokens_per_tile = c->n_patches / (c->scale_factor * c->scale_factor);
   if (c->n_embd % c->n_head != 0 || c->n_embd % 8 != 0 || c->n_embd > 8192 || c->n_ff > 65536)
-    return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                       "embedding_length %u with %u heads (feed_forward_length %u) is not a "
-                       "usable vision encoder shape", c->n_embd, c->n_head, c->n_ff);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "embedding_length %u with %u heads (feed_forward_length %u) is not a "
+                              "usable vision encoder shape", c->n_embd, c->n_head, c->n_ff);
   for (guint i = 0; i < 3; i++)
     if (!(c->image_std[i] > 0.0f))
-      return file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                         "clip.vision.image_std[%u] is %g, not positive", i, c->image_std[i]);
+      return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                                "clip.vision.image_std[%u] is %g, not positive", i, c->image_std[i]);
   if (c->preproc_image_size < c->image_size)
     c->preproc_image_size = c->image_size;
   return TRUE;
@@ -161,13 +147,6 @@ typedef struct {
   WeightUpload *upload;
 } WeightPlan;
 
-static const char *
-type_name (guint32 type)
-{
-  const GgmlTypeTraits *traits = ggml_type_traits (type);
-  return traits != NULL ? traits->name : "unknown";
-}
-
 /* Plans tensor name, which must have shape ne (unused dims 1); its view
  * is filled in on upload. */
 static const GgufTensor *
@@ -176,18 +155,18 @@ plan_tensor (WeightPlan *plan, const char *name, const guint64 ne[4], HvkView *v
   const GgufTensor *t = gguf_file_find_tensor (plan->file, name);
   if (t == NULL)
     {
-      file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                  "tensor '%s' is missing; the file is not a complete SmolVLM projector", name);
+      weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                         "tensor '%s' is missing; the file is not a complete SmolVLM projector", name);
       return NULL;
     }
   if (memcmp (t->ne, ne, sizeof t->ne) != 0)
     {
-      file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                  "tensor '%s' has shape [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %"
-                  G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], but the clip.vision metadata "
-                  "requires [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-                  ", %" G_GUINT64_FORMAT "]", name, t->ne[0], t->ne[1], t->ne[2], t->ne[3],
-                  ne[0], ne[1], ne[2], ne[3]);
+      weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                         "tensor '%s' has shape [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %"
+                         G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "], but the clip.vision metadata "
+                         "requires [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                         ", %" G_GUINT64_FORMAT "]", name, t->ne[0], t->ne[1], t->ne[2], t->ne[3],
+                         ne[0], ne[1], ne[2], ne[3]);
       return NULL;
     }
   weight_upload_add (plan->upload, t, view);
@@ -202,9 +181,9 @@ plan_f32 (WeightPlan *plan, const char *name, guint64 ne0, guint64 ne1, HvkView 
   if (t == NULL)
     return FALSE;
   if (t->type != HVK_TYPE_F32)
-    return file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "tensor '%s' has type %s; Hearth expects biases, norms and embeddings "
-                       "of a projector in F32", name, type_name (t->type));
+    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "tensor '%s' has type %s; Hearth expects biases, norms and embeddings "
+                              "of a projector in F32", name, weight_type_name (t->type));
   return TRUE;
 }
 
@@ -216,9 +195,10 @@ plan_matrix (WeightPlan *plan, const char *name, const guint64 ne[4], guint32 n_
   if (t == NULL)
     return FALSE;
   if (!hvk_type_is_supported (t->type) || n_in % hvk_type_block_size (t->type) != 0)
-    return file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                       "tensor '%s' has type %s (%u), which Hearth cannot run for rows of %u; "
-                       "use an F32, F16 or Q8_0 projector", name, type_name (t->type), t->type, n_in);
+    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "tensor '%s' has type %s (%u), which Hearth cannot run for "
+                              "rows of %u; use an F32, F16 or Q8_0 projector",
+                              name, weight_type_name (t->type), t->type, n_in);
   m->type = t->type;
   m->n_in = n_in;
   m->n_out = n_out;

@@ -1358,57 +1358,50 @@ describe_job_free (DescribeJob *d)
   g_free (d);
 }
 
+typedef struct {
+  LoadedModel *m;
+  const char  *prompt;
+} ImageTurn;
+
 /* One user turn: [image, prompt] or just [prompt], as multimodal templates
  * (SmolVLM) expect it. */
 static char *
-render_image_turn (LoadedModel *m, const char *prompt, gboolean with_image, GError **error)
+render_image_turn (guint n_shown, gpointer user_data, GError **error)
 {
+  ImageTurn *turn = user_data;
   g_autoptr (JsonArray) messages = json_array_new ();
   JsonObject *msg = json_object_new ();
   JsonArray *parts = json_array_new ();
   JsonObject *text = json_object_new ();
 
-  if (with_image)
+  if (n_shown > 0)
     {
       JsonObject *image = json_object_new ();
       json_object_set_string_member (image, "type", "image");
       json_array_add_object_element (parts, image);
     }
   json_object_set_string_member (text, "type", "text");
-  json_object_set_string_member (text, "text", prompt);
+  json_object_set_string_member (text, "text", turn->prompt);
   json_array_add_object_element (parts, text);
   json_object_set_string_member (msg, "role", "user");
   json_object_set_array_member (msg, "content", parts);
   json_array_add_object_element (messages, msg);
-  return hearth_chat_template_render (m->template, messages, TRUE, m->bos_text, m->eos_text, error);
+  return hearth_chat_template_render (turn->m->template, messages, TRUE, turn->m->bos_text,
+                                      turn->m->eos_text, error);
 }
 
-/* The prompt text with VISION_MEDIA_MARKER where the image goes. The
- * template writes "<image>" for the image item; to find that one (the
- * prompt may hold the same characters) the turn is rendered once more
- * without the image: where the two part is where the image goes. */
+/* The prompt text with VISION_MEDIA_MARKER where the image goes. */
 static char *
 render_image_prompt (LoadedModel *m, const char *prompt, GError **error)
 {
-  g_autofree char *with = NULL, *without = NULL;
-  gsize at = 0;
+  ImageTurn turn = { m, prompt };
+  g_autofree char *unplaced = NULL;
 
   if (m->template == NULL)
     return g_strconcat (VISION_MEDIA_MARKER, prompt, NULL);
-  if ((with = render_image_turn (m, prompt, TRUE, error)) == NULL ||
-      (without = render_image_turn (m, prompt, FALSE, error)) == NULL)
-    return NULL;
-  while (with[at] != '\0' && with[at] == without[at])
-    at++;
-  if (!g_str_has_prefix (with + at, "<image>"))
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "the chat template of %s does not place images, so it cannot describe them",
-                   m->handle->name);
-      return NULL;
-    }
-  return g_strdup_printf ("%.*s%s%s", (int) at, with, VISION_MEDIA_MARKER,
-                          with + at + strlen ("<image>"));
+  unplaced = g_strdup_printf ("the chat template of %s does not place images, so it cannot "
+                              "describe them", m->handle->name);
+  return vision_prompt_render_with_markers (1, render_image_turn, &turn, unplaced, error);
 }
 
 /* BOS is added only if the rendered text does not start with it. */

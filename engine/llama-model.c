@@ -63,21 +63,6 @@ read_f32 (GgufFile *file, const char *arch, const char *suffix, float *out, GErr
   return TRUE;
 }
 
-static gboolean
-config_error (GgufFile *file, GError **error, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-config_error (GgufFile *file, GError **error, const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_autofree char *what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-               "%s: %s", gguf_file_get_path (file), what);
-  return FALSE;
-}
-
 /* Linear scaling divides positions; yarn/longrope need kernels we lack. */
 static gboolean
 read_rope_scaling (GgufFile *file, const char *arch, LlamaConfig *cfg, GError **error)
@@ -107,8 +92,9 @@ read_rope_scaling (GgufFile *file, const char *arch, LlamaConfig *cfg, GError **
   if (g_strcmp0 (type, "none") != 0 && factor != 0.0f && factor != 1.0f)
     {
       if (!(factor > 0.0f))
-        return config_error (file, error, "%s.rope.scaling.factor is %g, it must be positive",
-                             arch, factor);
+        return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                                  "%s.rope.scaling.factor is %g, it must be positive",
+                                  arch, factor);
       cfg->rope_freq_scale = 1.0f / factor;
     }
   return TRUE;
@@ -133,35 +119,40 @@ read_config (GgufFile *file, const char *arch, LlamaConfig *cfg, GError **error)
     return FALSE;
 
   if (cfg->n_layer == 0 || cfg->n_embd == 0 || cfg->n_ff == 0 || cfg->n_head == 0)
-    return config_error (file, error, "%s.block_count/embedding_length/feed_forward_length/"
-                         "attention.head_count must all be positive (got %u/%u/%u/%u)",
-                         arch, cfg->n_layer, cfg->n_embd, cfg->n_ff, cfg->n_head);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "%s.block_count/embedding_length/feed_forward_length/"
+                              "attention.head_count must all be positive (got %u/%u/%u/%u)",
+                              arch, cfg->n_layer, cfg->n_embd, cfg->n_ff, cfg->n_head);
 
   cfg->n_head_kv = cfg->n_head;
   if (!read_u32 (file, arch, "attention.head_count_kv", FALSE, &cfg->n_head_kv, error))
     return FALSE;
   if (cfg->n_head_kv == 0 || cfg->n_head % cfg->n_head_kv != 0)
-    return config_error (file, error, "%s.attention.head_count_kv = %u must divide "
-                         "attention.head_count = %u", arch, cfg->n_head_kv, cfg->n_head);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "%s.attention.head_count_kv = %u must divide "
+                              "attention.head_count = %u", arch, cfg->n_head_kv, cfg->n_head);
 
   cfg->head_dim_k = cfg->head_dim_v = cfg->n_embd / cfg->n_head;
   if (!read_u32 (file, arch, "attention.key_length", FALSE, &cfg->head_dim_k, error) ||
       !read_u32 (file, arch, "attention.value_length", FALSE, &cfg->head_dim_v, error))
     return FALSE;
   if (cfg->head_dim_k == 0 || cfg->head_dim_v == 0)
-    return config_error (file, error, "head size is 0 (embedding_length %u, head_count %u); "
-                         "set %s.attention.key_length", cfg->n_embd, cfg->n_head, arch);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "head size is 0 (embedding_length %u, head_count %u); "
+                              "set %s.attention.key_length", cfg->n_embd, cfg->n_head, arch);
 
   cfg->n_rot = cfg->head_dim_k;
   if (!read_u32 (file, arch, "rope.dimension_count", FALSE, &cfg->n_rot, error))
     return FALSE;
   if (cfg->n_rot > cfg->head_dim_k || cfg->n_rot % 2 != 0)
-    return config_error (file, error, "%s.rope.dimension_count = %u must be even and at most "
-                         "the head size %u", arch, cfg->n_rot, cfg->head_dim_k);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "%s.rope.dimension_count = %u must be even and at most "
+                              "the head size %u", arch, cfg->n_rot, cfg->head_dim_k);
   if (!(cfg->rope_freq_base > 0.0f) || !(cfg->rms_eps > 0.0f))
-    return config_error (file, error, "%s.rope.freq_base (%g) and "
-                         "attention.layer_norm_rms_epsilon (%g) must be positive",
-                         arch, cfg->rope_freq_base, cfg->rms_eps);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "%s.rope.freq_base (%g) and "
+                              "attention.layer_norm_rms_epsilon (%g) must be positive",
+                              arch, cfg->rope_freq_base, cfg->rms_eps);
   return TRUE;
 }
 
@@ -172,13 +163,6 @@ typedef struct {
   const LlamaConfig *cfg;
   WeightUpload      *upload;
 } WeightPlan;
-
-static const char *
-type_name (guint32 type)
-{
-  const GgmlTypeTraits *traits = ggml_type_traits (type);
-  return traits != NULL ? traits->name : "unknown";
-}
 
 static const GgufTensor *
 find_tensor (WeightPlan *plan, const char *name, GError **error)
@@ -223,13 +207,14 @@ plan_matrix (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out,
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s (%u), which Hearth cannot run yet; "
                    "use a file quantized as F32, F16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K",
-                   gguf_file_get_path (plan->file), name, type_name (t->type), t->type);
+                   gguf_file_get_path (plan->file), name, weight_type_name (t->type), t->type);
       return FALSE;
     }
   if (n_in % hvk_type_block_size (t->type) != 0)
-    return config_error (plan->file, error, "tensor '%s' rows have %u elements, not a multiple "
-                         "of the %s block size %u", name, n_in, type_name (t->type),
-                         hvk_type_block_size (t->type));
+    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "tensor '%s' rows have %u elements, not a multiple "
+                              "of the %s block size %u", name, n_in, weight_type_name (t->type),
+                              hvk_type_block_size (t->type));
   *out = (LlamaMatrix) { .type = t->type, .n_in = n_in, .n_out = n_out };
   weight_upload_add (plan->upload, t, &out->view);
   return TRUE;
@@ -247,7 +232,7 @@ plan_vector (WeightPlan *plan, const char *name, guint32 n, HvkView *out, GError
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s; Hearth expects norm weights and rope "
-                   "factors in F32", gguf_file_get_path (plan->file), name, type_name (t->type));
+                   "factors in F32", gguf_file_get_path (plan->file), name, weight_type_name (t->type));
       return FALSE;
     }
   weight_upload_add (plan->upload, t, out);
@@ -285,11 +270,13 @@ read_vocab_size (GgufFile *file, LlamaConfig *cfg, GError **error)
   GError *local = NULL;
 
   if (embd == NULL)
-    return config_error (file, error, "tensor 'token_embd.weight' is missing; the file is "
-                         "not a complete Llama model");
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "tensor 'token_embd.weight' is missing; the file is "
+                              "not a complete Llama model");
   if (embd->ne[1] == 0 || embd->ne[1] > G_MAXINT32)
-    return config_error (file, error, "tensor 'token_embd.weight' has %" G_GUINT64_FORMAT
-                         " rows, not a usable vocabulary size", embd->ne[1]);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "tensor 'token_embd.weight' has %" G_GUINT64_FORMAT
+                              " rows, not a usable vocabulary size", embd->ne[1]);
   cfg->n_vocab = embd->ne[1];
 
   if (!gguf_file_get_array (file, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &tokens, &local))
@@ -299,8 +286,9 @@ read_vocab_size (GgufFile *file, LlamaConfig *cfg, GError **error)
       return local == NULL;
     }
   if (tokens->arr.n != cfg->n_vocab)
-    return config_error (file, error, "the vocabulary has %" G_GUINT64_FORMAT " tokens but "
-                         "'token_embd.weight' has %u rows", tokens->arr.n, cfg->n_vocab);
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "the vocabulary has %" G_GUINT64_FORMAT " tokens but "
+                              "'token_embd.weight' has %u rows", tokens->arr.n, cfg->n_vocab);
   return TRUE;
 }
 
@@ -331,7 +319,8 @@ check_architecture (GgufFile *file, char **arch, GError **error)
   if (!gguf_file_get_string (file, "general.architecture", arch, error))
     {
       if (error != NULL && *error == NULL)
-        config_error (file, error, "metadata key 'general.architecture' is missing");
+        weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                           "metadata key 'general.architecture' is missing");
       return FALSE;
     }
   if (strcmp (*arch, "llama") == 0 || strcmp (*arch, "mistral") == 0)

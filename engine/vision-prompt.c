@@ -170,3 +170,49 @@ vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0
     }
   return TRUE;
 }
+
+/* To find the "<image>" of image k (the text may hold the same
+ * characters), the conversation is rendered with the first k and the first
+ * k-1 images: where the two renderings part is where image k goes. */
+char *
+vision_prompt_render_with_markers (guint n_images, VisionRenderFunc render, gpointer user_data,
+                                   const char *unplaced_message, GError **error)
+{
+  g_autofree char *fewer = render (0, user_data, error);
+  g_autofree char *all = fewer != NULL ? render (n_images, user_data, error) : NULL;
+  g_autofree gsize *at = g_new (gsize, n_images);
+  if (all == NULL)
+    return NULL;
+
+  for (guint k = 0; k < n_images; k++)
+    {
+      g_autofree char *more = k + 1 == n_images ? g_strdup (all) : render (k + 1, user_data, error);
+      if (more == NULL)
+        return NULL;
+      at[k] = 0;
+      while (more[at[k]] != '\0' && more[at[k]] == fewer[at[k]])
+        at[k]++;
+      /* Later images must not move earlier ones: the full rendering
+       * holds "<image>" at the same place. */
+      if (strncmp (more + at[k], "<image>", 7) != 0 || strncmp (all, more, at[k] + 7) != 0 ||
+          (k > 0 && at[k] < at[k - 1] + 7))
+        {
+          g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                               unplaced_message);
+          return NULL;
+        }
+      g_free (fewer);
+      fewer = g_steal_pointer (&more);
+    }
+
+  g_autoptr (GString) text = g_string_new (NULL);
+  gsize from = 0;
+  for (guint k = 0; k < n_images; k++)
+    {
+      g_string_append_len (text, all + from, at[k] - from);
+      g_string_append (text, VISION_MEDIA_MARKER);
+      from = at[k] + strlen ("<image>");
+    }
+  g_string_append (text, all + from);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

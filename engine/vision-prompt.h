@@ -43,6 +43,18 @@ GArray  *vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolea
                                  guint grid_rows, guint grid_cols, guint tokens_per_chunk,
                                  GError **error);
 
+/* Renders a conversation through its chat template with only the first
+ * n_shown of its images; the template writes "<image>" for each. */
+typedef char *(*VisionRenderFunc) (guint n_shown, gpointer user_data, GError **error);
+
+/* The conversation rendered with all n_images images (n_images > 0), each
+ * image's "<image>" replaced by VISION_MEDIA_MARKER. NULL when render
+ * fails, or with HEARTH_ENGINE_ERROR_UNSUPPORTED and unplaced_message when
+ * the template does not place the images. */
+char    *vision_prompt_render_with_markers (guint n_images, VisionRenderFunc render,
+                                            gpointer user_data, const char *unplaced_message,
+                                            GError **error);
+
 /* Runs ids[0..n-1] at positions pos0.. through ctx: runs of token ids as
  * tokens, runs of image positions as the next rows of embd (f32
  * [n_embd_rows][n_embd], every row used exactly once). Afterwards the logits

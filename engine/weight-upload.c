@@ -178,3 +178,21 @@ weight_upload_run (WeightUpload *upload, HvkDevice *device, GgufFile *file,
     *out_bytes = bytes;
   return g_steal_pointer (&buffers);
 }
+
+const char *
+weight_type_name (guint32 type)
+{
+  const GgmlTypeTraits *traits = ggml_type_traits (type);
+  return traits != NULL ? traits->name : "unknown";
+}
+
+gboolean
+weight_file_error (GgufFile *file, GError **error, gint code, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, HEARTH_ENGINE_ERROR, code, "%s: %s", gguf_file_get_path (file), message);
+  return FALSE;
+}

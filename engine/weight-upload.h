@@ -33,6 +33,14 @@ GPtrArray    *weight_upload_run  (WeightUpload *upload, HvkDevice *device, GgufF
                                   WeightProgressFunc progress, gpointer user_data,
                                   GCancellable *cancellable, guint64 *out_bytes, GError **error);
 
+/* The name of GGML type id for messages; "unknown" for an id we do not know. */
+const char   *weight_type_name   (guint32 type);
+
+/* Sets a HEARTH_ENGINE_ERROR code error "<file's path>: <message>" and
+ * returns FALSE, for the plan passes' checks of metadata and tensors. */
+gboolean      weight_file_error  (GgufFile *file, GError **error, gint code,
+                                  const char *format, ...) G_GNUC_PRINTF (4, 5);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WeightUpload, weight_upload_free)
 
 G_END_DECLS

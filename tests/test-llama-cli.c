@@ -20,22 +20,9 @@ stories_path (void)
 static char *
 run_cli (int expected_status, const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
   int wait_status;
+  char *out = hearth_test_run_cli (args, &wait_status);
 
-  g_ptr_array_add (argv, (char *) g_getenv ("HEARTH_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                &wait_status, &error);
-  g_assert_no_error (error);
-  if (err != NULL && *err != '\0')
-    g_test_message ("stderr: %s", err);
   if (expected_status == 0)
     g_assert_true (g_spawn_check_wait_status (wait_status, NULL));
   else

@@ -13,6 +13,7 @@
 
 #include "hearth-photo-index.h"
 #include "photo-indexer.h"
+#include "shared-test-util.h"
 
 /* A 1x1 GIF: no GdkPixbuf saver writes GIF. */
 static const guint8 tiny_gif[] = {
@@ -23,20 +24,10 @@ static const guint8 tiny_gif[] = {
 static char *
 run_cli (const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
   int wait_status;
+  char *out = hearth_test_run_cli (args, &wait_status);
 
-  g_ptr_array_add (argv, (char *) g_getenv ("HEARTH_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                &wait_status, &error);
-  g_assert_no_error (error);
-  g_test_message ("stdout: %s\nstderr: %s", out, err);
+  g_test_message ("stdout: %s", out);
   g_assert_true (WIFEXITED (wait_status));
   g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
   return out;
@@ -73,24 +64,36 @@ get_photo (HearthPhotoIndex *index, const char *dir, const char *name)
   return photo;
 }
 
+/* The random-weight SmolVLM2 pair in ../shared; FALSE with the test
+ * skipped when it is missing. */
+static gboolean
+find_smolvlm_pair (char **text, char **mmproj)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+
+  if (shared != NULL)
+    {
+      *text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+      *mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+    }
+  if (*text == NULL || !g_file_test (*text, G_FILE_TEST_EXISTS) ||
+      !g_file_test (*mmproj, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 test_index_folder (void)
 {
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
   g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *lib = NULL, *db = NULL;
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (shared != NULL)
-    {
-      text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
-      mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
-    }
-  if (text == NULL || !g_file_test (text, G_FILE_TEST_EXISTS) || !g_file_test (mmproj, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
-      return;
-    }
+  if (!find_smolvlm_pair (&text, &mmproj))
+    return;
 
   tmp = g_dir_make_tmp ("hearth-photos-XXXXXX", &error);
   g_assert_no_error (error);
@@ -244,7 +247,6 @@ on_progress (const PhotoIndexerProgress *p, gpointer data)
 static void
 test_pause_resume (void)
 {
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
   g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *db = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HearthEngine) engine = NULL;
@@ -254,16 +256,8 @@ test_pause_resume (void)
   PhotoScanStats scan;
   guint n_described = 0, n_failed = 0;
 
-  if (shared != NULL)
-    {
-      text = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
-      mmproj = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
-    }
-  if (text == NULL || !g_file_test (text, G_FILE_TEST_EXISTS) || !g_file_test (mmproj, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("the random SmolVLM2 pair is missing; set HEARTH_SHARED_DIR to ../shared");
-      return;
-    }
+  if (!find_smolvlm_pair (&text, &mmproj))
+    return;
   tmp = g_dir_make_tmp ("hearth-photos-XXXXXX", &error);
   g_assert_no_error (error);
   db = g_build_filename (tmp, "photos.db", NULL);

@@ -30,6 +30,22 @@ shared_path (const char *first, ...)
   return g_build_filenamev ((char **) parts->pdata);
 }
 
+/* The random-weight SmolVLM2 pair: returns the projector's path and puts
+ * the text model's in *text; NULL with the test skipped when
+ * HEARTH_SHARED_DIR is not set. */
+static char *
+smolvlm_pair (char **text)
+{
+  char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  if (mmproj == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set");
+      return NULL;
+    }
+  *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+  return mmproj;
+}
+
 /* Runs hearth-cli with args; returns stdout (stderr in *err_out). */
 static char *
 run_cli (int expected_status, const char *const *args, char **err_out)
@@ -58,13 +74,10 @@ run_cli (int expected_status, const char *const *args, char **err_out)
 static void
 test_embed_image (void)
 {
-  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *mmproj = smolvlm_pair (&text);
   if (mmproj == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set");
-      return;
-    }
-  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+    return;
   g_autofree char *image = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
   g_autofree char *dir = g_dir_make_tmp ("hearth-vision-cli-XXXXXX", NULL);
   g_autofree char *out_path = g_build_filename (dir, "photo.f32", NULL);
@@ -95,13 +108,10 @@ test_embed_image (void)
 static void
 test_generate_image (void)
 {
-  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *mmproj = smolvlm_pair (&text);
   if (mmproj == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set");
-      return;
-    }
-  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+    return;
   g_autofree char *image = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
   g_autofree char *json = shared_path ("fixtures", "reference", "vlm", "photo-96x96.json", NULL);
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -124,13 +134,10 @@ test_generate_image (void)
 static void
 test_generate_two_images (void)
 {
-  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *mmproj = smolvlm_pair (&text);
   if (mmproj == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set");
-      return;
-    }
-  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+    return;
   g_autofree char *photo = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
   g_autofree char *banner = shared_path ("fixtures", "reference", "vlm", "banner-1500x300-rgba.decoded.png", NULL);
 
@@ -157,13 +164,10 @@ test_generate_two_images (void)
 static void
 test_bench_image (void)
 {
-  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *mmproj = smolvlm_pair (&text);
   if (mmproj == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set");
-      return;
-    }
-  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+    return;
   g_autofree char *image = shared_path ("fixtures", "images", "screenshot-640x360.png", NULL);
   const char *args[] = { "bench", "-m", text, "--mmproj", mmproj, "--image", image,
                          "--resize", "1280x800", "-r", "1", "--json", NULL };
@@ -194,13 +198,10 @@ test_bench_image (void)
 static void
 test_generate_hostile_image (void)
 {
-  g_autofree char *mmproj = shared_path ("models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *mmproj = smolvlm_pair (&text);
   if (mmproj == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR is not set");
-      return;
-    }
-  g_autofree char *text = shared_path ("models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
+    return;
   g_autofree char *photo = shared_path ("fixtures", "reference", "vlm", "photo-96x96.decoded.png", NULL);
   g_autofree char *png = NULL;
   gsize png_len = 0;

@@ -458,8 +458,9 @@ ensure_model (HearthWindow *self)
 
 /* ---- actions ---- */
 
+/* A chat created or restored by a job: listed and selected. */
 static void
-chat_created (GObject *source, GAsyncResult *result, gpointer user_data)
+chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -469,11 +470,9 @@ chat_created (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
 
   if (chat == NULL)
-    {
-      show_toast (self, error->message);
-      return;
-    }
-  insert_and_select (self, chat);
+    show_toast (self, error->message);
+  else
+    insert_and_select (self, chat);
 }
 
 /* New chats start with the model in use, the one being loaded or the
@@ -489,7 +488,7 @@ new_chat (HearthWindow *self)
     model_path = hearth_model_get_path (self->model);
   if (model_path == NULL && default_model != NULL && *default_model != '\0')
     model_path = default_model;
-  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, chat_created);
+  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, chat_ready);
 }
 
 static void
@@ -499,28 +498,12 @@ new_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parame
 }
 
 static void
-chat_restored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(HearthWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HearthChat) chat = hearth_store_worker_run_finish (NULL, result, &error);
-
-  if (is_closed (self))
-    return;
-
-  if (chat == NULL)
-    show_toast (self, error->message);
-  else
-    insert_and_select (self, chat);
-}
-
-static void
 on_undo_delete (AdwToast *toast, gpointer user_data)
 {
   HearthWindow *self = user_data;
   gint64 chat_id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (toast), "chat-id"));
 
-  run_job (self, restore_chat_run, chat_edit_new (chat_id, NULL), (GDestroyNotify) hearth_chat_free, chat_restored);
+  run_job (self, restore_chat_run, chat_edit_new (chat_id, NULL), (GDestroyNotify) hearth_chat_free, chat_ready);
 }
 
 static void
@@ -597,7 +580,7 @@ set_model_activated (GtkWidget *widget, const char *action_name, GVariant *param
 
   if (chat == NULL)
     {
-      run_job (self, create_chat_run, chat_edit_new (0, path), (GDestroyNotify) hearth_chat_free, chat_created);
+      run_job (self, create_chat_run, chat_edit_new (0, path), (GDestroyNotify) hearth_chat_free, chat_ready);
       return;
     }
   hearth_chat_object_set_model_path (chat, path);
