@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "hearth-application"
 
 #include <glib/gi18n.h>
+#include <gtksourceview/gtksource.h>
 
 #include "hearth-application.h"
 #include "hearth-ui-resources.h"
@@ -65,6 +66,8 @@ hearth_application_startup (GApplication *application)
   /* Before chaining up: AdwApplication loads style.css from it there. */
   hearth_ui_register_resource ();
   G_APPLICATION_CLASS (hearth_application_parent_class)->startup (application);
+  /* Code blocks in answers: the languages and style schemes. */
+  gtk_source_init ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-chat", new_chat_accels);

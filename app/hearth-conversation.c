@@ -58,6 +58,8 @@ typedef struct {
   char  *user_text;          /* NULL: regenerate */
   gint64 truncate_after;     /* -2: keep everything */
   char  *title;              /* NULL: keep the title */
+  char  *edited_text;        /* NULL: no edit; else the new text at edited_position */
+  gint64 edited_position;
 } BeginTurn;
 
 typedef struct {
@@ -70,6 +72,7 @@ begin_turn_free (BeginTurn *job)
 {
   g_free (job->user_text);
   g_free (job->title);
+  g_free (job->edited_text);
   g_free (job);
 }
 
@@ -80,6 +83,9 @@ begin_turn_run (HearthStore *store, gpointer data, GError **error)
   g_autofree TurnIds *ids = g_new0 (TurnIds, 1);
 
   if (job->truncate_after > -2 && !hearth_store_truncate_chat (store, job->chat_id, job->truncate_after, error))
+    return NULL;
+  if (job->edited_text != NULL &&
+      !hearth_store_replace_message (store, job->chat_id, job->edited_position, job->edited_text, error))
     return NULL;
   if (job->title != NULL && !hearth_store_rename_chat (store, job->chat_id, job->title, error))
     return NULL;
@@ -424,6 +430,36 @@ hearth_conversation_regenerate (HearthConversation *self)
   g_list_store_remove (self->messages, n - 1);
   job = g_new0 (BeginTurn, 1);
   job->truncate_after = (gint64) n - 2;
+  begin_turn (self, job);
+  return TRUE;
+}
+
+gboolean
+hearth_conversation_edit (HearthConversation *self, HearthMessageObject *message, const char *text)
+{
+  g_autofree char *stripped = NULL;
+  BeginTurn *job;
+  guint position;
+  guint n;
+
+  g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), FALSE);
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_OBJECT (message), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (text));
+  if (!can_start (self) || *stripped == '\0' ||
+      hearth_message_object_get_role (message) != HEARTH_ROLE_USER ||
+      !g_list_store_find (self->messages, message, &position))
+    return FALSE;
+
+  /* Positions are list indexes: the chat is loaded whole, in order. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  g_list_store_splice (self->messages, position + 1, n - position - 1, NULL, 0);
+  hearth_message_object_set_content (message, stripped);
+  job = g_new0 (BeginTurn, 1);
+  job->truncate_after = -2;
+  job->edited_text = g_strdup (stripped);
+  job->edited_position = position;
   begin_turn (self, job);
   return TRUE;
 }

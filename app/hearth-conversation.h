@@ -50,6 +50,14 @@ gboolean            hearth_conversation_send         (HearthConversation *self,
                                                       const char         *text);
 /* Replaces the last answer with a new one. */
 gboolean            hearth_conversation_regenerate   (HearthConversation *self);
+/* markdown: gives the user message new text, drops every later message
+ * (from the list and, in one transaction with the new text, from the
+ * store) and answers it again; the session recomputes only what follows
+ * the unchanged start of the chat.  FALSE (and nothing happens) when send
+ * would refuse, or when message is not a user message of this chat. */
+gboolean            hearth_conversation_edit         (HearthConversation  *self,
+                                                      HearthMessageObject *message,
+                                                      const char          *text);
 /* The answer ends within a token, in state 'stopped'. */
 void                hearth_conversation_stop         (HearthConversation *self);
 

@@ -1,5 +1,7 @@
 #define G_LOG_DOMAIN "hearth-message-object"
 
+#include <string.h>
+
 #include "hearth-message-object.h"
 
 struct _HearthMessageObject {
@@ -114,6 +116,18 @@ hearth_message_object_append (HearthMessageObject *self, const char *delta)
   if (delta == NULL || *delta == '\0')
     return;
   g_string_append (self->content, delta);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
+}
+
+void
+hearth_message_object_set_content (HearthMessageObject *self, const char *content)
+{
+  g_return_if_fail (HEARTH_IS_MESSAGE_OBJECT (self));
+  g_return_if_fail (content != NULL);
+
+  if (strcmp (self->content->str, content) == 0)
+    return;
+  g_string_assign (self->content, content);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT]);
 }
 

@@ -19,6 +19,8 @@ void                 hearth_message_object_set_id         (HearthMessageObject *
 HearthRole           hearth_message_object_get_role       (HearthMessageObject *self);
 const char          *hearth_message_object_get_content    (HearthMessageObject *self);
 void                 hearth_message_object_append         (HearthMessageObject *self, const char *delta);
+/* markdown: an edited message's new text */
+void                 hearth_message_object_set_content    (HearthMessageObject *self, const char *content);
 HearthMessageState   hearth_message_object_get_state      (HearthMessageObject *self);
 void                 hearth_message_object_set_state      (HearthMessageObject *self, HearthMessageState state);
 

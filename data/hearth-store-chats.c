@@ -598,6 +598,44 @@ hearth_store_truncate_chat (HearthStore *self,
   return _hearth_store_run (self, stmt, doing, error);
 }
 
+/* markdown: editing a message and resending from there.  Replaces the
+ * text of the message at @position and deletes every message after it,
+ * in one transaction: a crash leaves either the old chat or the edited
+ * one, never the new text followed by answers to the old. */
+gboolean
+hearth_store_replace_message (HearthStore *self,
+                              gint64       chat_id,
+                              gint64       position,
+                              const char  *content,
+                              GError     **error)
+{
+  const char *doing = "save the edited message";
+  g_autoptr(sqlite3_stmt) update = NULL;
+
+  g_return_val_if_fail (content != NULL && g_utf8_validate (content, -1, NULL), FALSE);
+
+  if (!_hearth_store_begin (self, doing, error))
+    return FALSE;
+  update = _hearth_store_prepare (self, "UPDATE messages SET content = ?1, updated_at = ?2 "
+                                        "WHERE chat_id = ?3 AND position = ?4", doing, error);
+  if (update != NULL)
+    {
+      sqlite3_bind_text (update, 1, content, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (update, 2, g_get_real_time ());
+      sqlite3_bind_int64 (update, 3, chat_id);
+      sqlite3_bind_int64 (update, 4, position);
+    }
+  if (update == NULL
+      || !run_on_one (self, update, doing, "The chat has no message at position %" G_GINT64_FORMAT, position, error)
+      || !hearth_store_truncate_chat (self, chat_id, position, error)
+      || !_hearth_store_commit (self, doing, error))
+    {
+      _hearth_store_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- attachments ---- */
 
 static gboolean

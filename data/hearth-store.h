@@ -142,6 +142,9 @@ gboolean   hearth_store_finish_streaming (HearthStore *self, gint64 message_id, 
 gboolean   hearth_store_stop_interrupted (HearthStore *self, guint *n_stopped, GError **error);
 GPtrArray *hearth_store_list_messages (HearthStore *self, gint64 chat_id, GError **error);
 gboolean   hearth_store_truncate_chat (HearthStore *self, gint64 chat_id, gint64 after_position, GError **error);
+/* markdown: new text for the message at position; the later ones are deleted (one transaction). */
+gboolean   hearth_store_replace_message (HearthStore *self, gint64 chat_id, gint64 position,
+                                         const char *content, GError **error);
 
 /* Attachments */
 gint64     hearth_store_add_attachment (HearthStore *self, gint64 message_id, const char *mime,

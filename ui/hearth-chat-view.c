@@ -26,12 +26,29 @@ G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
 
 /* ---- rows: one HearthMessageRow per visible item, rebound as it scrolls ---- */
 
+/* An edited user message: the conversation drops what followed it and
+ * answers again; the new answer is followed like a sent one. */
+static gboolean
+on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
+{
+  HearthMessageObject *message = hearth_message_row_get_message (row);
+
+  if (self->conversation == NULL || message == NULL)
+    return FALSE;
+  self->at_bottom = TRUE;
+  return hearth_conversation_edit (self->conversation, message, text);
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
+  HearthChatView *self = user_data;
+  GtkWidget *row = hearth_message_row_new ();
+
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
-  gtk_list_item_set_child (item, hearth_message_row_new ());
+  g_signal_connect_object (row, "resend", G_CALLBACK (on_row_resend), self, G_CONNECT_SWAPPED);
+  gtk_list_item_set_child (item, row);
 }
 
 static void
@@ -199,7 +216,7 @@ hearth_chat_view_init (HearthChatView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
   gtk_list_view_set_factory (self->list_view, factory);

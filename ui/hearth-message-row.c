@@ -2,20 +2,27 @@
 
 #include <glib/gi18n.h>
 
+#include "hearth-markdown-view.h"
 #include "hearth-message-row.h"
 
 struct _HearthMessageRow {
   GtkWidget            parent_instance;
   GtkWidget           *bubble;
   GtkLabel            *author;
-  GtkLabel            *text;
+  GtkStack            *content_stack;
+  HearthMarkdownView  *content;
+  GtkTextView         *editor;
   GtkLabel            *status;
+  GtkWidget           *edit_button;
   HearthMessageObject *message;
   gulong               content_handler;
   gulong               state_handler;
 };
 
 G_DEFINE_FINAL_TYPE (HearthMessageRow, hearth_message_row, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_RESEND, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void
 show_content (HearthMessageRow *self)
@@ -24,8 +31,12 @@ show_content (HearthMessageRow *self)
   gboolean waiting = *content == '\0' &&
                      hearth_message_object_get_state (self->message) == HEARTH_MESSAGE_STREAMING;
 
-  /* An answer that has not produced text yet shows an ellipsis. */
-  gtk_label_set_text (self->text, waiting ? "…" : content);
+  /* An answer that has not produced text yet shows an ellipsis.  What
+   * the user wrote is shown as written; only answers are Markdown. */
+  if (waiting || hearth_message_object_get_role (self->message) == HEARTH_ROLE_USER)
+    hearth_markdown_view_set_plain (self->content, waiting ? "…" : content);
+  else
+    hearth_markdown_view_set_markdown (self->content, content);
 }
 
 static void
@@ -53,6 +64,71 @@ on_state_changed (HearthMessageRow *self)
 {
   show_state (self);
 }
+
+/* ---- actions ---- */
+
+/* message.copy: the message as written (Markdown for an answer). */
+static void
+copy_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthMessageRow *self = HEARTH_MESSAGE_ROW (widget);
+
+  if (self->message == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), hearth_message_object_get_content (self->message));
+  gtk_widget_activate_action (widget, "win.toast", "s", _("Copied"));
+}
+
+static void
+show_editor (HearthMessageRow *self, gboolean editing)
+{
+  gtk_stack_set_visible_child_name (self->content_stack, editing ? "edit" : "view");
+  gtk_widget_set_visible (self->edit_button, !editing &&
+                          hearth_message_object_get_role (self->message) == HEARTH_ROLE_USER);
+}
+
+/* message.edit: the user's message becomes editable in place. */
+static void
+edit_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthMessageRow *self = HEARTH_MESSAGE_ROW (widget);
+
+  if (self->message == NULL || hearth_message_object_get_role (self->message) != HEARTH_ROLE_USER)
+    return;
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->editor),
+                            hearth_message_object_get_content (self->message), -1);
+  show_editor (self, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->editor));
+}
+
+static void
+cancel_edit_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_editor (HEARTH_MESSAGE_ROW (widget), FALSE);
+}
+
+/* message.resend: whoever handles ::resend drops the later messages and
+ * answers the edited text; the editor stays open when it did not (an
+ * answer is still being written). */
+static void
+resend_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthMessageRow *self = HEARTH_MESSAGE_ROW (widget);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->editor);
+  g_autofree char *text = NULL;
+  GtkTextIter start, end;
+  gboolean taken = FALSE;
+
+  if (self->message == NULL)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_signal_emit (self, signals[SIGNAL_RESEND], 0, text, &taken);
+  if (taken)
+    show_editor (self, FALSE);
+}
+
+/* ---- binding ---- */
 
 static void
 unbind (HearthMessageRow *self)
@@ -94,6 +170,8 @@ hearth_message_row_set_message (HearthMessageRow *self, HearthMessageObject *mes
       gtk_widget_add_css_class (self->bubble, "assistant");
       gtk_widget_remove_css_class (self->bubble, "user");
     }
+  /* A recycled row never keeps the editor of the message it showed. */
+  show_editor (self, FALSE);
   show_state (self);
 }
 
@@ -108,7 +186,7 @@ const char *
 hearth_message_row_get_text (HearthMessageRow *self)
 {
   g_return_val_if_fail (HEARTH_IS_MESSAGE_ROW (self), NULL);
-  return gtk_label_get_text (self->text);
+  return hearth_markdown_view_get_text (self->content);
 }
 
 static void
@@ -129,11 +207,25 @@ hearth_message_row_class_init (HearthMessageRowClass *klass)
 
   object_class->dispose = hearth_message_row_dispose;
 
+  /* (text): the edited text of the user message shown; returns TRUE when
+   * it was resent. */
+  signals[SIGNAL_RESEND] = g_signal_new ("resend", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         g_signal_accumulator_true_handled, NULL, NULL,
+                                         G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  g_type_ensure (HEARTH_TYPE_MARKDOWN_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, author);
-  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, text);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, content);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, editor);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, status);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, edit_button);
+  gtk_widget_class_install_action (widget_class, "message.copy", NULL, copy_activated);
+  gtk_widget_class_install_action (widget_class, "message.edit", NULL, edit_activated);
+  gtk_widget_class_install_action (widget_class, "message.cancel-edit", NULL, cancel_edit_activated);
+  gtk_widget_class_install_action (widget_class, "message.resend", NULL, resend_activated);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagerow");
 }

@@ -1,5 +1,7 @@
 /* hearth-message-row.h: one message bubble, recycled by the chat view's
- * GtkListView for whichever message scrolls into view. */
+ * GtkListView for whichever message scrolls into view.  Answers show as
+ * Markdown, the user's messages as written; every message can be copied,
+ * and a user message edited in place and resent (signal ::resend). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -15,7 +17,7 @@ GtkWidget           *hearth_message_row_new         (void);
 /* NULL: the row is unbound. */
 void                 hearth_message_row_set_message (HearthMessageRow *self, HearthMessageObject *message);
 HearthMessageObject *hearth_message_row_get_message (HearthMessageRow *self);
-/* The text shown, for tests. */
+/* The text shown (before Markdown), for tests. */
 const char          *hearth_message_row_get_text    (HearthMessageRow *self);
 
 G_END_DECLS

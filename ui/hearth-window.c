@@ -56,6 +56,13 @@ show_toast (HearthWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
+/* win.toast (s): a short note from a widget deep in the window ("Copied"). */
+static void
+toast_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_toast (HEARTH_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
 static void
 show_error_dialog (HearthWindow *self, const char *heading, const char *body)
 {
@@ -889,6 +896,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  /* markdown: notes from the message rows and code blocks */
+  gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
