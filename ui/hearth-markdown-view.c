@@ -49,6 +49,9 @@ text_label_new (void)
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
+  /* The bubble takes the width of its widest line, up to max-width-chars,
+   * instead of wrapping short lines to the width of a table or code. */
+  gtk_label_set_natural_wrap_mode (GTK_LABEL (label), GTK_NATURAL_WRAP_NONE);
   gtk_widget_set_focusable (label, FALSE);
   return label;
 }
@@ -86,6 +89,7 @@ fill_table (GtkGrid *grid, const HearthMarkdownBlock *block)
     }
 }
 
+/* One size below libadwaita's: "# Title" in a bubble is not a page title. */
 static const char *
 heading_class (guint level)
 {
