@@ -566,6 +566,47 @@ test_export_json (Fixture      *fixture,
                    ==, "stopped");
 }
 
+/* markdown: editing a message replaces its text and drops what followed,
+ * in the list and in the search index; a position that does not exist
+ * changes nothing. */
+static void
+test_replace_message (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  gint64 chat_id = create_chat (fixture->store, "Capitals");
+  const char *const paris[] = { "Paris, with the quetzalcoatl museum.", NULL };
+  const char *const madrid[] = { "Madrid.", NULL };
+  gint64 question;
+
+  add_message (fixture->store, chat_id, HEARTH_ROLE_SYSTEM, "You are helpful.");
+  question = add_message (fixture->store, chat_id, HEARTH_ROLE_USER, "Capital of France?");
+  stream_answer (fixture->store, chat_id, paris, HEARTH_MESSAGE_COMPLETE);
+  add_message (fixture->store, chat_id, HEARTH_ROLE_USER, "And Spain?");
+  stream_answer (fixture->store, chat_id, madrid, HEARTH_MESSAGE_COMPLETE);
+
+  g_assert_false (hearth_store_replace_message (fixture->store, chat_id, 9, "lost", &error));
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  messages = list_messages (fixture->store, chat_id);
+  g_assert_cmpuint (messages->len, ==, 5);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  g_assert_true (hearth_store_replace_message (fixture->store, chat_id, 1, "Capital of Italy?", &error));
+  g_assert_no_error (error);
+  messages = list_messages (fixture->store, chat_id);
+  g_assert_cmpuint (messages->len, ==, 2);
+  g_assert_cmpint (((HearthMessage *) g_ptr_array_index (messages, 1))->id, ==, question);
+  g_assert_cmpstr (((HearthMessage *) g_ptr_array_index (messages, 1))->content, ==, "Capital of Italy?");
+  hits = search (fixture->store, "quetzalcoatl");
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search (fixture->store, "Italy");
+  g_assert_cmpuint (hits->len, ==, 1);
+}
+
 #define ADD_TEST(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -584,6 +625,8 @@ main (int    argc,
   ADD_TEST ("/store/search/stemming-prefix-and-odd-input", test_search);
   ADD_TEST ("/store/export/markdown", test_export_markdown);
   ADD_TEST ("/store/export/json", test_export_json);
+  /* markdown: edit and resend */
+  ADD_TEST ("/store/messages/replace", test_replace_message);
 
   return g_test_run ();
 }
