@@ -12,18 +12,20 @@ struct _HearthCodeBlock {
   GtkLabel        *language;
   GtkSourceView   *view;
   GtkSourceBuffer *buffer;
+  char            *code;   /* as written, for the clipboard */
 };
 
 G_DEFINE_FINAL_TYPE (HearthCodeBlock, hearth_code_block, GTK_TYPE_WIDGET)
 
 /* Names people write after a fence that are not GtkSourceView's ids nor
- * file extensions it knows. */
+ * file extensions it knows, or that it takes for something older
+ * ("python" is its Python 2). */
 static const struct {
   const char *name;
   const char *id;
 } language_aliases[] = {
   { "bash", "sh" }, { "shell", "sh" }, { "zsh", "sh" }, { "console", "sh" },
-  { "c++", "cpp" }, { "javascript", "js" }, { "yml", "yaml" }, { "py", "python3" },
+  { "c++", "cpp" }, { "javascript", "js" }, { "yml", "yaml" }, { "py", "python3" }, { "python", "python3" },
 };
 
 static GtkSourceLanguage *
@@ -56,11 +58,21 @@ update_style_scheme (HearthCodeBlock *self)
                                                                                                 : "Adwaita"));
 }
 
+/* The line break that ends the last line is not shown: it would look
+ * like an empty line. */
+static gsize
+shown_length_of (const char *code)
+{
+  gsize length = strlen (code);
+
+  return length > 0 && code[length - 1] == '\n' ? length - 1 : length;
+}
+
 void
 hearth_code_block_set_code (HearthCodeBlock *self, const char *language, const char *code)
 {
   GtkTextBuffer *buffer;
-  g_autofree char *shown = NULL;
+  gsize shown_length;
   GtkTextIter end;
 
   g_return_if_fail (HEARTH_IS_CODE_BLOCK (self));
@@ -72,26 +84,28 @@ hearth_code_block_set_code (HearthCodeBlock *self, const char *language, const c
       gtk_source_buffer_set_language (self->buffer, language != NULL ? find_language (language) : NULL);
     }
 
+  buffer = GTK_TEXT_BUFFER (self->buffer);
+  shown_length = shown_length_of (code);
   /* While an answer streams, its code only grows: add the new end rather
    * than re-setting (and re-highlighting) all of it. */
-  buffer = GTK_TEXT_BUFFER (self->buffer);
-  shown = hearth_code_block_dup_code (self);
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  if (g_str_has_prefix (code, shown))
-    gtk_text_buffer_insert (buffer, &end, code + strlen (shown), -1);
+  if (self->code != NULL && g_str_has_prefix (code, self->code))
+    {
+      gsize old_shown_length = shown_length_of (self->code);
+
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      gtk_text_buffer_insert (buffer, &end, code + old_shown_length, (int) (shown_length - old_shown_length));
+    }
   else
-    gtk_text_buffer_set_text (buffer, code, -1);
+    gtk_text_buffer_set_text (buffer, code, (int) shown_length);
+  g_free (self->code);
+  self->code = g_strdup (code);
 }
 
 char *
 hearth_code_block_dup_code (HearthCodeBlock *self)
 {
-  GtkTextIter start, end;
-
   g_return_val_if_fail (HEARTH_IS_CODE_BLOCK (self), NULL);
-
-  gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->buffer), &start, &end);
-  return gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->buffer), &start, &end, FALSE);
+  return g_strdup (self->code != NULL ? self->code : "");
 }
 
 /* code.copy: the code as written, for pasting into a terminal or editor. */
@@ -108,6 +122,7 @@ copy_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 static void
 hearth_code_block_dispose (GObject *object)
 {
+  g_clear_pointer (&HEARTH_CODE_BLOCK (object)->code, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), HEARTH_TYPE_CODE_BLOCK);
   G_OBJECT_CLASS (hearth_code_block_parent_class)->dispose (object);
 }

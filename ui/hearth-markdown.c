@@ -209,9 +209,15 @@ flush_text (Walk *walk)
   if (walk->markup == NULL)
     return;
   if (walk->heading_level > 0)
-    block = block_new (walk, HEARTH_MARKDOWN_HEADING), block->level = walk->heading_level;
+    {
+      block = block_new (walk, HEARTH_MARKDOWN_HEADING);
+      block->level = walk->heading_level;
+    }
   else if (walk->lists->len > 0)
-    block = block_new (walk, HEARTH_MARKDOWN_LIST_ITEM), block->level = walk->lists->len;
+    {
+      block = block_new (walk, HEARTH_MARKDOWN_LIST_ITEM);
+      block->level = walk->lists->len;
+    }
   else
     block = block_new (walk, HEARTH_MARKDOWN_PARAGRAPH);
   block->markup = g_string_free (g_steal_pointer (&walk->markup), FALSE);
