@@ -235,6 +235,18 @@ edit_and_resend (UiFixture *f)
   g_assert_true (ui_message_at (f, 0) == question);
   g_assert_cmpstr (hearth_message_object_get_content (question), ==, EDITED);
   g_assert_cmpstr (hearth_message_object_get_content (ui_message_at (f, 1)), !=, ANSWER);
+
+  /* While that answer is written, resending again is refused and the
+   * editor stays open (the actions run at once: no main loop turn lets
+   * the answer end in between). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.edit", NULL));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)), "Not now", -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.resend", NULL));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (find_one (GTK_WIDGET (row), GTK_TYPE_STACK))),
+                   ==, "edit");
+  g_assert_cmpstr (hearth_message_object_get_content (question), ==, EDITED);
+  g_assert_cmpuint (ui_n_messages (f), ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.cancel-edit", NULL));
   ui_wait_for (ui_last_answer_has_text, f, "the new answer's first text");
   ui_wait_for (ui_idle, f, "the new answer to end");
   ui_settle (200);

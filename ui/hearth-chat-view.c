@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "hearth-chat-view"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hearth-chat-view.h"
 #include "hearth-composer.h"
@@ -27,7 +28,8 @@ G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
 /* ---- rows: one HearthMessageRow per visible item, rebound as it scrolls ---- */
 
 /* An edited user message: the conversation drops what followed it and
- * answers again; the new answer is followed like a sent one. */
+ * answers again; the new answer is followed like a sent one.  While an
+ * answer is being written the editor stays open, and a note says why. */
 static gboolean
 on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
 {
@@ -35,6 +37,12 @@ on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
 
   if (self->conversation == NULL || message == NULL)
     return FALSE;
+  if (hearth_conversation_get_generating (self->conversation))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.toast", "s",
+                                  _("An answer is being written: stop it before resending"));
+      return FALSE;
+    }
   self->at_bottom = TRUE;
   return hearth_conversation_edit (self->conversation, message, text);
 }
