@@ -132,24 +132,6 @@ assert_clipboard_after_click (GtkWidget *root, const char *action, const char *e
 
 /* ---- /ui-markdown/answer ---- */
 
-static GPtrArray *
-stored_messages (UiFixture *f)
-{
-  g_autoptr(HearthStore) store = NULL;
-  g_autoptr(GPtrArray) chats = NULL;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *messages;
-
-  hearth_store_worker_flush (hearth_application_get_store_worker (f->app));
-  store = ui_open_store (f);
-  chats = hearth_store_list_chats (store, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (chats->len, ==, 1);
-  messages = hearth_store_list_messages (store, ((HearthChat *) chats->pdata[0])->id, &error);
-  g_assert_no_error (error);
-  return messages;
-}
-
 static gboolean
 chat_ready (gpointer data)
 {
@@ -252,7 +234,7 @@ edit_and_resend (UiFixture *f)
   ui_settle (200);
   g_assert_cmpstr (ui_row_text_of (f, question), ==, EDITED);
 
-  messages = stored_messages (f);
+  messages = ui_stored_messages (f);
   g_assert_cmpuint (messages->len, ==, 2);
   g_assert_cmpstr (((HearthMessage *) messages->pdata[0])->content, ==, EDITED);
   g_assert_cmpint (((HearthMessage *) messages->pdata[1])->role, ==, HEARTH_ROLE_ASSISTANT);

@@ -18,28 +18,10 @@
 
 #define PROMPT "Once upon a time"
 
-static GPtrArray *
-stored_messages (UiFixture *f)
-{
-  g_autoptr(HearthStore) store = NULL;
-  g_autoptr(GPtrArray) chats = NULL;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *messages;
-
-  hearth_store_worker_flush (hearth_application_get_store_worker (f->app));
-  store = ui_open_store (f);
-  chats = hearth_store_list_chats (store, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (chats->len, ==, 1);
-  messages = hearth_store_list_messages (store, ((HearthChat *) chats->pdata[0])->id, &error);
-  g_assert_no_error (error);
-  return messages;
-}
-
 static void
 check_stored (UiFixture *f, guint position, HearthRole role, HearthMessageState state)
 {
-  g_autoptr(GPtrArray) messages = stored_messages (f);
+  g_autoptr(GPtrArray) messages = ui_stored_messages (f);
   HearthMessage *stored;
   HearthMessageObject *shown = ui_message_at (f, position);
 

@@ -65,6 +65,9 @@ gboolean    ui_last_answer_has_text  (gpointer data);
 void        ui_send                  (UiFixture *f, const char *text);
 /* A second connection to the app's database (flush the worker first). */
 HearthStore *ui_open_store           (UiFixture *f);
+/* The messages (HearthMessage) of the only chat in the database, after
+ * the store worker's queued writes. */
+GPtrArray   *ui_stored_messages      (UiFixture *f);
 
 /* $HEARTH_SHARED_DIR/models/stories260K.gguf, or NULL when it is missing. */
 char       *ui_shared_model          (void);

@@ -182,10 +182,15 @@ show_blocks (HearthMarkdownView *self, GPtrArray *blocks)
   self->blocks = blocks;
 }
 
-static gboolean
-showing (HearthMarkdownView *self, const char *text, gboolean is_markdown)
+static void
+show_text (HearthMarkdownView *self, const char *text, gboolean is_markdown)
 {
-  return self->is_markdown == is_markdown && g_strcmp0 (self->text, text) == 0;
+  if (self->is_markdown == is_markdown && g_strcmp0 (self->text, text) == 0)
+    return;
+  g_free (self->text);
+  self->text = g_strdup (text);
+  self->is_markdown = is_markdown;
+  show_blocks (self, is_markdown ? hearth_markdown_parse (text) : hearth_markdown_plain (text));
 }
 
 void
@@ -193,13 +198,7 @@ hearth_markdown_view_set_markdown (HearthMarkdownView *self, const char *text)
 {
   g_return_if_fail (HEARTH_IS_MARKDOWN_VIEW (self));
   g_return_if_fail (text != NULL);
-
-  if (showing (self, text, TRUE))
-    return;
-  g_free (self->text);
-  self->text = g_strdup (text);
-  self->is_markdown = TRUE;
-  show_blocks (self, hearth_markdown_parse (text));
+  show_text (self, text, TRUE);
 }
 
 void
@@ -207,13 +206,7 @@ hearth_markdown_view_set_plain (HearthMarkdownView *self, const char *text)
 {
   g_return_if_fail (HEARTH_IS_MARKDOWN_VIEW (self));
   g_return_if_fail (text != NULL);
-
-  if (showing (self, text, FALSE))
-    return;
-  g_free (self->text);
-  self->text = g_strdup (text);
-  self->is_markdown = FALSE;
-  show_blocks (self, hearth_markdown_plain (text));
+  show_text (self, text, FALSE);
 }
 
 const char *
