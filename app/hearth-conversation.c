@@ -452,11 +452,23 @@ hearth_conversation_edit (HearthConversation *self, HearthMessageObject *message
       !g_list_store_find (self->messages, message, &position))
     return FALSE;
 
+  job = g_new0 (BeginTurn, 1);
+  /* A title made from the first message follows its edit; one the user
+   * chose stays. */
+  if (position == 0)
+    {
+      g_autofree char *old_title = title_from_message (hearth_message_object_get_content (message));
+
+      if (g_strcmp0 (old_title, hearth_chat_object_get_title (self->chat)) == 0)
+        {
+          job->title = title_from_message (stripped);
+          hearth_chat_object_set_title (self->chat, job->title);
+        }
+    }
   /* Positions are list indexes: the chat is loaded whole, in order. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_list_store_splice (self->messages, position + 1, n - position - 1, NULL, 0);
   hearth_message_object_set_content (message, stripped);
-  job = g_new0 (BeginTurn, 1);
   job->truncate_after = -2;
   job->edited_text = g_strdup (stripped);
   job->edited_position = position;

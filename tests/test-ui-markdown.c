@@ -217,6 +217,7 @@ edit_and_resend (UiFixture *f)
   g_assert_true (ui_message_at (f, 0) == question);
   g_assert_cmpstr (hearth_message_object_get_content (question), ==, EDITED);
   g_assert_cmpstr (hearth_message_object_get_content (ui_message_at (f, 1)), !=, ANSWER);
+  g_assert_cmpstr (hearth_chat_object_get_title (hearth_conversation_get_chat (ui_conversation (f))), ==, EDITED);
 
   /* While that answer is written, resending again is refused and the
    * editor stays open (the actions run at once: no main loop turn lets
@@ -242,6 +243,12 @@ edit_and_resend (UiFixture *f)
   g_assert_cmpstr (((HearthMessage *) messages->pdata[1])->content, ==,
                    hearth_message_object_get_content (ui_message_at (f, 1)));
   g_assert_cmpstr (((HearthMessage *) messages->pdata[1])->content, !=, "");
+  {
+    g_autoptr(HearthStore) store = ui_open_store (f);
+    g_autoptr(GPtrArray) chats = hearth_store_list_chats (store, NULL);
+
+    g_assert_cmpstr (((HearthChat *) chats->pdata[0])->title, ==, EDITED);
+  }
 }
 
 static void
@@ -282,7 +289,8 @@ write_history (void)
   gint64 chat_id;
 
   g_assert_no_error (error);
-  chat_id = hearth_store_create_chat (store, "Hello in C", model, &error);
+  /* Titled as the app titles a chat: by its first message. */
+  chat_id = hearth_store_create_chat (store, QUESTION, model, &error);
   g_assert_no_error (error);
   hearth_store_add_message (store, chat_id, HEARTH_ROLE_USER, QUESTION, &error);
   g_assert_no_error (error);
