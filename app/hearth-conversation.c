@@ -26,6 +26,7 @@ struct _HearthConversation {
   gboolean           loaded;
   double             tokens_per_second;
   guint              context_used;
+  guint              prompt_reused;
   HearthSamplingParams params;
 };
 
@@ -253,6 +254,7 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
       stats.completion_tokens = out.n_generated;
       stats.tokens_per_second = out.tokens_per_second;
       self->tokens_per_second = out.tokens_per_second;
+      self->prompt_reused = out.n_prompt_reused;
       /* The last token sampled is not in the cache yet. */
       self->context_used = MIN (out.n_prompt_tokens + out.n_generated,
                                 hearth_session_get_n_ctx (self->session));
@@ -638,6 +640,13 @@ hearth_conversation_get_tokens_per_second (HearthConversation *self)
 {
   g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), 0);
   return self->tokens_per_second;
+}
+
+guint
+hearth_conversation_get_prompt_reused (HearthConversation *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), 0);
+  return self->prompt_reused;
 }
 
 guint

@@ -41,6 +41,9 @@ gboolean            hearth_conversation_get_generating (HearthConversation *self
 gboolean            hearth_conversation_can_regenerate (HearthConversation *self);
 /* Of the last answer: 0 when not known. */
 double              hearth_conversation_get_tokens_per_second (HearthConversation *self);
+/* markdown: of the last answer's prompt, the tokens the session had in its
+ * cache (an edit recomputes only what follows the unchanged start). */
+guint               hearth_conversation_get_prompt_reused (HearthConversation *self);
 /* Positions of the session's context the conversation fills, 0 when not known. */
 guint               hearth_conversation_get_context_used (HearthConversation *self);
 

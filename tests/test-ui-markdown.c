@@ -12,7 +12,8 @@
  *                           user's message is shown as written; screenshots
  *                           light and dark.  Then the user message is edited
  *                           in place and resent: the old answer leaves the
- *                           list and the store, a new one streams.
+ *                           list and the store, a new one streams; a
+ *                           second edit reuses the cached start of the chat.
  *   /ui-markdown/streaming  an answer growing batch by batch, with a fence
  *                           not closed yet: the widgets of unchanged blocks
  *                           are kept, the code block grows in place. */
@@ -251,6 +252,26 @@ edit_and_resend (UiFixture *f)
   }
 }
 
+/* A second edit of the same message, now that the session has the chat in
+ * its cache: the unchanged start is reused, the rest recomputed. */
+static void
+edit_again_reuses_the_cache (UiFixture *f)
+{
+  HearthMessageObject *question = ui_message_at (f, 0);
+  HearthMessageRow *row = row_of (f, question);
+  GtkWidget *editor;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.edit", NULL));
+  editor = find_one (GTK_WIDGET (row), GTK_TYPE_TEXT_VIEW);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (editor)), EDITED " there was a cat", -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.resend", NULL));
+  g_assert_true (hearth_conversation_get_generating (ui_conversation (f)));
+  ui_wait_for (ui_idle, f, "the answer to the second edit");
+  g_assert_cmpuint (hearth_conversation_get_prompt_reused (ui_conversation (f)), >, 1);
+  g_assert_cmpstr (hearth_message_object_get_content (question), ==, EDITED " there was a cat");
+  g_assert_cmpuint (ui_n_messages (f), ==, 2);
+}
+
 static void
 drive_answer (UiFixture *f)
 {
@@ -276,6 +297,7 @@ drive_answer (UiFixture *f)
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 
   edit_and_resend (f);
+  edit_again_reuses_the_cache (f);
 }
 
 /* The history, written before the app starts: the chat already uses
