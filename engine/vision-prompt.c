@@ -164,7 +164,6 @@ vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0
                        const float *embd, guint n_embd_rows, GCancellable *cancellable,
                        GError **error)
 {
-  guint n_embd = llama_model_get_config (llama_context_get_model (ctx))->n_embd;
   guint n_image = 0;
   for (guint i = 0; i < n; i++)
     n_image += ids[i] < 0;
@@ -176,24 +175,9 @@ vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0
       return FALSE;
     }
 
-  /* Alternating runs of text and image positions, each one forward that
-   * continues the positions of the last (causal throughout, as in mtmd). */
-  guint row = 0;
-  for (guint i = 0; i < n; )
-    {
-      gboolean image = ids[i] < 0;
-      guint end = i + 1;
-      while (end < n && (ids[end] < 0) == image)
-        end++;
-      guint m = end - i;
-      if (image ? !llama_context_forward_embd (ctx, embd + (gsize) row * n_embd, m, pos0 + i,
-                                               FALSE, cancellable, error)
-                : !llama_context_forward (ctx, ids + i, m, pos0 + i, FALSE, cancellable, error))
-        return FALSE;
-      row += image ? m : 0;
-      i = end;
-    }
-  return TRUE;
+  /* One forward for text and image positions alike (causal throughout, as
+   * mtmd's separate text and image batches are). */
+  return llama_context_forward_mixed (ctx, ids, embd, n, pos0, FALSE, cancellable, error);
 }
 
 /* To find the "<image>" of image k (the text may hold the same

@@ -68,10 +68,11 @@ char    *vision_prompt_render_with_markers (guint n_images, VisionRenderFunc ren
                                             gpointer user_data, const char *unplaced_message,
                                             GError **error);
 
-/* Runs ids[0..n-1] at positions pos0.. through ctx: runs of token ids as
- * tokens, runs of image positions (negative ids) as the next rows of embd (f32
- * [n_embd_rows][n_embd], every row used exactly once). Afterwards the logits
- * of the last position are in the context. */
+/* Runs ids[0..n-1] at positions pos0.. through ctx, token ids as tokens
+ * and image positions (negative ids) as the next rows of embd (f32
+ * [n_embd_rows][n_embd], every row used exactly once), in one forward per
+ * batch of the context whatever the mix. Afterwards the logits of the last
+ * position are in the context. */
 gboolean vision_prompt_prefill  (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0,
                                  const float *embd, guint n_embd_rows,
                                  GCancellable *cancellable, GError **error);
