@@ -205,7 +205,7 @@ set_decode_error (GError **error, const char *name, const HeaderSize *size, GErr
   else if (size->refused)
     g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                  "Image “%s” declares a size of %d × %d pixels", name, size->width, size->height);
-  else if (g_error_matches (local, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE))
+  else if (size->width == 0)  /* no size from the header, as check_header () would say */
     g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                  "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
                  "WebP with its loader installed…), or its header is damaged", name);
@@ -222,7 +222,7 @@ HearthImage *
 hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels, GError **error)
 {
   HeaderSize size = { max_pixels > 0 ? max_pixels : HEARTH_IMAGE_MAX_PIXELS_DEFAULT, 0, 0, FALSE, 0 };
-  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local = NULL;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -233,6 +233,7 @@ hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels, GE
                    "Image “%s” is empty", name);
       return NULL;
     }
+  loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &size);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &size);
   /* close () runs even after a failed write: a loader must be closed. */
