@@ -147,6 +147,13 @@ update_context_full (HearthChatView *self)
   if (why != NULL)
     gtk_label_set_text (self->context_detail, why);
   gtk_revealer_set_reveal_child (self->context_revealer, why != NULL);
+  /* The offer answers the user's send: show the message it is about. */
+  if (why != NULL)
+    {
+      self->at_bottom = TRUE;
+      g_clear_handle_id (&self->scroll_source, g_source_remove);
+      self->scroll_source = g_timeout_add (100, scroll_to_bottom, self);
+    }
 }
 
 static void
