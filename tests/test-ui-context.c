@@ -18,8 +18,9 @@
 
 #define SMALL_CONTEXT 256
 #define MAX_TURNS 20
-/* The store gets the streaming text every 250 ms; what a kill may lose. */
-#define FLUSH_SLACK_US (600 * G_TIME_SPAN_MILLISECOND)
+/* The store gets the streaming text every 250 ms; what a kill may lose,
+ * with room for a machine so loaded that the worker thread waits its turn. */
+#define STORE_LAG_US (G_TIME_SPAN_SECOND)
 
 static GSettings *
 app_settings (void)
@@ -677,8 +678,9 @@ query_text (sqlite3 *db, const char *sql)
   return text;
 }
 
-/* The user message whole; the answer what the window showed at most
- * FLUSH_SLACK_US before the kill, still "streaming". */
+/* The user message whole; the answer still "streaming", a prefix of what
+ * the window showed, lacking at most what it showed in the last
+ * STORE_LAG_US before the kill. */
 static void
 assert_killed_store (const char *path, GArray *snapshots)
 {
@@ -690,20 +692,27 @@ assert_killed_store (const char *path, GArray *snapshots)
                                                  " AND position = 1 AND state = 'streaming'", killed_chat_id);
   g_autofree char *user = query_text (db, user_sql);
   Snapshot *last = &g_array_index (snapshots, Snapshot, snapshots->len - 1);
-  gint64 stored_at = -1;
+  guint n_older = 0;
 
   g_assert_cmpstr (integrity, ==, "ok");
   g_assert_cmpstr (user, ==, KILL_PROMPT "|complete");
   stored_answer = query_text (db, answer_sql);
   g_assert_nonnull (stored_answer);
   g_assert_true (g_str_has_prefix (last->text, stored_answer));
+  g_test_message ("%zu of %zu characters stored", strlen (stored_answer), strlen (last->text));
   for (guint i = 0; i < snapshots->len; i++)
-    if (g_str_equal (g_array_index (snapshots, Snapshot, i).text, stored_answer))
-      stored_at = g_array_index (snapshots, Snapshot, i).time;
-  g_test_message ("%zu of %zu characters stored, %.2f s before the last one shown", strlen (stored_answer),
-                  strlen (last->text), (last->time - stored_at) / 1e6);
-  g_assert_cmpint (stored_at, >=, 0);
-  g_assert_cmpint (last->time - stored_at, <=, FLUSH_SLACK_US);
+    {
+      Snapshot *shown = &g_array_index (snapshots, Snapshot, i);
+
+      if (last->time - shown->time < STORE_LAG_US)
+        continue;
+      n_older++;
+      if (!g_str_has_prefix (stored_answer, shown->text))
+        g_error ("%zu characters shown %.2f s before the kill are not all stored (%zu are)", strlen (shown->text),
+                 (last->time - shown->time) / 1e6, strlen (stored_answer));
+    }
+  g_assert_cmpuint (n_older, >, 0);
+  g_assert_cmpstr (stored_answer, !=, "");
 }
 
 static gboolean
