@@ -674,6 +674,8 @@ hearth_conversation_set_session (HearthConversation *self, HearthSession *sessio
   g_clear_pointer (&self->session, hearth_session_unref);
   self->session = session != NULL ? hearth_session_ref (session) : NULL;
   self->context_used = 0;
+  /* context: another session may hold more; the next send finds out. */
+  set_context_full (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_USED]);
 }

@@ -210,9 +210,10 @@ void          hearth_engine_generate_async    (HearthEngine               *engin
                                                gpointer                    user_data);
 /* TRUE when the generation ended by EOG, max tokens or a full context.
  * Else FALSE with error: HEARTH_ENGINE_ERROR_CANCELLED (also when
- * superseded), _CONTEXT_FULL (the prompt alone does not fit; nothing was
- * run), _INVALID_ARGUMENT (closed session, empty conversation), _TEMPLATE,
- * device errors. result (may be NULL) is filled in either case; on cancellation it holds
+ * superseded), _CONTEXT_FULL (the prompt does not leave params->reserve_tokens
+ * of the context free; nothing was run, and the message gives the numbers),
+ * _INVALID_ARGUMENT (closed session, empty conversation), _TEMPLATE, device
+ * errors. result (may be NULL) is filled in either case; on cancellation it holds
  * the partial text. Free it with hearth_generate_result_clear(). */
 gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
                                                GAsyncResult          *result,

@@ -133,6 +133,35 @@ ui_send_refused (UiFixture *f)
   g_assert_false (hearth_conversation_get_generating (ui_conversation (f)));
 }
 
+static void
+on_painted (GdkFrameClock *clock, gboolean *painted)
+{
+  *painted = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* A screenshot once the window has painted what changed: on a loaded
+ * machine a layout still pending leaves the snapshot empty. */
+static void
+screenshot_after_paint (UiFixture *f, const char *name)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
+  gboolean painted = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &painted);
+
+  ui_settle (300);
+  painted = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (f->window));
+  ui_wait_for (is_true, &painted, "a paint");
+  g_signal_handler_disconnect (clock, handler);
+  ui_save_screenshot (GTK_WIDGET (f->window), name);
+}
+
 /* Scrolls the chat so that widget is near the top. */
 static void
 scroll_into_view (UiFixture *f, GtkWidget *widget)
@@ -255,7 +284,7 @@ drive_drop_oldest (UiFixture *f)
 
   /* The composer keeps what is typed while the context is full. */
   ui_send_refused (f);
-  ui_save_screenshot (GTK_WIDGET (f->window), "context-full-offer");
+  screenshot_after_paint (f, "context-full-offer");
 
   ui_click_button (GTK_WIDGET (f->window), "_Drop Oldest Turns");
   ui_wait_for (answered_after_drop, f, "the waiting message's answer after dropping turns");
@@ -284,7 +313,7 @@ drive_drop_oldest (UiFixture *f)
   g_assert_no_error (kept);
 
   scroll_into_view (f, separator);
-  ui_save_screenshot (GTK_WIDGET (f->window), "context-separator");
+  screenshot_after_paint (f, "context-separator");
 }
 
 static void
@@ -746,7 +775,7 @@ drive_after_kill (UiFixture *f)
   g_assert_cmpint (hearth_message_object_get_state (answer), ==, HEARTH_MESSAGE_STOPPED);
   g_assert_cmpstr (hearth_message_object_get_content (answer), ==, stored_answer);
   ui_settle (300);
-  ui_save_screenshot (GTK_WIDGET (f->window), "context-after-kill");
+  screenshot_after_paint (f, "context-after-kill");
 }
 
 static void
