@@ -592,6 +592,99 @@ test_session_cache_bounds (void)
   g_assert_true (hearth_session_get_model (other) == q8);
 }
 
+/* ---- which turns to leave out, on the engine itself ---- */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  guint    first;
+  GError  *error;
+} Fitted;
+
+static void
+context_fitted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fitted *fitted = user_data;
+
+  fitted->ok = hearth_engine_fit_context_finish (NULL, result, &fitted->first, &fitted->error);
+  fitted->done = TRUE;
+}
+
+static gboolean
+fitted_done (gpointer data)
+{
+  return ((Fitted *) data)->done;
+}
+
+static Fitted
+fit (HearthEngine *engine, HearthSession *session, const HearthChatMessage *messages, guint n, guint reserve)
+{
+  Fitted fitted = { 0 };
+
+  hearth_engine_fit_context_async (engine, session, messages, n, reserve, NULL, context_fitted, &fitted);
+  ui_wait_for (fitted_done, &fitted, "the engine to fit the context");
+  return fitted;
+}
+
+static void
+test_fit_context (void)
+{
+  g_autofree char *path = ui_shared_model ();
+  g_autoptr(HearthEngine) engine = NULL;
+  g_autoptr(HearthModel) model = NULL;
+  g_autoptr(HearthSession) session = NULL;
+  g_autoptr(GString) long_text = g_string_new (NULL);
+  HearthChatMessage turns[] = {
+    { "user", "Tell me a story." },
+    { "assistant", "Once upon a time there was a cat. The cat liked to sit in the sun by the door. "
+                   "One day the cat saw a bird in the tree and wanted to play with it." },
+    { "user", "And then?" },
+    { "assistant", "The cat found a big red ball and played all day. Her mom said it was time to eat, "
+                   "so the cat ran home and ate her fish. Then she went to sleep." },
+    { "user", "What happened next?" },
+  };
+  HearthChatMessage only_answer[] = { { "assistant", "Hello." } };
+  HearthChatMessage too_long[] = { { "user", NULL } };
+  Fitted all, some, none, no_user;
+
+  if (path == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing");
+      return;
+    }
+  engine = hearth_engine_new ();
+  model = load_model (engine, path);
+  session = hearth_engine_new_session (engine, model, SMALL_CONTEXT);
+
+  /* Everything fits: nothing is left out. */
+  all = fit (engine, session, turns, G_N_ELEMENTS (turns), 16);
+  g_assert_no_error (all.error);
+  g_assert_true (all.ok);
+  g_assert_cmpuint (all.first, ==, 0);
+
+  /* A reserve that only the last turns leave room for: whole turns go,
+   * and the start is a user message. */
+  some = fit (engine, session, turns, G_N_ELEMENTS (turns), SMALL_CONTEXT - 60);
+  g_assert_no_error (some.error);
+  g_test_message ("with %u positions kept free the context starts at message %u", SMALL_CONTEXT - 60, some.first);
+  g_assert_cmpuint (some.first, >, 0);
+  g_assert_cmpstr (turns[some.first].role, ==, "user");
+
+  /* Even the last message alone does not fit: the numbers, not a cut. */
+  for (guint i = 0; i < 100; i++)
+    g_string_append (long_text, "The cat sat on the mat. ");
+  too_long[0].content = long_text->str;
+  none = fit (engine, session, too_long, 1, 16);
+  g_assert_error (none.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL);
+  g_assert_true (strstr (none.error->message, "context holds 256") != NULL);
+  g_clear_error (&none.error);
+
+  no_user = fit (engine, session, only_answer, 1, 16);
+  g_assert_error (no_user.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&no_user.error);
+  hearth_engine_close_session (engine, session);
+}
+
 /* ---- killing the app while an answer streams ---- */
 
 #define KILL_CHILD_ENV "HEARTH_UI_CONTEXT_KILL_CHILD"
@@ -814,6 +907,7 @@ main (int argc, char **argv)
   if (g_getenv (KILL_CHILD_ENV) != NULL)
     g_test_add_func ("/ui-context/kill-child", test_kill_child);
   g_test_add_func ("/ui-context/session-cache-bounds", test_session_cache_bounds);
+  g_test_add_func ("/ui-context/fit-context", test_fit_context);
   g_test_add_func ("/ui-context/drop-oldest-turns", test_drop_oldest);
   g_test_add_func ("/ui-context/new-chat-carries-message", test_new_chat);
   g_test_add_func ("/ui-context/sessions-kept", test_sessions_kept);
