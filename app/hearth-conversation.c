@@ -30,6 +30,7 @@ struct _HearthConversation {
   guint              context_used;
   guint              prompt_reused;
   char              *context_full;  /* context: why the next message does not fit, or NULL */
+  gboolean           fitting;       /* context: the engine is choosing the turns to leave out */
   HearthSamplingParams params;
 };
 
@@ -761,8 +762,9 @@ hearth_conversation_take_pending (HearthConversation *self)
   return g_steal_pointer (&text);
 }
 
-/* The new start is in the store before the answer's "begin turn" job, on
- * the same worker, so a crash in between cannot leave them out of step. */
+/* The new start is queued on the store worker before the answer's "begin
+ * turn" job: the store never has the answer without the start it was
+ * written from. */
 static void
 context_fitted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -771,6 +773,7 @@ context_fitted (GObject *source, GAsyncResult *result, gpointer user_data)
   gint64 start = hearth_chat_object_get_context_start (self->chat);
   guint first = 0;
 
+  self->fitting = FALSE;
   if (!hearth_engine_fit_context_finish (NULL, result, &first, &error))
     {
       if (!g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
@@ -798,8 +801,10 @@ hearth_conversation_drop_oldest_turns (HearthConversation *self)
 
   g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), FALSE);
 
-  if (!can_start (self))
+  /* One at a time: the engine's answer counts from the start it was given. */
+  if (!can_start (self) || self->fitting)
     return FALSE;
+  self->fitting = TRUE;
   messages = context_messages (self, NULL, &n_messages);
   hearth_engine_fit_context_async (self->engine, self->session, messages, n_messages, answer_budget (self),
                                    NULL, context_fitted, g_object_ref (self));

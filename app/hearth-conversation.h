@@ -58,7 +58,8 @@ const char         *hearth_conversation_get_context_full (HearthConversation *se
 /* Leaves the fewest oldest whole turns out of the model's context so that
  * the rest plus an answer fit (the chat's context start, kept in the
  * store), then answers the waiting user message if there is one.  FALSE
- * while generating or without a session. */
+ * while generating, while a drop is being worked out, or without a
+ * session. */
 gboolean            hearth_conversation_drop_oldest_turns (HearthConversation *self);
 /* The waiting user message's text, removed from the chat (and the store),
  * to carry it elsewhere; NULL when none is waiting. */
