@@ -8,6 +8,7 @@ struct _HearthChatObject {
   char   *title;
   char   *model_path;
   gint64  updated_at;
+  gint64  context_start;
 };
 
 G_DEFINE_FINAL_TYPE (HearthChatObject, hearth_chat_object, G_TYPE_OBJECT)
@@ -78,6 +79,7 @@ hearth_chat_object_new (const HearthChat *chat)
   self->title = g_strdup (chat->title);
   self->model_path = g_strdup (chat->model_path);
   self->updated_at = chat->updated_at;
+  self->context_start = chat->context_start;
   return self;
 }
 
@@ -132,4 +134,19 @@ hearth_chat_object_touch (HearthChatObject *self)
 {
   g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
   self->updated_at = g_get_real_time ();
+}
+
+gint64
+hearth_chat_object_get_context_start (HearthChatObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_OBJECT (self), 0);
+  return self->context_start;
+}
+
+void
+hearth_chat_object_set_context_start (HearthChatObject *self, gint64 position)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
+  g_return_if_fail (position >= 0);
+  self->context_start = position;
 }

@@ -10,6 +10,8 @@
  * Every store job is queued on the one worker thread, so they run in
  * order: the appends of an answer can never overtake its begin. */
 
+#include <glib/gi18n.h>
+
 #include "hearth-conversation.h"
 
 #define FLUSH_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
@@ -27,6 +29,8 @@ struct _HearthConversation {
   double             tokens_per_second;
   guint              context_used;
   guint              prompt_reused;
+  char              *context_full;  /* context: why the next message does not fit, or NULL */
+  gboolean           fitting;       /* context: the engine is choosing the turns to leave out */
   HearthSamplingParams params;
 };
 
@@ -39,6 +43,7 @@ enum {
   PROP_SESSION,
   PROP_TOKENS_PER_SECOND,
   PROP_CONTEXT_USED,
+  PROP_CONTEXT_FULL,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -131,6 +136,28 @@ write_answer_run (HearthStore *store, gpointer data, GError **error)
   return NULL;
 }
 
+typedef struct {
+  gint64 chat_id;
+  gint64 position;
+} ContextStart;
+
+/* Returns a dummy non-NULL result on success. */
+static gpointer
+set_context_start_run (HearthStore *store, gpointer data, GError **error)
+{
+  ContextStart *job = data;
+
+  return hearth_store_set_chat_context_start (store, job->chat_id, job->position, error) ? store : NULL;
+}
+
+static gpointer
+truncate_run (HearthStore *store, gpointer data, GError **error)
+{
+  ContextStart *job = data;
+
+  return hearth_store_truncate_chat (store, job->chat_id, job->position, error) ? store : NULL;
+}
+
 static gpointer
 list_messages_run (HearthStore *store, gpointer data, GError **error)
 {
@@ -150,6 +177,41 @@ store_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
     report_error (self, error);
 }
 
+/* context: the one message below the "not in the model's context" line. */
+static void
+mark_context_start (HearthConversation *self)
+{
+  gint64 start = hearth_chat_object_get_context_start (self->chat);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+      hearth_message_object_set_starts_context (item, start > 0 && i == start);
+    }
+}
+
+static void
+run_chat_job (HearthConversation *self, HearthStoreJobFunc func, gint64 position)
+{
+  ContextStart *job = g_new (ContextStart, 1);
+
+  job->chat_id = hearth_chat_object_get_id (self->chat);
+  job->position = position;
+  hearth_store_worker_run_async (self->worker, func, job, g_free, NULL, NULL, store_write_done,
+                                 g_object_ref (self));
+}
+
+static void
+set_context_full (HearthConversation *self, const char *why)
+{
+  if (g_strcmp0 (self->context_full, why) == 0)
+    return;
+  g_free (self->context_full);
+  self->context_full = g_strdup (why);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_FULL]);
+}
+
 static void
 messages_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -167,6 +229,7 @@ messages_listed (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autoptr(HearthMessageObject) item = hearth_message_object_new_from_store (messages->pdata[i]);
       g_list_store_append (self->messages, item);
     }
+  mark_context_start (self);
   self->loaded = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
 }
@@ -226,6 +289,25 @@ set_idle (HearthConversation *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATING]);
 }
 
+/* context: the prompt does not fit (the engine said so before any work):
+ * the empty answer goes, from the list and the store; the user message
+ * stays, waiting for an answer once older turns are left out. */
+static void
+take_back_answer (Generation *gen, const char *why)
+{
+  HearthConversation *self = gen->self;
+  guint position;
+
+  if (g_list_store_find (self->messages, gen->answer, &position))
+    {
+      g_list_store_remove (self->messages, position);
+      run_chat_job (self, truncate_run, (gint64) position - 1);
+    }
+  set_context_full (self, why);
+  if (self->cancellable == gen->cancellable)
+    set_idle (self);
+}
+
 static void
 generated (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -240,6 +322,14 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
     state = HEARTH_MESSAGE_COMPLETE;
   else
     state = HEARTH_MESSAGE_STOPPED;
+
+  if (g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL))
+    {
+      take_back_answer (gen, error->message);
+      hearth_generate_result_clear (&out);
+      generation_free (gen);
+      return;
+    }
 
   /* Text produced after the last delivered batch (e.g. when cancelled). */
   if (out.text != NULL && g_str_has_prefix (out.text, hearth_message_object_get_content (gen->answer)))
@@ -263,6 +353,9 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   hearth_message_object_set_state (gen->answer, state);
   write_answer (gen, TRUE, state, &stats);
+  /* context: the answer filled the context; the next message cannot fit. */
+  if (out.stop_reason == HEARTH_STOP_CONTEXT_FULL)
+    set_context_full (self, _("The answer filled the model’s context."));
 
   if (error != NULL && !g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
     report_error (self, error);
@@ -272,31 +365,51 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
   generation_free (gen);
 }
 
+/* An answer may fill a quarter of the context, so that a model that never
+ * ends its turn (a plain text model) leaves room to go on. */
+static guint
+answer_budget (HearthConversation *self)
+{
+  guint quarter = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
+
+  return self->params.max_tokens == 0 ? quarter : MIN (self->params.max_tokens, quarter);
+}
+
+/* The messages the model sees: from the chat's context start on, without
+ * skip (the answer being written). They point into the list's objects. */
+static HearthChatMessage *
+context_messages (HearthConversation *self, HearthMessageObject *skip, guint *n_messages)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  guint start = MIN ((guint) hearth_chat_object_get_context_start (self->chat), n);
+  HearthChatMessage *messages = g_new0 (HearthChatMessage, n - start + 1);
+
+  *n_messages = 0;
+  for (guint i = start; i < n; i++)
+    {
+      g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+
+      if (item == skip)
+        continue;
+      messages[*n_messages].role = hearth_role_to_string (hearth_message_object_get_role (item));
+      messages[*n_messages].content = hearth_message_object_get_content (item);
+      (*n_messages)++;
+    }
+  return messages;
+}
+
 static void
 start_generation (Generation *gen)
 {
   HearthConversation *self = gen->self;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-  g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
-  guint n_messages = 0;
+  guint n_messages;
+  g_autofree HearthChatMessage *messages = context_messages (self, gen->answer, &n_messages);
   HearthSamplingParams params;
-  guint quarter;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
-
-      if (item == gen->answer)
-        continue;
-      messages[n_messages].role = hearth_role_to_string (hearth_message_object_get_role (item));
-      messages[n_messages].content = hearth_message_object_get_content (item);
-      n_messages++;
-    }
-  /* An answer may fill a quarter of the context, so that a model that
-   * never ends its turn (a plain text model) leaves room to go on. */
   params = self->params;
-  quarter = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
-  params.max_tokens = params.max_tokens == 0 ? quarter : MIN (params.max_tokens, quarter);
+  params.max_tokens = answer_budget (self);
+  /* context: the whole answer must fit; else the engine says so up front. */
+  params.reserve_tokens = params.max_tokens;
   /* The engine copies the messages before it returns. */
   hearth_engine_generate_async (self->engine, self->session, messages, n_messages, &params, on_token,
                                 gen->cancellable, generated, gen);
@@ -385,7 +498,8 @@ hearth_conversation_send (HearthConversation *self, const char *text)
   g_return_val_if_fail (text != NULL, FALSE);
 
   stripped = g_strstrip (g_strdup (text));
-  if (!can_start (self) || *stripped == '\0')
+  /* context: a full context keeps the text where it is until the user chose. */
+  if (!can_start (self) || *stripped == '\0' || self->context_full != NULL)
     return FALSE;
 
   job = g_new0 (BeginTurn, 1);
@@ -501,6 +615,7 @@ hearth_conversation_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_SESSION:           g_value_set_pointer (value, self->session); break;
     case PROP_TOKENS_PER_SECOND: g_value_set_double (value, self->tokens_per_second); break;
     case PROP_CONTEXT_USED:      g_value_set_uint (value, self->context_used); break;
+    case PROP_CONTEXT_FULL:      g_value_set_string (value, self->context_full); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -512,9 +627,8 @@ hearth_conversation_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  if (self->session != NULL)
-    hearth_engine_close_session (self->engine, self->session);
   g_clear_pointer (&self->session, hearth_session_unref);
+  g_clear_pointer (&self->context_full, g_free);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->messages);
   g_clear_object (&self->chat);
@@ -539,6 +653,7 @@ hearth_conversation_class_init (HearthConversationClass *klass)
   properties[PROP_TOKENS_PER_SECOND] = g_param_spec_double ("tokens-per-second", NULL, NULL,
                                                             0, G_MAXDOUBLE, 0, flags);
   properties[PROP_CONTEXT_USED] = g_param_spec_uint ("context-used", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_CONTEXT_FULL] = g_param_spec_string ("context-full", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A store or engine failure, as a sentence for the user. */
@@ -605,11 +720,11 @@ hearth_conversation_set_session (HearthConversation *self, HearthSession *sessio
   if (self->session == session)
     return;
   hearth_conversation_stop (self);
-  if (self->session != NULL)
-    hearth_engine_close_session (self->engine, self->session);
   g_clear_pointer (&self->session, hearth_session_unref);
   self->session = session != NULL ? hearth_session_ref (session) : NULL;
   self->context_used = 0;
+  /* context: another session may hold more; the next send finds out. */
+  set_context_full (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_USED]);
 }
@@ -654,4 +769,92 @@ hearth_conversation_get_context_used (HearthConversation *self)
 {
   g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), 0);
   return self->context_used;
+}
+
+/* ---- context: a full context ---- */
+
+const char *
+hearth_conversation_get_context_full (HearthConversation *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), NULL);
+  return self->context_full;
+}
+
+/* The last message, when it is a user message still waiting for its answer. */
+static HearthMessageObject *
+pending_message (HearthConversation *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  g_autoptr(HearthMessageObject) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (self->messages), n - 1) : NULL;
+
+  if (last == NULL || hearth_message_object_get_role (last) != HEARTH_ROLE_USER)
+    return NULL;
+  return last; /* the list keeps it */
+}
+
+char *
+hearth_conversation_take_pending (HearthConversation *self)
+{
+  HearthMessageObject *pending;
+  g_autofree char *text = NULL;
+  guint n;
+
+  g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), NULL);
+
+  if (self->cancellable != NULL || (pending = pending_message (self)) == NULL)
+    return NULL;
+  text = g_strdup (hearth_message_object_get_content (pending));
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  g_list_store_remove (self->messages, n - 1);
+  run_chat_job (self, truncate_run, (gint64) n - 2);
+  return g_steal_pointer (&text);
+}
+
+/* The new start is queued on the store worker before the answer's "begin
+ * turn" job: the store never has the answer without the start it was
+ * written from. */
+static void
+context_fitted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthConversation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 start = hearth_chat_object_get_context_start (self->chat);
+  guint first = 0;
+
+  self->fitting = FALSE;
+  if (!hearth_engine_fit_context_finish (NULL, result, &first, &error))
+    {
+      if (!g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
+        report_error (self, error);
+      return;
+    }
+  hearth_chat_object_set_context_start (self->chat, start + first);
+  run_chat_job (self, set_context_start_run, start + first);
+  mark_context_start (self);
+  set_context_full (self, NULL);
+  if (pending_message (self) != NULL && self->session != NULL && self->cancellable == NULL)
+    {
+      BeginTurn *job = g_new0 (BeginTurn, 1);
+
+      job->truncate_after = -2;
+      begin_turn (self, job);
+    }
+}
+
+gboolean
+hearth_conversation_drop_oldest_turns (HearthConversation *self)
+{
+  guint n_messages;
+  g_autofree HearthChatMessage *messages = NULL;
+
+  g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), FALSE);
+
+  /* One at a time: the engine's answer counts from the start it was given. */
+  if (!can_start (self) || self->fitting)
+    return FALSE;
+  self->fitting = TRUE;
+  messages = context_messages (self, NULL, &n_messages);
+  hearth_engine_fit_context_async (self->engine, self->session, messages, n_messages, answer_budget (self),
+                                   NULL, context_fitted, g_object_ref (self));
+  return TRUE;
 }

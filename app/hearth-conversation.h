@@ -28,7 +28,9 @@ HearthConversation *hearth_conversation_new          (HearthStoreWorker *worker,
 HearthChatObject   *hearth_conversation_get_chat     (HearthConversation *self);
 /* Of HearthMessageObject, oldest first. */
 GListModel         *hearth_conversation_get_messages (HearthConversation *self);
-/* The session answers are generated in; NULL while no model is loaded. */
+/* The session answers are generated in; NULL while no model is loaded.
+ * The session stays its maker's to close (context: it outlives the
+ * conversation in the window's session cache). */
 void                hearth_conversation_set_session  (HearthConversation *self,
                                                       HearthSession      *session);
 HearthSession      *hearth_conversation_get_session  (HearthConversation *self);
@@ -41,14 +43,30 @@ gboolean            hearth_conversation_get_generating (HearthConversation *self
 gboolean            hearth_conversation_can_regenerate (HearthConversation *self);
 /* Of the last answer: 0 when not known. */
 double              hearth_conversation_get_tokens_per_second (HearthConversation *self);
-/* markdown: of the last answer's prompt, the tokens the session had in its
- * cache (an edit recomputes only what follows the unchanged start). */
+/* Of the last answer's prompt, the tokens the session had in its cache (an
+ * edit recomputes only what follows the unchanged start). */
 guint               hearth_conversation_get_prompt_reused (HearthConversation *self);
 /* Positions of the session's context the conversation fills, 0 when not known. */
 guint               hearth_conversation_get_context_used (HearthConversation *self);
 
-/* FALSE (and nothing happens) while generating, without a session or for
- * blank text. */
+/* context: why the next message does not fit the session's context (the
+ * engine's sentence), or NULL ("context-full").  Set when the engine refused
+ * a prompt (then the user message stays, waiting for its answer, and the
+ * empty answer is removed) or an answer filled the context; cleared by
+ * hearth_conversation_drop_oldest_turns(). */
+const char         *hearth_conversation_get_context_full (HearthConversation *self);
+/* Leaves the fewest oldest whole turns out of the model's context so that
+ * the rest plus an answer fit (the chat's context start, kept in the
+ * store), then answers the waiting user message if there is one.  FALSE
+ * while generating, while a drop is being worked out, or without a
+ * session. */
+gboolean            hearth_conversation_drop_oldest_turns (HearthConversation *self);
+/* The waiting user message's text, removed from the chat (and the store),
+ * to carry it elsewhere; NULL when none is waiting. */
+char               *hearth_conversation_take_pending (HearthConversation *self);
+
+/* FALSE (and nothing happens) while generating, without a session, for
+ * blank text, or while the context is full. */
 gboolean            hearth_conversation_send         (HearthConversation *self,
                                                       const char         *text);
 /* Replaces the last answer with a new one. */

@@ -10,11 +10,12 @@ struct _HearthMessageObject {
   HearthRole         role;
   GString           *content;
   HearthMessageState state;
+  gboolean           starts_context;
 };
 
 G_DEFINE_FINAL_TYPE (HearthMessageObject, hearth_message_object, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_CONTENT, PROP_STATE, N_PROPS };
+enum { PROP_0, PROP_CONTENT, PROP_STATE, PROP_STARTS_CONTEXT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void
@@ -26,6 +27,7 @@ hearth_message_object_get_property (GObject *object, guint prop_id, GValue *valu
     {
     case PROP_CONTENT: g_value_set_string (value, self->content->str); break;
     case PROP_STATE:   g_value_set_int (value, self->state);           break;
+    case PROP_STARTS_CONTEXT: g_value_set_boolean (value, self->starts_context); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -51,6 +53,9 @@ hearth_message_object_class_init (HearthMessageObjectClass *klass)
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, HEARTH_MESSAGE_STOPPED, 0,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STARTS_CONTEXT] = g_param_spec_boolean ("starts-context", NULL, NULL, FALSE,
+                                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                         G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -147,4 +152,22 @@ hearth_message_object_set_state (HearthMessageObject *self, HearthMessageState s
     return;
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+gboolean
+hearth_message_object_get_starts_context (HearthMessageObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_OBJECT (self), FALSE);
+  return self->starts_context;
+}
+
+void
+hearth_message_object_set_starts_context (HearthMessageObject *self, gboolean starts)
+{
+  g_return_if_fail (HEARTH_IS_MESSAGE_OBJECT (self));
+
+  if (self->starts_context == !!starts)
+    return;
+  self->starts_context = !!starts;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTS_CONTEXT]);
 }

@@ -23,5 +23,9 @@ void                 hearth_message_object_append         (HearthMessageObject *
 void                 hearth_message_object_set_content    (HearthMessageObject *self, const char *content);
 HearthMessageState   hearth_message_object_get_state      (HearthMessageObject *self);
 void                 hearth_message_object_set_state      (HearthMessageObject *self, HearthMessageState state);
+/* context: TRUE for the first message the model sees when earlier ones were
+ * left out of its context ("starts-context"). */
+gboolean             hearth_message_object_get_starts_context (HearthMessageObject *self);
+void                 hearth_message_object_set_starts_context (HearthMessageObject *self, gboolean starts);
 
 G_END_DECLS

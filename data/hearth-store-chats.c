@@ -5,7 +5,7 @@
 
 #include "hearth-store-private.h"
 
-#define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at"
+#define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at, context_start"
 #define MESSAGE_COLUMNS "id, chat_id, position, role, content, state, created_at, updated_at, " \
                         "prompt_tokens, completion_tokens, tokens_per_second"
 
@@ -127,6 +127,7 @@ chat_from_row (sqlite3_stmt *stmt)
   chat->system_prompt = column_strdup (stmt, 3);
   chat->created_at = sqlite3_column_int64 (stmt, 4);
   chat->updated_at = sqlite3_column_int64 (stmt, 5);
+  chat->context_start = sqlite3_column_int64 (stmt, 6);
   return chat;
 }
 
@@ -274,6 +275,25 @@ hearth_store_set_chat_system_prompt (HearthStore *self,
 {
   g_return_val_if_fail (system_prompt == NULL || g_utf8_validate (system_prompt, -1, NULL), FALSE);
   return set_chat_text (self, chat_id, "system_prompt", system_prompt, "save the system prompt", error);
+}
+
+gboolean
+hearth_store_set_chat_context_start (HearthStore *self,
+                                     gint64       chat_id,
+                                     gint64       position,
+                                     GError     **error)
+{
+  const char *doing = "save where the model's context starts";
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (position >= 0, FALSE);
+  stmt = _hearth_store_prepare (self, "UPDATE chats SET context_start = ?1 WHERE id = ?2 AND deleted_at IS NULL",
+                                doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, position);
+  sqlite3_bind_int64 (stmt, 2, chat_id);
+  return run_on_one (self, stmt, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error);
 }
 
 HearthChat *

@@ -72,6 +72,7 @@ typedef struct {
   char *system_prompt; /* NULL: the model's default */
   gint64 created_at;
   gint64 updated_at;   /* last activity; chat lists are ordered by it */
+  gint64 context_start; /* context: position of the first message the model sees */
 } HearthChat;
 
 typedef struct {
@@ -127,6 +128,8 @@ gint64     hearth_store_create_chat (HearthStore *self, const char *title, const
 gboolean   hearth_store_rename_chat (HearthStore *self, gint64 chat_id, const char *title, GError **error);
 gboolean   hearth_store_set_chat_model (HearthStore *self, gint64 chat_id, const char *model_path, GError **error);
 gboolean   hearth_store_set_chat_system_prompt (HearthStore *self, gint64 chat_id, const char *system_prompt, GError **error);
+/* context: the messages before @position stay in the chat but are no longer sent to the model. */
+gboolean   hearth_store_set_chat_context_start (HearthStore *self, gint64 chat_id, gint64 position, GError **error);
 HearthChat *hearth_store_get_chat (HearthStore *self, gint64 chat_id, GError **error);
 GPtrArray *hearth_store_list_chats (HearthStore *self, GError **error);
 gboolean   hearth_store_delete_chat (HearthStore *self, gint64 chat_id, GError **error);

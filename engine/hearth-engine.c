@@ -56,6 +56,7 @@ struct _HearthModel {
   guint32         n_vocab;
   guint64         n_params;
   guint64         weight_bytes;
+  guint64         kv_bytes_per_position;
   gboolean        has_template;
   char           *template_note;
   gint            has_vision;     /* atomic: set once the projector is loaded */
@@ -104,6 +105,7 @@ guint64     hearth_model_get_weight_bytes  (HearthModel *m) { return m->weight_b
 gboolean    hearth_model_has_chat_template (HearthModel *m) { return m->has_template; }
 const char *hearth_model_get_chat_template_note (HearthModel *m) { return m->template_note; }
 gboolean    hearth_model_has_vision        (HearthModel *m) { return g_atomic_int_get (&m->has_vision); }
+guint64     hearth_model_get_kv_bytes_per_position (HearthModel *m) { return m->kv_bytes_per_position; }
 
 gboolean
 hearth_model_plan_image (HearthModel *model, guint width, guint height, HearthImagePlan *plan,
@@ -151,6 +153,7 @@ hearth_session_unref (HearthSession *session)
 
 HearthModel *hearth_session_get_model (HearthSession *s) { return s->model; }
 guint        hearth_session_get_n_ctx (HearthSession *s) { return s->n_ctx; }
+guint64      hearth_session_get_kv_bytes (HearthSession *s) { return s->n_ctx * s->model->kv_bytes_per_position; }
 
 static guint
 session_latest_generation (HearthSession *session)
@@ -168,6 +171,7 @@ hearth_sampling_params_init (HearthSamplingParams *params)
 {
   hearth_sampler_params_init (&params->sampler);
   params->max_tokens = 0;
+  params->reserve_tokens = 0;
 }
 
 void
@@ -814,6 +818,8 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
   h->n_params = count_params (file);
   h->weight_bytes = llama_model_get_weight_bytes (llama);
+  /* As llama-context allocates it: f16 keys and values per layer. */
+  h->kv_bytes_per_position = (guint64) cfg->n_layer * cfg->n_head_kv * cfg->head_dim_k * 2 * sizeof (guint16);
   return h;
 }
 
@@ -1042,6 +1048,28 @@ generate_job_free (GenerateJob *g)
   g_free (g);
 }
 
+/* A copy of the messages: the caller's may go away once the call returns. */
+static GenerateJob *
+generate_job_new (HearthSession *session, const HearthChatMessage *messages, guint n_messages)
+{
+  GenerateJob *g = g_new0 (GenerateJob, 1);
+
+  g->session = hearth_session_ref (session);
+  g->roles = g_ptr_array_new_full (n_messages, g_free);
+  g->contents = g_ptr_array_new_full (n_messages, g_free);
+  g->n_images = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_messages);
+  g->images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < n_messages; i++)
+    {
+      g_ptr_array_add (g->roles, g_strdup (messages[i].role));
+      g_ptr_array_add (g->contents, g_strdup (messages[i].content));
+      g_array_append_val (g->n_images, messages[i].n_images);
+      for (guint k = 0; k < messages[i].n_images; k++)
+        g_ptr_array_add (g->images, g_bytes_ref (messages[i].images[k]));
+    }
+  return g;
+}
+
 static void
 generate_result_free (HearthGenerateResult *result)
 {
@@ -1049,12 +1077,25 @@ generate_result_free (HearthGenerateResult *result)
   g_free (result);
 }
 
+/* The job's messages from first on (context: later starts leave the
+ * oldest turns out). */
 static Conversation
-generate_job_conversation (GenerateJob *g)
+generate_job_conversation (GenerateJob *g, guint first)
 {
-  return (Conversation) { (const char *const *) g->roles->pdata,
-                          (const char *const *) g->contents->pdata,
-                          (const guint *) g->n_images->data, g->contents->len };
+  return (Conversation) { (const char *const *) g->roles->pdata + first,
+                          (const char *const *) g->contents->pdata + first,
+                          (const guint *) g->n_images->data + first, g->contents->len - first };
+}
+
+/* How many of the job's images come before message first. */
+static guint
+generate_job_images_before (GenerateJob *g, guint first)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < first; i++)
+    n += g_array_index (g->n_images, guint, i);
+  return n;
 }
 
 /* What a model without a template reads: the contents one after the
@@ -1277,6 +1318,21 @@ tokenize_with_images (LoadedModel *m, const Conversation *c, GPtrArray *images, 
   return ids;
 }
 
+/* The prompt of c, whose images are images[skip..] (encoded). */
+static GArray *
+tokenize_conversation (LoadedModel *m, const Conversation *c, GPtrArray *images, guint skip,
+                       GError **error)
+{
+  g_autoptr (GPtrArray) shown = NULL;
+
+  if (images->len <= skip)
+    return tokenize_prompt (m, c, error);
+  shown = g_ptr_array_new ();
+  for (guint k = skip; k < images->len; k++)
+    g_ptr_array_add (shown, images->pdata[k]);
+  return tokenize_with_images (m, c, shown, error);
+}
+
 typedef struct {
   guint   from;    /* first prompt position wanted */
   guint   n_embd;
@@ -1432,7 +1488,7 @@ static gboolean
 generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel, GError **error)
 {
   HearthGenerateResult *r = g->result;
-  const Conversation c = generate_job_conversation (g);
+  const Conversation c = generate_job_conversation (g, 0);
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GArray) prompt = NULL;
   g_autoptr (GPtrArray) images = NULL;
@@ -1441,8 +1497,7 @@ generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel,
 
   if ((s = lookup_session (st, g->session, error)) == NULL ||
       (images = session_encode_images (s, g, cancel, error)) == NULL ||
-      (prompt = images->len > 0 ? tokenize_with_images (s->model, &c, images, error)
-                                : tokenize_prompt (s->model, &c, error)) == NULL)
+      (prompt = tokenize_conversation (s->model, &c, images, 0, error)) == NULL)
     return FALSE;
   r->n_prompt_tokens = prompt->len;
   if (prompt->len == 0)
@@ -1451,12 +1506,13 @@ generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel,
                            "the conversation is empty: there is nothing to reply to");
       return FALSE;
     }
-  /* At least one position must be left for the reply. */
-  if (prompt->len >= g->session->n_ctx)
+  /* context: never a truncated prompt; the caller decides what to leave out. */
+  if ((guint64) prompt->len + MAX (g->params.reserve_tokens, 1) > g->session->n_ctx)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL,
-                   "the conversation is %u tokens but the chat's context holds %u; remove "
-                   "earlier messages or start a new chat", prompt->len, g->session->n_ctx);
+                   "the conversation is %u tokens and the reply needs room for %u but the "
+                   "chat's context holds %u; leave earlier messages out or start a new chat",
+                   prompt->len, MAX (g->params.reserve_tokens, 1), g->session->n_ctx);
       return FALSE;
     }
   if (s->ctx == NULL &&
@@ -1514,20 +1570,7 @@ hearth_engine_generate_async (HearthEngine *self, HearthSession *session,
   for (guint i = 0; i < n_messages; i++)
     g_return_if_fail (messages[i].images != NULL || messages[i].n_images == 0);
 
-  g = g_new0 (GenerateJob, 1);
-  g->session = hearth_session_ref (session);
-  g->roles = g_ptr_array_new_full (n_messages, g_free);
-  g->contents = g_ptr_array_new_full (n_messages, g_free);
-  g->n_images = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_messages);
-  g->images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  for (guint i = 0; i < n_messages; i++)
-    {
-      g_ptr_array_add (g->roles, g_strdup (messages[i].role));
-      g_ptr_array_add (g->contents, g_strdup (messages[i].content));
-      g_array_append_val (g->n_images, messages[i].n_images);
-      for (guint k = 0; k < messages[i].n_images; k++)
-        g_ptr_array_add (g->images, g_bytes_ref (messages[i].images[k]));
-    }
+  g = generate_job_new (session, messages, n_messages);
   if (params != NULL)
     g->params = *params;
   else
@@ -1562,6 +1605,116 @@ hearth_engine_generate_finish (HearthEngine *self, GAsyncResult *result,
       out->text = g_strdup (r->text != NULL ? r->text : "");
     }
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* context: which oldest turns to leave out */
+
+static gboolean
+prompt_length_from (LoadedModel *m, GenerateJob *g, GPtrArray *images, guint first,
+                    guint *length, GError **error)
+{
+  const Conversation c = generate_job_conversation (g, first);
+  g_autoptr (GArray) ids = tokenize_conversation (m, &c, images,
+                                                  generate_job_images_before (g, first), error);
+
+  if (ids != NULL)
+    *length = ids->len;
+  return ids != NULL;
+}
+
+/* Tries the user messages earliest first: the prompt only shrinks as its
+ * start moves on, so the first start that fits drops the fewest turns. */
+static guint *
+fit_context (EngineState *st, GenerateJob *g, GCancellable *cancel, GError **error)
+{
+  guint n_ctx = g->session->n_ctx, reserve = MAX (g->params.reserve_tokens, 1);
+  guint shortest = 0;
+  g_autoptr (GPtrArray) images = NULL;
+  SessionState *s;
+
+  /* The images are encoded once here, and kept by the session for the
+   * generation that follows. */
+  if ((s = lookup_session (st, g->session, error)) == NULL ||
+      (images = session_encode_images (s, g, cancel, error)) == NULL)
+    return NULL;
+  for (guint first = 0; first < g->roles->len; first++)
+    {
+      guint length;
+
+      if (!g_str_equal (g->roles->pdata[first], "user"))
+        continue;
+      if (g_cancellable_is_cancelled (cancel))
+        {
+          set_cancelled (error, "fitting the context");
+          return NULL;
+        }
+      if (!prompt_length_from (s->model, g, images, first, &length, error))
+        return NULL;
+      if ((guint64) length + reserve <= n_ctx)
+        return g_memdup2 (&first, sizeof first);
+      shortest = length;
+    }
+  if (shortest == 0)
+    g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                         "the conversation has no user message to start the model's context at");
+  else
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CONTEXT_FULL,
+                 "the last message alone is %u tokens and the reply needs room for %u but the "
+                 "chat's context holds %u; shorten the message or raise the context length",
+                 shortest, reserve, n_ctx);
+  return NULL;
+}
+
+static void
+run_fit_context (EngineState *st, Job *job)
+{
+  if (g_cancellable_is_cancelled (job->cancel))
+    set_cancelled (&job->error, "fitting the context");
+  else
+    job->value = fit_context (st, job->data, job->cancel, &job->error);
+}
+
+void
+hearth_engine_fit_context_async (HearthEngine *self, HearthSession *session,
+                                 const HearthChatMessage *messages, guint n_messages,
+                                 guint reserve_tokens, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  GenerateJob *g;
+  Job *job;
+
+  g_return_if_fail (HEARTH_IS_ENGINE (self));
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (messages != NULL || n_messages == 0);
+
+  g = generate_job_new (session, messages, n_messages);
+  g->params.reserve_tokens = reserve_tokens;
+  job = job_new (run_fit_context, HEARTH_ENGINE_PRIORITY_INTERACTIVE, cancellable);
+  job_set_task (job, hearth_engine_fit_context_async, callback, user_data);
+  job->data = g;
+  job->data_free = (GDestroyNotify) generate_job_free;
+  job->value_free = g_free;
+  engine_submit (self, job);
+}
+
+gboolean
+hearth_engine_fit_context_finish (HearthEngine *self, GAsyncResult *result, guint *first_kept,
+                                  GError **error)
+{
+  g_autofree guint *first = NULL;
+
+  g_return_val_if_fail (self == NULL || HEARTH_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hearth_engine_fit_context_async,
+                        FALSE);
+
+  first = g_task_propagate_pointer (G_TASK (result), error);
+  if (first == NULL)
+    return FALSE;
+  if (first_kept != NULL)
+    *first_kept = *first;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -66,6 +66,9 @@ const char  *hearth_model_get_chat_template_note (HearthModel *model);
 /* Whether a vision projector was loaded for it
  * (hearth_engine_load_vision_async()). */
 gboolean     hearth_model_has_vision         (HearthModel *model);
+/* context: bytes of KV cache one position of a session's context takes on
+ * the device (keys and values of every layer, f16). */
+guint64      hearth_model_get_kv_bytes_per_position (HearthModel *model);
 
 typedef struct {
   guint tile_size;             /* edge of a tile and of the global image, pixels */
@@ -91,6 +94,9 @@ HearthSession *hearth_session_ref       (HearthSession *session);
 void           hearth_session_unref     (HearthSession *session);
 HearthModel   *hearth_session_get_model (HearthSession *session);
 guint          hearth_session_get_n_ctx (HearthSession *session);
+/* context: the device memory of its KV cache once allocated:
+ * n_ctx × hearth_model_get_kv_bytes_per_position(). */
+guint64        hearth_session_get_kv_bytes (HearthSession *session);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthSession, hearth_session_unref)
 
@@ -107,6 +113,10 @@ typedef struct {
 typedef struct {
   HearthSamplerParams sampler;
   guint               max_tokens; /* 0: until end of generation or the context is full */
+  /* context: positions the prompt must leave free for the reply; a longer
+   * prompt fails with HEARTH_ENGINE_ERROR_CONTEXT_FULL before any work.
+   * 0 asks for one, the least a reply needs. */
+  guint               reserve_tokens;
 } HearthSamplingParams;
 
 /* The sampler's defaults (see sampler.h) and max_tokens 0. */
@@ -226,16 +236,39 @@ void          hearth_engine_generate_async    (HearthEngine               *engin
                                                gpointer                    user_data);
 /* TRUE when the generation ended by EOG, max tokens or a full context.
  * Else FALSE with error: HEARTH_ENGINE_ERROR_CANCELLED (also when
- * superseded), _CONTEXT_FULL (the prompt alone does not fit; nothing was
- * run), _INVALID_ARGUMENT (closed session, empty conversation, images
- * for a model without a vision projector: the message says so for the
- * user), _TEMPLATE, an image's errors (_UNSUPPORTED: not an image format,
- * too many pixels; _CORRUPT_FILE: cannot be decoded), device errors. result (may be NULL) is filled in either case; on cancellation it holds
+ * superseded), _CONTEXT_FULL (the prompt does not leave params->reserve_tokens
+ * of the context free; nothing was run, and the message gives the numbers),
+ * _INVALID_ARGUMENT (closed session, empty conversation, images for a model
+ * without a vision projector: the message says so for the user), _TEMPLATE,
+ * an image's errors (_UNSUPPORTED: not an image format, too many pixels;
+ * _CORRUPT_FILE: cannot be decoded), device errors. result (may be NULL) is
+ * filled in either case; on cancellation it holds
  * the partial text. Free it with hearth_generate_result_clear(). */
 gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
                                                GAsyncResult          *result,
                                                HearthGenerateResult  *out,
                                                GError               **error);
+
+/* context: the first of messages[0..n-1] to keep so that the rest, rendered
+ * as generate would render them, leaves reserve_tokens of session's context
+ * free. Only whole turns are dropped: the candidates are the messages with
+ * role "user", earliest first, so the answer drops as few as it can.
+ * Nothing is run through the model. Errors: _CONTEXT_FULL when even the
+ * last user message alone does not fit (the message says by how much),
+ * _INVALID_ARGUMENT (closed session, no user message), _TEMPLATE,
+ * _CANCELLED. */
+void          hearth_engine_fit_context_async  (HearthEngine            *engine,
+                                                HearthSession           *session,
+                                                const HearthChatMessage *messages,
+                                                guint                    n_messages,
+                                                guint                    reserve_tokens,
+                                                GCancellable            *cancellable,
+                                                GAsyncReadyCallback      callback,
+                                                gpointer                 user_data);
+gboolean      hearth_engine_fit_context_finish (HearthEngine  *engine,
+                                                GAsyncResult  *result,
+                                                guint         *first_kept,
+                                                GError       **error);
 
 /* photos: images through a vision model.
  *

@@ -607,6 +607,44 @@ test_replace_message (Fixture      *fixture,
   g_assert_cmpuint (hits->len, ==, 1);
 }
 
+/* context: the start of the model's context is kept per chat, leaves the
+ * messages alone, and only live chats have one. */
+static void
+test_context_start (Fixture      *fixture,
+                    gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HearthChat) chat = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  gint64 id = create_chat (fixture->store, "Long chat");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      add_message (fixture->store, id, HEARTH_ROLE_USER, "Tell me more.");
+      add_message (fixture->store, id, HEARTH_ROLE_ASSISTANT, "Once upon a time…");
+    }
+  chat = hearth_store_get_chat (fixture->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chat->context_start, ==, 0);
+  g_clear_pointer (&chat, hearth_chat_free);
+
+  g_assert_true (hearth_store_set_chat_context_start (fixture->store, id, 4, &error));
+  g_assert_no_error (error);
+  chat = hearth_store_get_chat (fixture->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chat->context_start, ==, 4);
+  messages = hearth_store_list_messages (fixture->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 6);
+
+  g_assert_false (hearth_store_set_chat_context_start (fixture->store, id + 100, 2, &error));
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (hearth_store_delete_chat (fixture->store, id, &error));
+  g_assert_false (hearth_store_set_chat_context_start (fixture->store, id, 2, &error));
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
+}
+
 #define ADD_TEST(name, func) \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -627,6 +665,8 @@ main (int    argc,
   ADD_TEST ("/store/export/json", test_export_json);
   /* markdown: edit and resend */
   ADD_TEST ("/store/messages/replace", test_replace_message);
+  /* context */
+  ADD_TEST ("/store/chats/context-start", test_context_start);
 
   return g_test_run ();
 }

@@ -14,6 +14,8 @@ struct _HearthChatView {
   GtkScrolledWindow  *scroller;
   GtkListView        *list_view;
   HearthComposer     *composer;
+  GtkRevealer        *context_revealer;
+  GtkLabel           *context_detail;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
   GSignalGroup       *messages_signals;
@@ -47,29 +49,53 @@ on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
   return hearth_conversation_edit (self->conversation, message, text);
 }
 
+/* context: each row is [separator line, message]; the line shows above
+ * the first message the model sees when older ones were left out. */
+static GtkWidget *
+context_separator_new (void)
+{
+  GtkWidget *label = gtk_label_new (_("Earlier messages are not in the model’s context"));
+
+  gtk_widget_add_css_class (label, "context-separator");
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_visible (label, FALSE);
+  return label;
+}
+
 static void
 setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   HearthChatView *self = user_data;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *row = hearth_message_row_new ();
 
+  gtk_box_append (GTK_BOX (box), context_separator_new ());
+  gtk_box_append (GTK_BOX (box), row);
   gtk_list_item_set_activatable (item, FALSE);
   gtk_list_item_set_selectable (item, FALSE);
   g_signal_connect_object (row, "resend", G_CALLBACK (on_row_resend), self, G_CONNECT_SWAPPED);
-  gtk_list_item_set_child (item, row);
+  gtk_list_item_set_child (item, box);
 }
 
 static void
 bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_list_item_get_child (item)),
+  GtkWidget *separator = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GBinding *binding = g_object_bind_property (gtk_list_item_get_item (item), "starts-context", separator, "visible",
+                                              G_BINDING_SYNC_CREATE);
+
+  g_object_set_data (G_OBJECT (item), "context-binding", binding);
+  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_widget_get_next_sibling (separator)),
                                   gtk_list_item_get_item (item));
 }
 
 static void
 unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_list_item_get_child (item)), NULL);
+  GtkWidget *separator = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+
+  g_binding_unbind (g_object_steal_data (G_OBJECT (item), "context-binding"));
+  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_widget_get_next_sibling (separator)), NULL);
 }
 
 /* ---- following the bottom ---- */
@@ -134,6 +160,53 @@ update_generating (HearthChatView *self)
                                   hearth_conversation_get_generating (self->conversation));
 }
 
+/* ---- context: the offer when the context is full ---- */
+
+static void
+update_context_full (HearthChatView *self)
+{
+  const char *why = self->conversation != NULL ? hearth_conversation_get_context_full (self->conversation) : NULL;
+
+  if (why != NULL)
+    gtk_label_set_text (self->context_detail, why);
+  gtk_revealer_set_reveal_child (self->context_revealer, why != NULL);
+  /* The offer answers the user's send: show the message it is about. */
+  if (why != NULL)
+    {
+      self->at_bottom = TRUE;
+      g_clear_handle_id (&self->scroll_source, g_source_remove);
+      self->scroll_source = g_timeout_add (100, scroll_to_bottom, self);
+    }
+}
+
+static void
+drop_oldest_turns_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthChatView *self = HEARTH_CHAT_VIEW (widget);
+
+  if (self->conversation != NULL)
+    hearth_conversation_drop_oldest_turns (self->conversation);
+}
+
+char *
+hearth_chat_view_take_draft (HearthChatView *self)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (HEARTH_IS_CHAT_VIEW (self), NULL);
+
+  text = hearth_composer_dup_text (self->composer);
+  hearth_composer_set_text (self->composer, "");
+  return g_steal_pointer (&text);
+}
+
+void
+hearth_chat_view_set_draft (HearthChatView *self, const char *text)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+  hearth_composer_set_text (self->composer, text);
+}
+
 static gboolean
 on_composer_send (HearthChatView *self, const char *text)
 {
@@ -165,6 +238,7 @@ hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *con
   self->at_bottom = TRUE;
   update_page (self);
   update_generating (self);
+  update_context_full (self);
 }
 
 HearthConversation *
@@ -211,6 +285,9 @@ hearth_chat_view_class_init (HearthChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, list_view);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, composer);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, context_revealer);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, context_detail);
+  gtk_widget_class_install_action (widget_class, "chat.drop-oldest-turns", NULL, drop_oldest_turns_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_composer_send);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "chatview");
@@ -237,6 +314,8 @@ hearth_chat_view_init (HearthChatView *self)
   self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->conversation_signals, "notify::generating",
                                   G_CALLBACK (update_generating), self);
+  g_signal_group_connect_swapped (self->conversation_signals, "notify::context-full",
+                                  G_CALLBACK (update_context_full), self);
   self->messages_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->messages_signals, "items-changed", G_CALLBACK (update_page), self);
 }

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hearth-chat-object.h"
+#include "hearth-session-cache.h"
 #include "model-catalog.h"
 #include "hearth-window.h"
 
@@ -36,6 +37,7 @@ struct _HearthWindow {
   GtkSingleSelection *selection;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
+  HearthSessionCache *sessions;     /* context: each chat's KV cache, kept across switches */
 
   HearthModel        *model;        /* loaded, or NULL */
   char               *loading_path; /* being loaded, or NULL */
@@ -43,6 +45,7 @@ struct _HearthWindow {
   GCancellable       *scan_cancellable;
   GSettings          *settings;     /* NULL when the schema is not installed */
   gboolean            ready;        /* the chats were read from the store */
+  char               *carried_draft; /* context: for the chat being made, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -414,6 +417,7 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (self->conversation != NULL)
         hearth_conversation_set_session (self->conversation, NULL);
+      hearth_session_cache_drop_model (self->sessions, self->model);
       hearth_engine_unload_model (self->engine, self->model);
       g_clear_pointer (&self->model, hearth_model_unref);
     }
@@ -451,8 +455,8 @@ ensure_model (HearthWindow *self)
     {
       if (hearth_conversation_get_session (self->conversation) == NULL)
         {
-          g_autoptr(HearthSession) session = hearth_engine_new_session (self->engine, self->model,
-                                                                        session_n_ctx (self));
+          g_autoptr(HearthSession) session = hearth_session_cache_get (self->sessions, hearth_chat_object_get_id (chat),
+                                                                       self->model, session_n_ctx (self));
           hearth_conversation_set_session (self->conversation, session);
         }
     }
@@ -485,7 +489,7 @@ chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 /* New chats start with the model in use, the one being loaded or the
  * default model of the settings. */
 static void
-new_chat (HearthWindow *self)
+new_chat (HearthWindow *self, GAsyncReadyCallback done)
 {
   g_autofree char *default_model = self->settings != NULL ? g_settings_get_string (self->settings, "default-model")
                                                           : NULL;
@@ -495,13 +499,46 @@ new_chat (HearthWindow *self)
     model_path = hearth_model_get_path (self->model);
   if (model_path == NULL && default_model != NULL && *default_model != '\0')
     model_path = default_model;
-  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, chat_ready);
+  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, done);
 }
 
 static void
 new_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  new_chat (HEARTH_WINDOW (widget));
+  new_chat (HEARTH_WINDOW (widget), chat_ready);
+}
+
+/* context: "Start a New Chat" when the context is full: the message still
+ * waiting for its answer (and what the composer holds) moves to the new
+ * chat's composer, never lost, even when the new chat cannot be made. */
+static void
+carried_chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HearthWindow *self = user_data;
+  g_autofree char *draft = g_steal_pointer (&self->carried_draft);
+
+  chat_ready (source, result, g_object_ref (self));
+  if (!is_closed (self))
+    hearth_chat_view_set_draft (self->chat_view, draft);
+  g_object_unref (self);
+}
+
+static void
+new_chat_carrying_draft_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  g_autofree char *pending = NULL;
+  g_autofree char *draft = NULL;
+
+  if (self->carried_draft != NULL)
+    return; /* one new chat at a time */
+  pending = self->conversation != NULL ? hearth_conversation_take_pending (self->conversation) : NULL;
+  draft = hearth_chat_view_take_draft (self->chat_view);
+  if (pending != NULL && *draft != '\0')
+    self->carried_draft = g_strconcat (pending, "\n\n", draft, NULL);
+  else
+    self->carried_draft = g_strdup (pending != NULL ? pending : draft);
+  new_chat (self, carried_chat_ready);
 }
 
 static void
@@ -844,6 +881,7 @@ hearth_window_dispose (GObject *object)
     g_signal_group_set_target (self->conversation_signals, NULL);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->conversation);
+  g_clear_object (&self->sessions);
   if (self->model != NULL)
     hearth_engine_unload_model (self->engine, self->model);
   g_clear_pointer (&self->model, hearth_model_unref);
@@ -851,6 +889,7 @@ hearth_window_dispose (GObject *object)
   g_clear_object (&self->chats);
   g_clear_object (&self->filter);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->carried_draft, g_free);
   g_clear_object (&self->engine);
   g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_WINDOW);
@@ -895,6 +934,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_activated);
   gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-chat-carrying-draft", NULL,
+                                   new_chat_carrying_draft_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   /* markdown: notes from the message rows and code blocks */
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
@@ -956,6 +997,8 @@ hearth_window_new (HearthApplication *application)
 
   self->worker = g_object_ref (hearth_application_get_store_worker (application));
   self->engine = g_object_ref (hearth_application_get_engine (application));
+  self->sessions = hearth_session_cache_new (self->engine, HEARTH_SESSION_CACHE_DEFAULT_MAX_SESSIONS,
+                                             HEARTH_SESSION_CACHE_DEFAULT_MAX_BYTES);
   on_selection_changed (self);
   open_store (self);
   scan_models (self);
