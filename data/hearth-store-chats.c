@@ -174,6 +174,7 @@ search_hit_from_row (sqlite3_stmt *stmt)
   hit->message_id = sqlite3_column_int64 (stmt, 1);
   hit->chat_title = column_strdup (stmt, 2);
   hit->snippet = column_strdup (stmt, 3);
+  hit->created_at = sqlite3_column_int64 (stmt, 4);
   return hit;
 }
 
@@ -686,46 +687,44 @@ hearth_store_list_attachments (HearthStore *self,
 /* ---- search ---- */
 
 /* Turns what the user typed into an FTS5 query that cannot be a syntax
- * error: every word becomes a quoted phrase (all must match), and a word
- * ending in '*' matches as a prefix.  NULL when there is no word. */
+ * error: the text is cut into words as the unicode61 tokenizer cuts it
+ * (letters, digits and marks; everything else separates, so quotes,
+ * operators and '*' never reach FTS5), and every word becomes a quoted
+ * prefix phrase, all of which must match: "photo" finds "photograph", as
+ * someone typing a search expects.  NULL when there is no word. */
 static char *
 fts_query_from_text (const char *text)
 {
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n", -1);
   g_autoptr(GString) query = g_string_new (NULL);
+  gboolean in_word = FALSE;
 
-  for (guint i = 0; words[i] != NULL; i++)
+  for (const char *c = text; *c != '\0'; c = g_utf8_next_char (c))
     {
-      char *word = words[i];
-      gsize len = strlen (word);
-      gboolean prefix = FALSE;
+      gunichar ch = g_utf8_get_char (c);
 
-      while (len > 0 && word[len - 1] == '*')
+      if (g_unichar_isalnum (ch) || g_unichar_ismark (ch))
         {
-          word[--len] = '\0';
-          prefix = TRUE;
+          if (!in_word)
+            g_string_append (query, query->len > 0 ? " \"" : "\"");
+          g_string_append_unichar (query, ch);
+          in_word = TRUE;
         }
-      if (len == 0)
-        continue;
-
-      if (query->len > 0)
-        g_string_append_c (query, ' ');
-      g_string_append_c (query, '"');
-      for (const char *c = word; *c != '\0'; c++)
+      else if (in_word)
         {
-          if (*c == '"')
-            g_string_append_c (query, '"'); /* a quote inside a phrase is doubled */
-          g_string_append_c (query, *c);
+          g_string_append (query, "\"*");
+          in_word = FALSE;
         }
-      g_string_append (query, prefix ? "\"*" : "\"");
     }
+  if (in_word)
+    g_string_append (query, "\"*");
   if (query->len == 0)
     return NULL;
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
-/* Finished messages of live chats matching every word of @text (English
- * stemming: "running" finds "run"; "hel*" finds "hello"), best first, at
+/* Finished messages of live chats matching every word of @text as a
+ * prefix, with English stemming ("running" finds "run", "hel" finds
+ * "hello"), best first, at
  * most @limit.  Elements are HearthSearchHit. */
 GPtrArray *
 hearth_store_search (HearthStore *self,
@@ -744,7 +743,7 @@ hearth_store_search (HearthStore *self,
     return g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_search_hit_free);
 
   stmt = _hearth_store_prepare (self,
-    "SELECT m.chat_id, m.id, c.title, snippet (messages_fts, 0, ?2, ?3, '…', 12) "
+    "SELECT m.chat_id, m.id, c.title, snippet (messages_fts, 0, ?2, ?3, '…', 12), m.created_at "
     "FROM messages_fts "
     "JOIN messages m ON m.id = messages_fts.rowid "
     "JOIN chats c ON c.id = m.chat_id "
