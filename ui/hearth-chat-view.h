@@ -15,5 +15,10 @@ G_DECLARE_FINAL_TYPE (HearthChatView, hearth_chat_view, HEARTH, CHAT_VIEW, GtkWi
 void                hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation);
 HearthConversation *hearth_chat_view_get_conversation (HearthChatView *self);
 void                hearth_chat_view_focus_composer   (HearthChatView *self);
+/* Scrolls to the message with this store id, once the conversation has
+ * loaded it, and highlights it for a moment (a search hit). */
+void                hearth_chat_view_reveal_message   (HearthChatView *self, gint64 message_id);
+/* The message highlighted by the last reveal, while it is, or NULL. */
+HearthMessageObject *hearth_chat_view_get_highlighted (HearthChatView *self);
 
 G_END_DECLS
