@@ -282,6 +282,13 @@ hearth_search_results_set_query (HearthSearchResults *self, const char *text)
     self->delay_source = g_timeout_add (SEARCH_DELAY_MS, start_search, self);
 }
 
+const char *
+hearth_search_results_get_query (HearthSearchResults *self)
+{
+  g_return_val_if_fail (HEARTH_IS_SEARCH_RESULTS (self), NULL);
+  return self->query;
+}
+
 gboolean
 hearth_search_results_get_busy (HearthSearchResults *self)
 {

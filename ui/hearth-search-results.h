@@ -24,6 +24,8 @@ void        hearth_search_results_set_sources (HearthSearchResults *self,
 /* Empty or NULL: no search (and a search under way is dropped). */
 void        hearth_search_results_set_query   (HearthSearchResults *self,
                                                const char          *text);
+/* The query last set, or NULL. */
+const char *hearth_search_results_get_query   (HearthSearchResults *self);
 /* TRUE from a new query until its results are shown. */
 gboolean    hearth_search_results_get_busy    (HearthSearchResults *self);
 
