@@ -3,6 +3,8 @@
 /* hearth-store-chats.c: chats, messages (including streaming answers),
  * attachments and full-text search. */
 
+#include <glib/gi18n-lib.h>
+
 #include "hearth-store-private.h"
 
 #define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at"
@@ -178,7 +180,8 @@ search_hit_from_row (sqlite3_stmt *stmt)
   return hit;
 }
 
-/* Runs a one-row UPDATE/DELETE; NOT_FOUND when it matched no row. */
+/* Runs a one-row UPDATE/DELETE; NOT_FOUND when it matched no row
+ * (missing: a message with one %lld, the id). */
 static gboolean
 run_on_one (HearthStore  *self,
             sqlite3_stmt *stmt,
@@ -191,7 +194,7 @@ run_on_one (HearthStore  *self,
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
     {
-      _hearth_store_set_not_found (self, error, missing, id);
+      _hearth_store_set_not_found (self, error, missing, (long long) id);
       return FALSE;
     }
   return TRUE;
@@ -206,7 +209,7 @@ hearth_store_create_chat (HearthStore *self,
                           const char  *model_path,
                           GError     **error)
 {
-  const char *doing = "create the chat";
+  const char *doing = _("create the chat");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 now = g_get_real_time ();
 
@@ -242,7 +245,7 @@ set_chat_text (HearthStore *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, chat_id);
-  return run_on_one (self, stmt, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error);
+  return run_on_one (self, stmt, doing, _("There is no chat %lld"), chat_id, error);
 }
 
 gboolean
@@ -282,7 +285,7 @@ hearth_store_get_chat (HearthStore *self,
                        gint64       chat_id,
                        GError     **error)
 {
-  const char *doing = "read the chat";
+  const char *doing = _("read the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " CHAT_COLUMNS " FROM chats "
                                                         "WHERE id = ? AND deleted_at IS NULL",
@@ -294,7 +297,7 @@ hearth_store_get_chat (HearthStore *self,
   sqlite3_bind_int64 (stmt, 1, chat_id);
   rc = _hearth_store_step (self, stmt, doing, error);
   if (rc == SQLITE_DONE)
-    _hearth_store_set_not_found (self, error, "There is no chat %" G_GINT64_FORMAT, chat_id);
+    _hearth_store_set_not_found (self, error, _("There is no chat %lld"), (long long) chat_id);
   if (rc != SQLITE_ROW)
     return NULL;
   return chat_from_row (stmt);
@@ -305,7 +308,7 @@ GPtrArray *
 hearth_store_list_chats (HearthStore *self,
                          GError     **error)
 {
-  const char *doing = "list the chats";
+  const char *doing = _("list the chats");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " CHAT_COLUMNS " FROM chats "
                                                         "WHERE deleted_at IS NULL "
@@ -325,7 +328,7 @@ hearth_store_delete_chat (HearthStore *self,
                           gint64       chat_id,
                           GError     **error)
 {
-  const char *doing = "delete the chat";
+  const char *doing = _("delete the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE chats SET deleted_at = ?1 "
                                                         "WHERE id = ?2 AND deleted_at IS NULL",
@@ -335,7 +338,7 @@ hearth_store_delete_chat (HearthStore *self,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
   sqlite3_bind_int64 (stmt, 2, chat_id);
-  return run_on_one (self, stmt, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error);
+  return run_on_one (self, stmt, doing, _("There is no chat %lld"), chat_id, error);
 }
 
 gboolean
@@ -343,7 +346,7 @@ hearth_store_restore_chat (HearthStore *self,
                            gint64       chat_id,
                            GError     **error)
 {
-  const char *doing = "restore the chat";
+  const char *doing = _("restore the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE chats SET deleted_at = NULL "
                                                         "WHERE id = ? AND deleted_at IS NOT NULL",
@@ -352,7 +355,7 @@ hearth_store_restore_chat (HearthStore *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, chat_id);
-  return run_on_one (self, stmt, doing, "There is no deleted chat %" G_GINT64_FORMAT " to restore",
+  return run_on_one (self, stmt, doing, _("There is no deleted chat %lld to restore"),
                      chat_id, error);
 }
 
@@ -365,7 +368,7 @@ hearth_store_purge_deleted_chats (HearthStore *self,
                                   guint       *n_purged,
                                   GError     **error)
 {
-  const char *doing = "erase deleted chats";
+  const char *doing = _("erase deleted chats");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int changes = 0;
 
@@ -402,7 +405,7 @@ insert_message (HearthStore       *self,
                 HearthMessageState state,
                 GError           **error)
 {
-  const char *doing = "save the message";
+  const char *doing = _("save the message");
   g_autoptr(sqlite3_stmt) touch = NULL;
   g_autoptr(sqlite3_stmt) insert = NULL;
   gint64 now = g_get_real_time ();
@@ -426,7 +429,7 @@ insert_message (HearthStore       *self,
       sqlite3_bind_text (insert, 3, content, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (insert, 4, state_names[state], -1, SQLITE_STATIC);
       sqlite3_bind_int64 (insert, 5, now);
-      if (run_on_one (self, touch, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error)
+      if (run_on_one (self, touch, doing, _("There is no chat %lld"), chat_id, error)
           && _hearth_store_run (self, insert, doing, error))
         id = sqlite3_last_insert_rowid (self->db);
     }
@@ -471,7 +474,7 @@ hearth_store_append_streaming (HearthStore *self,
                                const char  *text,
                                GError     **error)
 {
-  const char *doing = "save the answer";
+  const char *doing = _("save the answer");
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (text != NULL && g_utf8_validate (text, -1, NULL), FALSE);
@@ -484,7 +487,7 @@ hearth_store_append_streaming (HearthStore *self,
   sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
   sqlite3_bind_int64 (stmt, 3, message_id);
-  return run_on_one (self, stmt, doing, "There is no streaming message %" G_GINT64_FORMAT,
+  return run_on_one (self, stmt, doing, _("There is no streaming message %lld"),
                      message_id, error);
 }
 
@@ -496,7 +499,7 @@ hearth_store_finish_streaming (HearthStore                 *self,
                                const HearthGenerationStats *stats,
                                GError                     **error)
 {
-  const char *doing = "finish the answer";
+  const char *doing = _("finish the answer");
   g_autoptr(sqlite3_stmt) finish = NULL;
   g_autoptr(sqlite3_stmt) touch = NULL;
   gint64 now = g_get_real_time ();
@@ -525,7 +528,7 @@ hearth_store_finish_streaming (HearthStore                 *self,
       sqlite3_bind_int64 (finish, 6, message_id);
       sqlite3_bind_int64 (touch, 1, now);
       sqlite3_bind_int64 (touch, 2, message_id);
-      ok = run_on_one (self, finish, doing, "There is no streaming message %" G_GINT64_FORMAT,
+      ok = run_on_one (self, finish, doing, _("There is no streaming message %lld"),
                        message_id, error)
            && _hearth_store_run (self, touch, doing, error);
     }
@@ -545,7 +548,7 @@ hearth_store_stop_interrupted (HearthStore *self,
                                guint       *n_stopped,
                                GError     **error)
 {
-  const char *doing = "mark interrupted answers as stopped";
+  const char *doing = _("mark interrupted answers as stopped");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE messages SET state = 'stopped', updated_at = ? "
                                                         "WHERE state = 'streaming'", doing, error);
@@ -566,7 +569,7 @@ hearth_store_list_messages (HearthStore *self,
                             gint64       chat_id,
                             GError     **error)
 {
-  const char *doing = "read the messages";
+  const char *doing = _("read the messages");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " MESSAGE_COLUMNS " FROM messages "
                                                         "WHERE chat_id = ? ORDER BY position",
@@ -587,7 +590,7 @@ hearth_store_truncate_chat (HearthStore *self,
                             gint64       after_position,
                             GError     **error)
 {
-  const char *doing = "remove the later messages";
+  const char *doing = _("remove the later messages");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "DELETE FROM messages WHERE chat_id = ? AND position > ?",
                                                         doing, error);
@@ -616,7 +619,7 @@ message_exists (HearthStore *self,
   sqlite3_bind_int64 (stmt, 1, message_id);
   rc = _hearth_store_step (self, stmt, doing, error);
   if (rc == SQLITE_DONE)
-    _hearth_store_set_not_found (self, error, "There is no message %" G_GINT64_FORMAT, message_id);
+    _hearth_store_set_not_found (self, error, _("There is no message %lld"), (long long) message_id);
   return rc == SQLITE_ROW;
 }
 
@@ -631,7 +634,7 @@ hearth_store_add_attachment (HearthStore *self,
                              GBytes      *data,
                              GError     **error)
 {
-  const char *doing = "save the attachment";
+  const char *doing = _("save the attachment");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gsize size;
   const void *bytes;
@@ -671,7 +674,7 @@ hearth_store_list_attachments (HearthStore *self,
                                gint64       message_id,
                                GError     **error)
 {
-  const char *doing = "read the attachments";
+  const char *doing = _("read the attachments");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT id, message_id, mime, width, height, data "
                                                         "FROM attachments WHERE message_id = ? ORDER BY id",
@@ -732,7 +735,7 @@ hearth_store_search (HearthStore *self,
                      guint        limit,
                      GError     **error)
 {
-  const char *doing = "search the chats";
+  const char *doing = _("search the chats");
   g_autofree char *query = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 

@@ -255,6 +255,22 @@ chat_shown (gpointer data)
   return ui_model_ready (f) && ui_conversation_loaded (f);
 }
 
+typedef struct {
+  UiFixture *f;
+  guint      n_chats;
+} NewChat;
+
+/* The n-th chat made, first in the list and shown, ready to chat. */
+static gboolean
+new_chat_shown (gpointer data)
+{
+  NewChat *new_chat = data;
+  GListModel *chats = hearth_window_get_chats (new_chat->f->window);
+
+  return g_list_model_get_n_items (chats) == new_chat->n_chats && chat_shown (new_chat->f) &&
+         hearth_conversation_get_chat (ui_conversation (new_chat->f)) == chat_at (new_chat->f, 0);
+}
+
 /* The last chat of the list, clicked, gets a message: it moves to the top
  * and stays the selected chat, with the same conversation. */
 static void
@@ -290,7 +306,7 @@ check_order (UiFixture *f, HearthChatObject *newest)
 static GtkWidget *
 shortcuts_window (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels (); /* GTK's own */
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
@@ -333,7 +349,7 @@ drive_search_and_order (UiFixture *f)
   for (guint i = 0; i < G_N_ELEMENTS (other_prompts); i++)
     {
       g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
-      ui_wait_for (chat_shown, f, "a new chat with the model in use");
+      ui_wait_for (new_chat_shown, &(NewChat) { f, i + 2 }, "a new chat with the model in use");
       chat_with (f, &other_prompts[i], 1);
     }
   g_assert_cmpuint (g_list_model_get_n_items (hearth_window_get_chats (f->window)), ==, 3);
@@ -349,7 +365,7 @@ drive_search_and_order (UiFixture *f)
 static GtkWidget *
 file_chooser (void)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels (); /* GTK's own */
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
     {
