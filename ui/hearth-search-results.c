@@ -48,6 +48,9 @@ hearth_search_results_snippet_markup (const char *snippet)
   gboolean bold = FALSE;
   const char *piece = snippet;
 
+  /* A snippet cut mid-text starts at a word, after the space before it. */
+  while (g_ascii_isspace (*piece))
+    piece++;
   while (TRUE)
     {
       gsize length = strcspn (piece, HEARTH_STORE_MATCH_START HEARTH_STORE_MATCH_END);

@@ -822,26 +822,15 @@ export_chat_activated (GtkWidget *widget, const char *action_name, GVariant *par
 
 /* ---- models already on disk ---- */
 
-/* "260K", "1.2B": parameter counts as model names give them. */
-static char *
-format_parameters (guint64 n_params)
-{
-  if (n_params >= 1000000000)
-    return g_strdup_printf ("%.1fB", n_params / 1e9);
-  if (n_params >= 1000000)
-    return g_strdup_printf ("%.0fM", n_params / 1e6);
-  return g_strdup_printf ("%.0fK", n_params / 1e3);
-}
-
-/* What the file is, then what it costs: "llama · 260K parameters · Q8_0 ·
+/* What the file is, then what it costs: "llama · 260.0 K parameters · Q8_0 ·
  * 2048 tokens of context" over "1.1 MB on disk · about 3 MB of memory". */
 static char *
 found_model_details (const HearthModelInfo *info)
 {
-  g_autofree char *params = format_parameters (info->n_params);
+  g_autofree char *params = hearth_model_format_n_params (info->n_params);
   g_autofree char *size = g_format_size (info->file_size);
   g_autofree char *memory = g_format_size (info->memory_estimate);
-  /* Translators: %s is a count like "260K" or "1.2B" */
+  /* Translators: %s is a count like "260.0 K" or "1.24 B" */
   g_autofree char *params_text = g_strdup_printf (_("%s parameters"), params);
   /* Translators: the model's trained context length */
   g_autofree char *context_text = g_strdup_printf (_("%u tokens of context"), info->context_length);
