@@ -260,15 +260,23 @@ typedef struct {
   guint      n_chats;
 } NewChat;
 
-/* The n-th chat made, first in the list and shown, ready to chat. */
+/* The n-th chat made, first in the list and selected. */
 static gboolean
-new_chat_shown (gpointer data)
+new_chat_listed (gpointer data)
 {
   NewChat *new_chat = data;
   GListModel *chats = hearth_window_get_chats (new_chat->f->window);
 
-  return g_list_model_get_n_items (chats) == new_chat->n_chats && chat_shown (new_chat->f) &&
+  return g_list_model_get_n_items (chats) == new_chat->n_chats && ui_conversation (new_chat->f) != NULL &&
          hearth_conversation_get_chat (ui_conversation (new_chat->f)) == chat_at (new_chat->f, 0);
+}
+
+/* ... and ready to chat. */
+static gboolean
+new_chat_shown (gpointer data)
+{
+  NewChat *new_chat = data;
+  return new_chat_listed (data) && chat_shown (new_chat->f);
 }
 
 /* The last chat of the list, clicked, gets a message: it moves to the top
@@ -396,20 +404,16 @@ window_ready (gpointer data)
   return hearth_window_get_ready (f->window);
 }
 
-/* Picks folder/name in the save dialog the chat menu opens, as the user
- * would, and accepts. */
+/* Types the path into the save dialog that the chat menu opens, as a user
+ * can, and accepts.  (Changing the dialog's folder first does not hold: it
+ * is still loading its own.) */
 static void
-export_through_chooser (UiFixture *f, const char *format, const char *folder, const char *name)
+export_through_chooser (UiFixture *f, const char *format, const char *path)
 {
-  g_autoptr(GFile) dir = g_file_new_for_path (folder);
-  GtkWidget *chooser;
-
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.export-chat", "s", format));
   ui_wait_for (file_chooser_shown, NULL, "the export file chooser");
-  chooser = file_chooser ();
-  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), dir, NULL));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (file_chooser ()), path);
+  gtk_dialog_response (GTK_DIALOG (file_chooser ()), GTK_RESPONSE_ACCEPT);
 }
 
 static void
@@ -448,22 +452,29 @@ drive_export (UiFixture *f)
   g_autofree char *unwritable = g_build_filename ("/proc", "story.md", NULL);
   const char *answer;
   AdwMessageDialog *dialog;
+  guint n_chats;
 
   ui_wait_for (window_ready, f, "the chat list");
-  if (!ui_start_chat_with_stories (f))
+  /* The chats of the first case are there; the first of them (selected)
+   * brings its model, and so does the new chat then. */
+  n_chats = g_list_model_get_n_items (hearth_window_get_chats (f->window));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
+  ui_wait_for (new_chat_listed, &(NewChat) { f, n_chats + 1 }, "the new chat");
+  if (ui_page_is (f, "no-model") && !ui_pick_stories (f))
     return;
+  ui_wait_for (chat_shown, f, "the new chat with its model");
   chat_with (f, &prompt, 1);
   answer = hearth_message_object_get_content (ui_message_at (f, 1));
 
-  export_through_chooser (f, "markdown", folder, "story.md");
+  export_through_chooser (f, "markdown", md_path);
   ui_wait_for (file_exists, md_path, "the Markdown file");
   check_markdown (md_path, prompt, answer);
-  export_through_chooser (f, "json", folder, "story.json");
+  export_through_chooser (f, "json", json_path);
   ui_wait_for (file_exists, json_path, "the JSON file");
   check_json (json_path, prompt, answer);
 
   /* /proc takes no new files, whoever runs the test. */
-  export_through_chooser (f, "markdown", "/proc", "story.md");
+  export_through_chooser (f, "markdown", unwritable);
   ui_wait_for (ui_message_dialog_shown, f, "the export error");
   dialog = ADW_MESSAGE_DIALOG (ui_find_message_dialog ());
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Could Not Export the Chat");
