@@ -311,8 +311,9 @@ check_order (UiFixture *f, HearthChatObject *newest)
 
 /* ---- the shortcuts window ---- */
 
+/* The mapped window of this type (a dialog, the shortcuts), or NULL. */
 static GtkWidget *
-shortcuts_window (void)
+mapped_toplevel (GType type)
 {
   GListModel *toplevels = gtk_window_get_toplevels (); /* GTK's own */
 
@@ -320,10 +321,16 @@ shortcuts_window (void)
     {
       g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
 
-      if (GTK_IS_SHORTCUTS_WINDOW (window) && gtk_widget_get_mapped (window))
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (window))
         return window;
     }
   return NULL;
+}
+
+static GtkWidget *
+shortcuts_window (void)
+{
+  return mapped_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
 }
 
 static gboolean
@@ -373,16 +380,7 @@ drive_search_and_order (UiFixture *f)
 static GtkWidget *
 file_chooser (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels (); /* GTK's own */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (GTK_IS_FILE_CHOOSER_DIALOG (window) && gtk_widget_get_mapped (window))
-        return window;
-    }
-  return NULL;
+  return mapped_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
 }
 
 static gboolean
