@@ -67,19 +67,6 @@ models_to_json (GPtrArray *models)
   return json_builder_get_root (builder);
 }
 
-/* 6464 -> "6.5 K", 1235814400 -> "1.24 B". */
-static char *
-format_params (guint64 n)
-{
-  if (n >= 1000000000)
-    return g_strdup_printf ("%.2f B", n / 1e9);
-  if (n >= 1000000)
-    return g_strdup_printf ("%.1f M", n / 1e6);
-  if (n >= 1000)
-    return g_strdup_printf ("%.1f K", n / 1e3);
-  return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
-}
-
 static void
 print_model (const HearthModelInfo *m)
 {
@@ -96,7 +83,7 @@ print_model (const HearthModelInfo *m)
     }
   {
     g_autofree char *memory = g_format_size (m->memory_estimate);
-    g_autofree char *params = format_params (m->n_params);
+    g_autofree char *params = hearth_model_format_n_params (m->n_params);
 
     printf ("  %-14s %s, ", _("Model:"), m->architecture);
     /* TRANSLATORS: "1.24 B parameters" */

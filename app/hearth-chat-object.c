@@ -13,7 +13,7 @@ struct _HearthChatObject {
 
 G_DEFINE_FINAL_TYPE (HearthChatObject, hearth_chat_object, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_TITLE, PROP_MODEL_PATH, N_PROPS };
+enum { PROP_0, PROP_TITLE, PROP_MODEL_PATH, PROP_UPDATED_AT, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 /* g_set_str() is GLib 2.76; Debian 12 has 2.74. */
@@ -36,6 +36,7 @@ hearth_chat_object_get_property (GObject *object, guint prop_id, GValue *value, 
     {
     case PROP_TITLE:      g_value_set_string (value, self->title);      break;
     case PROP_MODEL_PATH: g_value_set_string (value, self->model_path); break;
+    case PROP_UPDATED_AT: g_value_set_int64 (value, self->updated_at);   break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -62,6 +63,9 @@ hearth_chat_object_class_init (HearthChatObjectClass *klass)
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_MODEL_PATH] = g_param_spec_string ("model-path", NULL, NULL, NULL,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Notified when the chat gets a message: lists order chats by it. */
+  properties[PROP_UPDATED_AT] = g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -134,6 +138,7 @@ hearth_chat_object_touch (HearthChatObject *self)
 {
   g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
   self->updated_at = g_get_real_time ();
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED_AT]);
 }
 
 gint64

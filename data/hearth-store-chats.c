@@ -3,6 +3,8 @@
 /* hearth-store-chats.c: chats, messages (including streaming answers),
  * attachments and full-text search. */
 
+#include <glib/gi18n-lib.h>
+
 #include "hearth-store-private.h"
 
 #define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at, context_start"
@@ -175,10 +177,12 @@ search_hit_from_row (sqlite3_stmt *stmt)
   hit->message_id = sqlite3_column_int64 (stmt, 1);
   hit->chat_title = column_strdup (stmt, 2);
   hit->snippet = column_strdup (stmt, 3);
+  hit->created_at = sqlite3_column_int64 (stmt, 4);
   return hit;
 }
 
-/* Runs a one-row UPDATE/DELETE; NOT_FOUND when it matched no row. */
+/* Runs a one-row UPDATE/DELETE; NOT_FOUND when it matched no row
+ * (missing: a message with one %lld, the id). */
 static gboolean
 run_on_one (HearthStore  *self,
             sqlite3_stmt *stmt,
@@ -191,7 +195,7 @@ run_on_one (HearthStore  *self,
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
     {
-      _hearth_store_set_not_found (self, error, missing, id);
+      _hearth_store_set_not_found (self, error, missing, (long long) id);
       return FALSE;
     }
   return TRUE;
@@ -206,7 +210,7 @@ hearth_store_create_chat (HearthStore *self,
                           const char  *model_path,
                           GError     **error)
 {
-  const char *doing = "create the chat";
+  const char *doing = _("create the chat");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 now = g_get_real_time ();
 
@@ -242,7 +246,7 @@ set_chat_text (HearthStore *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, chat_id);
-  return run_on_one (self, stmt, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error);
+  return run_on_one (self, stmt, doing, _("There is no chat %lld"), chat_id, error);
 }
 
 gboolean
@@ -301,7 +305,7 @@ hearth_store_get_chat (HearthStore *self,
                        gint64       chat_id,
                        GError     **error)
 {
-  const char *doing = "read the chat";
+  const char *doing = _("read the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " CHAT_COLUMNS " FROM chats "
                                                         "WHERE id = ? AND deleted_at IS NULL",
@@ -313,7 +317,7 @@ hearth_store_get_chat (HearthStore *self,
   sqlite3_bind_int64 (stmt, 1, chat_id);
   rc = _hearth_store_step (self, stmt, doing, error);
   if (rc == SQLITE_DONE)
-    _hearth_store_set_not_found (self, error, "There is no chat %" G_GINT64_FORMAT, chat_id);
+    _hearth_store_set_not_found (self, error, _("There is no chat %lld"), (long long) chat_id);
   if (rc != SQLITE_ROW)
     return NULL;
   return chat_from_row (stmt);
@@ -324,7 +328,7 @@ GPtrArray *
 hearth_store_list_chats (HearthStore *self,
                          GError     **error)
 {
-  const char *doing = "list the chats";
+  const char *doing = _("list the chats");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " CHAT_COLUMNS " FROM chats "
                                                         "WHERE deleted_at IS NULL "
@@ -344,7 +348,7 @@ hearth_store_delete_chat (HearthStore *self,
                           gint64       chat_id,
                           GError     **error)
 {
-  const char *doing = "delete the chat";
+  const char *doing = _("delete the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE chats SET deleted_at = ?1 "
                                                         "WHERE id = ?2 AND deleted_at IS NULL",
@@ -354,7 +358,7 @@ hearth_store_delete_chat (HearthStore *self,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
   sqlite3_bind_int64 (stmt, 2, chat_id);
-  return run_on_one (self, stmt, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error);
+  return run_on_one (self, stmt, doing, _("There is no chat %lld"), chat_id, error);
 }
 
 gboolean
@@ -362,7 +366,7 @@ hearth_store_restore_chat (HearthStore *self,
                            gint64       chat_id,
                            GError     **error)
 {
-  const char *doing = "restore the chat";
+  const char *doing = _("restore the chat");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE chats SET deleted_at = NULL "
                                                         "WHERE id = ? AND deleted_at IS NOT NULL",
@@ -371,7 +375,7 @@ hearth_store_restore_chat (HearthStore *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, chat_id);
-  return run_on_one (self, stmt, doing, "There is no deleted chat %" G_GINT64_FORMAT " to restore",
+  return run_on_one (self, stmt, doing, _("There is no deleted chat %lld to restore"),
                      chat_id, error);
 }
 
@@ -384,7 +388,7 @@ hearth_store_purge_deleted_chats (HearthStore *self,
                                   guint       *n_purged,
                                   GError     **error)
 {
-  const char *doing = "erase deleted chats";
+  const char *doing = _("erase deleted chats");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int changes = 0;
 
@@ -421,7 +425,7 @@ insert_message (HearthStore       *self,
                 HearthMessageState state,
                 GError           **error)
 {
-  const char *doing = "save the message";
+  const char *doing = _("save the message");
   g_autoptr(sqlite3_stmt) touch = NULL;
   g_autoptr(sqlite3_stmt) insert = NULL;
   gint64 now = g_get_real_time ();
@@ -445,7 +449,7 @@ insert_message (HearthStore       *self,
       sqlite3_bind_text (insert, 3, content, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (insert, 4, state_names[state], -1, SQLITE_STATIC);
       sqlite3_bind_int64 (insert, 5, now);
-      if (run_on_one (self, touch, doing, "There is no chat %" G_GINT64_FORMAT, chat_id, error)
+      if (run_on_one (self, touch, doing, _("There is no chat %lld"), chat_id, error)
           && _hearth_store_run (self, insert, doing, error))
         id = sqlite3_last_insert_rowid (self->db);
     }
@@ -490,7 +494,7 @@ hearth_store_append_streaming (HearthStore *self,
                                const char  *text,
                                GError     **error)
 {
-  const char *doing = "save the answer";
+  const char *doing = _("save the answer");
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (text != NULL && g_utf8_validate (text, -1, NULL), FALSE);
@@ -503,7 +507,7 @@ hearth_store_append_streaming (HearthStore *self,
   sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
   sqlite3_bind_int64 (stmt, 3, message_id);
-  return run_on_one (self, stmt, doing, "There is no streaming message %" G_GINT64_FORMAT,
+  return run_on_one (self, stmt, doing, _("There is no streaming message %lld"),
                      message_id, error);
 }
 
@@ -515,7 +519,7 @@ hearth_store_finish_streaming (HearthStore                 *self,
                                const HearthGenerationStats *stats,
                                GError                     **error)
 {
-  const char *doing = "finish the answer";
+  const char *doing = _("finish the answer");
   g_autoptr(sqlite3_stmt) finish = NULL;
   g_autoptr(sqlite3_stmt) touch = NULL;
   gint64 now = g_get_real_time ();
@@ -544,7 +548,7 @@ hearth_store_finish_streaming (HearthStore                 *self,
       sqlite3_bind_int64 (finish, 6, message_id);
       sqlite3_bind_int64 (touch, 1, now);
       sqlite3_bind_int64 (touch, 2, message_id);
-      ok = run_on_one (self, finish, doing, "There is no streaming message %" G_GINT64_FORMAT,
+      ok = run_on_one (self, finish, doing, _("There is no streaming message %lld"),
                        message_id, error)
            && _hearth_store_run (self, touch, doing, error);
     }
@@ -564,7 +568,7 @@ hearth_store_stop_interrupted (HearthStore *self,
                                guint       *n_stopped,
                                GError     **error)
 {
-  const char *doing = "mark interrupted answers as stopped";
+  const char *doing = _("mark interrupted answers as stopped");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "UPDATE messages SET state = 'stopped', updated_at = ? "
                                                         "WHERE state = 'streaming'", doing, error);
@@ -585,7 +589,7 @@ hearth_store_list_messages (HearthStore *self,
                             gint64       chat_id,
                             GError     **error)
 {
-  const char *doing = "read the messages";
+  const char *doing = _("read the messages");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT " MESSAGE_COLUMNS " FROM messages "
                                                         "WHERE chat_id = ? ORDER BY position",
@@ -606,7 +610,7 @@ hearth_store_truncate_chat (HearthStore *self,
                             gint64       after_position,
                             GError     **error)
 {
-  const char *doing = "remove the later messages";
+  const char *doing = _("remove the later messages");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "DELETE FROM messages WHERE chat_id = ? AND position > ?",
                                                         doing, error);
@@ -673,7 +677,7 @@ message_exists (HearthStore *self,
   sqlite3_bind_int64 (stmt, 1, message_id);
   rc = _hearth_store_step (self, stmt, doing, error);
   if (rc == SQLITE_DONE)
-    _hearth_store_set_not_found (self, error, "There is no message %" G_GINT64_FORMAT, message_id);
+    _hearth_store_set_not_found (self, error, _("There is no message %lld"), (long long) message_id);
   return rc == SQLITE_ROW;
 }
 
@@ -688,7 +692,7 @@ hearth_store_add_attachment (HearthStore *self,
                              GBytes      *data,
                              GError     **error)
 {
-  const char *doing = "save the attachment";
+  const char *doing = _("save the attachment");
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gsize size;
   const void *bytes;
@@ -728,7 +732,7 @@ hearth_store_list_attachments (HearthStore *self,
                                gint64       message_id,
                                GError     **error)
 {
-  const char *doing = "read the attachments";
+  const char *doing = _("read the attachments");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self,
                                                         "SELECT id, message_id, mime, width, height, data "
                                                         "FROM attachments WHERE message_id = ? ORDER BY id",
@@ -744,46 +748,44 @@ hearth_store_list_attachments (HearthStore *self,
 /* ---- search ---- */
 
 /* Turns what the user typed into an FTS5 query that cannot be a syntax
- * error: every word becomes a quoted phrase (all must match), and a word
- * ending in '*' matches as a prefix.  NULL when there is no word. */
+ * error: the text is cut into words as the unicode61 tokenizer cuts it
+ * (letters, digits and marks; everything else separates, so quotes,
+ * operators and '*' never reach FTS5), and every word becomes a quoted
+ * prefix phrase, all of which must match: "photo" finds "photograph", as
+ * someone typing a search expects.  NULL when there is no word. */
 static char *
 fts_query_from_text (const char *text)
 {
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n", -1);
   g_autoptr(GString) query = g_string_new (NULL);
+  gboolean in_word = FALSE;
 
-  for (guint i = 0; words[i] != NULL; i++)
+  for (const char *c = text; *c != '\0'; c = g_utf8_next_char (c))
     {
-      char *word = words[i];
-      gsize len = strlen (word);
-      gboolean prefix = FALSE;
+      gunichar ch = g_utf8_get_char (c);
 
-      while (len > 0 && word[len - 1] == '*')
+      if (g_unichar_isalnum (ch) || g_unichar_ismark (ch))
         {
-          word[--len] = '\0';
-          prefix = TRUE;
+          if (!in_word)
+            g_string_append (query, query->len > 0 ? " \"" : "\"");
+          g_string_append_unichar (query, ch);
+          in_word = TRUE;
         }
-      if (len == 0)
-        continue;
-
-      if (query->len > 0)
-        g_string_append_c (query, ' ');
-      g_string_append_c (query, '"');
-      for (const char *c = word; *c != '\0'; c++)
+      else if (in_word)
         {
-          if (*c == '"')
-            g_string_append_c (query, '"'); /* a quote inside a phrase is doubled */
-          g_string_append_c (query, *c);
+          g_string_append (query, "\"*");
+          in_word = FALSE;
         }
-      g_string_append (query, prefix ? "\"*" : "\"");
     }
+  if (in_word)
+    g_string_append (query, "\"*");
   if (query->len == 0)
     return NULL;
   return g_string_free (g_steal_pointer (&query), FALSE);
 }
 
-/* Finished messages of live chats matching every word of @text (English
- * stemming: "running" finds "run"; "hel*" finds "hello"), best first, at
+/* Finished messages of live chats matching every word of @text as a
+ * prefix, with English stemming ("running" finds "run", "hel" finds
+ * "hello"), best first, at
  * most @limit.  Elements are HearthSearchHit. */
 GPtrArray *
 hearth_store_search (HearthStore *self,
@@ -791,7 +793,7 @@ hearth_store_search (HearthStore *self,
                      guint        limit,
                      GError     **error)
 {
-  const char *doing = "search the chats";
+  const char *doing = _("search the chats");
   g_autofree char *query = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
@@ -802,7 +804,7 @@ hearth_store_search (HearthStore *self,
     return g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_search_hit_free);
 
   stmt = _hearth_store_prepare (self,
-    "SELECT m.chat_id, m.id, c.title, snippet (messages_fts, 0, ?2, ?3, '…', 12) "
+    "SELECT m.chat_id, m.id, c.title, snippet (messages_fts, 0, ?2, ?3, '…', 12), m.created_at "
     "FROM messages_fts "
     "JOIN messages m ON m.id = messages_fts.rowid "
     "JOIN chats c ON c.id = m.chat_id "

@@ -4,6 +4,7 @@
  * as one self-contained JSON file.  Exports are private like the history:
  * every file is written 0600. */
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "hearth-store-private.h"
@@ -67,7 +68,7 @@ write_private_file (const char *path,
                g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOSPC) ? HEARTH_STORE_ERROR_DISK_FULL
                : g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_ACCES) ? HEARTH_STORE_ERROR_READ_ONLY
                : HEARTH_STORE_ERROR_FAILED,
-               "Could not export the chat: %s. Choose another folder and try again.", local->message);
+               _("Could not export the chat: %s. Choose another folder and try again."), local->message);
   return FALSE;
 }
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,11 +15,12 @@
 #include "hearth-store-resources.h"
 
 /* The chat history; other databases (the photo index) reuse this file's
- * code with their own kind. */
+ * code with their own kind.  The phrases are marked for translation here
+ * and translated where a message is made. */
 static const _HearthStoreKind chat_history_kind = {
-  .noun = "the chat history",
-  .Noun = "The chat history",
-  .saving = "save chats",
+  .noun = N_("the chat history"),
+  .Noun = N_("The chat history"),
+  .saving = N_("save chats"),
   .migrations_path = "/org/hearth/Hearth/store/migrations",
 };
 
@@ -60,8 +62,8 @@ hearth_store_error_get_sqlite_code (const GError *error)
 
 typedef struct {
   HearthStoreError code;
-  const char *what; /* may hold one %s: the database's noun */
-  const char *todo;
+  const char *what; /* may hold one %s: the database's noun; untranslated */
+  const char *todo; /* untranslated */
 } Meaning;
 
 static Meaning
@@ -71,35 +73,35 @@ meaning_of_sqlite_code (int rc)
     {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, "another program is using %s",
-                         "Close any other copy of Hearth (or other program using the file) and try again." };
+      return (Meaning) { HEARTH_STORE_ERROR_LOCKED, N_("another program is using %s"),
+                         N_("Close any other copy of Hearth (or other program using the file) and try again.") };
     case SQLITE_READONLY:
     case SQLITE_PERM:
     case SQLITE_AUTH:
-      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, "%s cannot be written",
-                         "Make the file and its folder writable by you (chmod u+w) and try again." };
+      return (Meaning) { HEARTH_STORE_ERROR_READ_ONLY, N_("%s cannot be written"),
+                         N_("Make the file and its folder writable by you (chmod u+w) and try again.") };
     case SQLITE_FULL:
-      return (Meaning) { HEARTH_STORE_ERROR_DISK_FULL, "the disk is full",
-                         "Free some disk space and try again." };
+      return (Meaning) { HEARTH_STORE_ERROR_DISK_FULL, N_("the disk is full"),
+                         N_("Free some disk space and try again.") };
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, "%s is damaged or is not a Hearth database",
-                         "Move it aside to start a new history; the damaged file is kept for recovery." };
+      return (Meaning) { HEARTH_STORE_ERROR_CORRUPT, N_("%s is damaged or is not a Hearth database"),
+                         N_("Move it aside to start a new history; the damaged file is kept for recovery.") };
     case SQLITE_CANTOPEN:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "%s cannot be opened",
-                         "Check that the file and its folder exist and that you may write them." };
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, N_("%s cannot be opened"),
+                         N_("Check that the file and its folder exist and that you may write them.") };
     case SQLITE_IOERR:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "reading or writing the disk failed",
-                         "Check the disk for errors and try again." };
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, N_("reading or writing the disk failed"),
+                         N_("Check the disk for errors and try again.") };
     case SQLITE_NOMEM:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "the computer ran out of memory",
-                         "Close some programs and try again." };
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, N_("the computer ran out of memory"),
+                         N_("Close some programs and try again.") };
     case SQLITE_TOOBIG:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "the data is too large to store",
-                         "Use a smaller message or attachment." };
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, N_("the data is too large to store"),
+                         N_("Use a smaller message or attachment.") };
     default:
-      return (Meaning) { HEARTH_STORE_ERROR_FAILED, "an unexpected database error occurred",
-                         "Try again; if it keeps happening, report a bug with this message." };
+      return (Meaning) { HEARTH_STORE_ERROR_FAILED, N_("an unexpected database error occurred"),
+                         N_("Try again; if it keeps happening, report a bug with this message.") };
     }
 }
 
@@ -115,10 +117,11 @@ set_sqlite_error (GError                  **error,
   g_autofree char *what = NULL;
   GError *local;
 
-  what = g_strdup_printf (meaning.what, kind->noun);
-  local = g_error_new (HEARTH_STORE_ERROR, meaning.code,
-                       "Could not %s: %s (file “%s”). %s (SQLite: %s, code %d)",
-                       doing, what, path, meaning.todo, sqlite_message, rc);
+  what = g_strdup_printf (_(meaning.what), _(kind->noun));
+  /* Translators: "Could not <what Hearth was doing>: <what went wrong>
+   * (file “<path>”). <what to do>"; the SQLite message stays English */
+  local = g_error_new (HEARTH_STORE_ERROR, meaning.code, _("Could not %s: %s (file “%s”). %s (SQLite: %s, code %d)"),
+                       doing, what, path, _(meaning.todo), sqlite_message, rc);
   hearth_store_error_get_private (local)->sqlite_code = rc;
   g_propagate_error (error, local);
 }
@@ -149,8 +152,9 @@ _hearth_store_set_not_found (HearthStore *self,
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Translators: the first %s is "There is no chat 12", the second a path */
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND,
-               "%s in the chat history “%s”; it may have been deleted. Reload the chat list.",
+               _("%s in the chat history “%s”; it may have been deleted. Reload the chat list."),
                what, self->path);
 }
 
@@ -161,7 +165,7 @@ set_errno_error (GError    **error,
                  const char *doing)
 {
   HearthStoreError code = HEARTH_STORE_ERROR_FAILED;
-  const char *todo = "Check the path and try again.";
+  const char *todo = _("Check the path and try again.");
 
   switch (saved_errno)
     {
@@ -169,17 +173,18 @@ set_errno_error (GError    **error,
     case EPERM:
     case EROFS:
       code = HEARTH_STORE_ERROR_READ_ONLY;
-      todo = "Make it and its folder writable by you (chmod u+w) and try again.";
+      todo = _("Make it and its folder writable by you (chmod u+w) and try again.");
       break;
     case ENOSPC:
     case EDQUOT:
       code = HEARTH_STORE_ERROR_DISK_FULL;
-      todo = "Free some disk space and try again.";
+      todo = _("Free some disk space and try again.");
       break;
     default:
       break;
     }
-  g_set_error (error, HEARTH_STORE_ERROR, code, "Could not %s “%s”: %s. %s",
+  /* Translators: "Could not <do what> “<path>”: <system error>. <what to do>" */
+  g_set_error (error, HEARTH_STORE_ERROR, code, _("Could not %s “%s”: %s. %s"),
                doing, path, g_strerror (saved_errno), todo);
   return FALSE;
 }
@@ -352,7 +357,7 @@ read_user_version (HearthStore *self,
                    guint       *version,
                    GError     **error)
 {
-  const char *doing = "read the schema version";
+  const char *doing = _("read the schema version");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self, "PRAGMA user_version", doing, error);
 
   if (stmt == NULL || _hearth_store_step (self, stmt, doing, error) != SQLITE_ROW)
@@ -371,9 +376,9 @@ check_not_too_new (HearthStore *self,
   if (version <= latest)
     return TRUE;
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_TOO_NEW,
-               "%s “%s” was written by a newer Hearth (schema version %u; this Hearth "
-               "knows up to %u). Update Hearth to open it; the file has been left untouched.",
-               self->kind->Noun, self->path, version, latest);
+               _("%s “%s” was written by a newer Hearth (schema version %u; this Hearth "
+                 "knows up to %u). Update Hearth to open it; the file has been left untouched."),
+               _(self->kind->Noun), self->path, version, latest);
   return FALSE;
 }
 
@@ -383,7 +388,7 @@ apply_migration (HearthStore *self,
                  guint        version,
                  GError     **error)
 {
-  g_autofree char *doing = g_strdup_printf ("upgrade %s to schema version %u", self->kind->noun, version);
+  g_autofree char *doing = g_strdup_printf (_("upgrade %s to schema version %u"), _(self->kind->noun), version);
   g_autoptr(GBytes) sql = _hearth_store_kind_migration_sql (self->kind, version);
   g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
   g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
@@ -399,7 +404,7 @@ migrate (HearthStore *self,
          GError     **error)
 {
   guint latest = _hearth_store_kind_schema_version (self->kind);
-  g_autofree char *doing = g_strconcat ("upgrade ", self->kind->noun, NULL);
+  g_autofree char *doing = g_strdup_printf (_("upgrade %s"), _(self->kind->noun));
 
   for (;;)
     {
@@ -437,7 +442,7 @@ ensure_private_folder (const char *folder,
     return TRUE;
   /* chmod after mkdir: the umask may have taken bits away from 0700. */
   if (g_mkdir_with_parents (folder, 0700) != 0 || g_chmod (folder, 0700) != 0)
-    return set_errno_error (error, errno, folder, "create the folder");
+    return set_errno_error (error, errno, folder, _("create the folder"));
   return TRUE;
 }
 
@@ -454,7 +459,7 @@ repair_companion_mode (const char *path,
   if (g_stat (companion, &st) != 0)
     return TRUE; /* SQLite creates it later with the database's mode */
   if ((st.st_mode & 0077) != 0 && g_chmod (companion, 0600) != 0)
-    return set_errno_error (error, errno, companion, "restrict access to");
+    return set_errno_error (error, errno, companion, _("restrict access to"));
   return TRUE;
 }
 
@@ -465,7 +470,7 @@ ensure_private_file (const char             *path,
                      const _HearthStoreKind *kind,
                      GError                **error)
 {
-  g_autofree char *opening = g_strconcat ("open ", kind->noun, NULL);
+  g_autofree char *opening = g_strdup_printf (_("open %s"), _(kind->noun));
   struct stat st;
   int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   gboolean ok = FALSE;
@@ -474,16 +479,16 @@ ensure_private_file (const char             *path,
     return set_errno_error (error, errno, path, opening);
 
   if (fstat (fd, &st) != 0)
-    set_errno_error (error, errno, path, "read the mode of");
+    set_errno_error (error, errno, path, _("read the mode of"));
   else if (!S_ISREG (st.st_mode))
     g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-                 "%s “%s” is not a regular file. Move it away and try again.", kind->Noun, path);
+                 _("%s “%s” is not a regular file. Move it away and try again."), _(kind->Noun), path);
   else if ((st.st_mode & S_IWUSR) == 0)
     g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_READ_ONLY,
-                 "%s “%s” is marked read-only, so Hearth cannot %s. "
-                 "Make it writable (chmod u+w) and try again.", kind->Noun, path, kind->saving);
+                 _("%s “%s” is marked read-only, so Hearth cannot %s. "
+                   "Make it writable (chmod u+w) and try again."), _(kind->Noun), path, _(kind->saving));
   else if ((st.st_mode & 0777) != 0600 && fchmod (fd, 0600) != 0)
-    set_errno_error (error, errno, path, "restrict access to");
+    set_errno_error (error, errno, path, _("restrict access to"));
   else
     ok = TRUE;
 
@@ -501,7 +506,7 @@ configure_connection (HearthStore *self,
 {
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, (int) MIN (busy_timeout_ms, G_MAXINT));
-  g_autofree char *doing = g_strconcat ("open ", self->kind->noun, NULL);
+  g_autofree char *doing = g_strdup_printf (_("open %s"), _(self->kind->noun));
 
   /* secure_delete: deleted rows are overwritten with zeros, not just unlinked. */
   return _hearth_store_exec (self,
@@ -515,7 +520,7 @@ static gboolean
 check_integrity (HearthStore *self,
                  GError     **error)
 {
-  g_autofree char *doing = g_strconcat ("check ", self->kind->noun, NULL);
+  g_autofree char *doing = g_strdup_printf (_("check %s"), _(self->kind->noun));
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self, "PRAGMA quick_check", doing, error);
   const char *verdict;
 
@@ -526,8 +531,8 @@ check_integrity (HearthStore *self,
     return TRUE;
 
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_CORRUPT,
-               "%s “%s” is damaged (%s). Move it aside to start a new history; "
-               "the damaged file is kept for recovery.", self->kind->Noun, self->path, verdict);
+               _("%s “%s” is damaged (%s). Move it aside to start a new history; "
+                 "the damaged file is kept for recovery."), _(self->kind->Noun), self->path, verdict);
   return FALSE;
 }
 
@@ -536,7 +541,7 @@ static gboolean
 enable_wal (HearthStore *self,
             GError     **error)
 {
-  const char *doing = "switch to write-ahead logging";
+  const char *doing = _("switch to write-ahead logging");
   g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self, "PRAGMA journal_mode = WAL", doing, error);
   const char *mode;
 
@@ -547,9 +552,9 @@ enable_wal (HearthStore *self,
     return TRUE;
 
   g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-               "Could not switch %s “%s” to write-ahead logging (the file system "
-               "kept journal mode “%s”). Keep your data folder on a local disk and try again.",
-               self->kind->noun, self->path, mode);
+               _("Could not switch %s “%s” to write-ahead logging (the file system "
+                 "kept journal mode “%s”). Keep your data folder on a local disk and try again."),
+               _(self->kind->noun), self->path, mode);
   return FALSE;
 }
 
@@ -592,7 +597,7 @@ _hearth_store_open_kind (const char             *path,
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
-      opening = g_strconcat ("open ", kind->noun, NULL);
+      opening = g_strdup_printf (_("open %s"), _(kind->noun));
       set_sqlite_error (error, rc, kind, path,
                         self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc), opening);
       return NULL;
@@ -667,7 +672,7 @@ move_companions (const char *from_base,
       g_autofree char *to = g_strconcat (to_base, suffixes[i], NULL);
 
       if (g_file_test (from, G_FILE_TEST_EXISTS) && g_rename (from, to) != 0)
-        return set_errno_error (error, errno, from, "move aside");
+        return set_errno_error (error, errno, from, _("move aside"));
     }
   return TRUE;
 }
@@ -689,7 +694,7 @@ hearth_store_move_aside (const char *path,
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND,
-                   "Could not move the chat history “%s” aside: it does not exist.", path);
+                   _("Could not move the chat history “%s” aside: it does not exist."), path);
       return FALSE;
     }
 
@@ -702,7 +707,7 @@ hearth_store_move_aside (const char *path,
 
       /* Keep the database and its log together. */
       move_companions (target, path, NULL);
-      return set_errno_error (error, saved_errno, path, "move aside");
+      return set_errno_error (error, saved_errno, path, _("move aside"));
     }
 
   g_info ("Moved the damaged chat history %s to %s", path, target);

@@ -103,6 +103,7 @@ typedef struct {
   gint64 message_id;
   char *chat_title;
   char *snippet; /* matches between HEARTH_STORE_MATCH_START and _END */
+  gint64 created_at; /* the message's */
 } HearthSearchHit;
 
 /* Measured at the end of a generation; -1 / 0 for what is not known. */

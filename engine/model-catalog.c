@@ -98,6 +98,19 @@ hearth_model_source_to_string (HearthModelSource source)
     }
 }
 
+/* 6464 -> "6.5 K", 1235814400 -> "1.24 B". */
+char *
+hearth_model_format_n_params (guint64 n)
+{
+  if (n >= 1000000000)
+    return g_strdup_printf ("%.2f B", n / 1e9);
+  if (n >= 1000000)
+    return g_strdup_printf ("%.1f M", n / 1e6);
+  if (n >= 1000)
+    return g_strdup_printf ("%.1f K", n / 1e3);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+}
+
 void
 hearth_model_location_free (HearthModelLocation *location)
 {

@@ -55,6 +55,8 @@ HearthModelInfo *hearth_model_info_copy (const HearthModelInfo *info);
 void             hearth_model_info_free (HearthModelInfo *info);
 gboolean         hearth_model_info_has_vision (const HearthModelInfo *info);
 const char      *hearth_model_source_to_string (HearthModelSource source); /* "ollama", ... */
+/* A parameter count for people: "6.5 K", "1.24 B" (the CLI and the app). */
+char            *hearth_model_format_n_params (guint64 n);
 
 void             hearth_model_location_free (HearthModelLocation *location);
 

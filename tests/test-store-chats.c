@@ -387,7 +387,9 @@ test_search (Fixture      *fixture,
   gint64 sports = create_chat (fixture->store, "Sports");
   gint64 greetings = create_chat (fixture->store, "Greetings");
   gint64 run_id = add_message (fixture->store, sports, HEARTH_ROLE_USER, "I like to run in the morning");
+  gint64 before = g_get_real_time ();
   gint64 hello_id = add_message (fixture->store, greetings, HEARTH_ROLE_USER, "hello wonderful world");
+  gint64 photo_id = add_message (fixture->store, greetings, HEARTH_ROLE_ASSISTANT, "Old photographs fade.");
   const char *const pieces[] = { "The marathon ", "is long", NULL };
   HearthSearchHit *hit;
   gint64 streaming;
@@ -401,12 +403,28 @@ test_search (Fixture      *fixture,
   g_assert_nonnull (strstr (hit->snippet, HEARTH_STORE_MATCH_START "run" HEARTH_STORE_MATCH_END));
   g_clear_pointer (&hits, g_ptr_array_unref);
 
-  /* A trailing '*' matches a prefix. */
+  /* Every word matches as a prefix, as one types: "hel" finds "hello",
+   * "photo" finds "photograph"; a '*' the user adds changes nothing. */
+  hits = search (fixture->store, "hel");
+  g_assert_cmpint (only_hit (hits)->message_id, ==, hello_id);
+  g_assert_cmpint (only_hit (hits)->created_at, >=, before);
+  g_assert_cmpint (only_hit (hits)->created_at, <=, g_get_real_time ());
+  g_clear_pointer (&hits, g_ptr_array_unref);
   hits = search (fixture->store, "hel*");
   g_assert_cmpint (only_hit (hits)->message_id, ==, hello_id);
   g_clear_pointer (&hits, g_ptr_array_unref);
-  hits = search (fixture->store, "hel");
+  hits = search (fixture->store, "photo");
+  hit = only_hit (hits);
+  g_assert_cmpint (hit->message_id, ==, photo_id);
+  g_assert_nonnull (strstr (hit->snippet, HEARTH_STORE_MATCH_START "photographs" HEARTH_STORE_MATCH_END));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search (fixture->store, "helx");
   g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Quotes and operators around words are separators, not syntax. */
+  hits = search (fixture->store, "\"wonderful\" -(world:)");
+  g_assert_cmpint (only_hit (hits)->message_id, ==, hello_id);
   g_clear_pointer (&hits, g_ptr_array_unref);
 
   /* Every word must match, across all chats. */
@@ -431,7 +449,8 @@ test_search (Fixture      *fixture,
 
   /* What the user types is never FTS syntax, so never a syntax error. */
   {
-    const char *const odd[] = { "\"", "AND", "NEAR(", "-run", "col:x", "*", "   ", "^hello", "()" };
+    const char *const odd[] = { "\"", "AND", "NEAR(", "-run", "col:x", "*", "   ", "^hello", "()",
+                                "\"\"*", "a\"b", "NOT", "OR \"", "x:\"y\"", "'", "{a b}", "é*" };
 
     for (guint i = 0; i < G_N_ELEMENTS (odd); i++)
       {

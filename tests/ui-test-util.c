@@ -410,3 +410,44 @@ ui_test_run (void)
     }
   return status;
 }
+
+/* ---- chats: the search across chats ---- */
+
+GPtrArray *
+ui_find_with_class (GtkWidget *root, GType type, const char *css_class)
+{
+  GPtrArray *found = ui_find_all (root, type);
+
+  for (guint i = found->len; i > 0; i--)
+    if (!gtk_widget_has_css_class (found->pdata[i - 1], css_class))
+      g_ptr_array_remove_index (found, i - 1);
+  return found;
+}
+
+typedef struct {
+  UiFixture  *f;
+  const char *text;
+} Search;
+
+static gboolean
+search_finished (gpointer data)
+{
+  Search *search = data;
+  g_autoptr(GPtrArray) results = ui_find_all (GTK_WIDGET (search->f->window), HEARTH_TYPE_SEARCH_RESULTS);
+
+  return results->len == 1 && g_strcmp0 (hearth_search_results_get_query (results->pdata[0]), search->text) == 0 &&
+         !hearth_search_results_get_busy (results->pdata[0]);
+}
+
+void
+ui_search (UiFixture *f, const char *text)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.search", NULL));
+  entries = ui_find_all (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY);
+  g_assert_cmpuint (entries->len, ==, 1);
+  gtk_editable_set_text (entries->pdata[0], text);
+  /* The entry reports a change after its own short delay. */
+  ui_wait_for (search_finished, &(Search) { f, text }, "the search results");
+}

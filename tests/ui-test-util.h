@@ -15,6 +15,7 @@
 #include "hearth-application.h"
 #include "hearth-composer.h"
 #include "hearth-message-row.h"
+#include "hearth-search-results.h"
 #include "hearth-window.h"
 
 G_BEGIN_DECLS
@@ -81,5 +82,11 @@ gboolean    ui_start_chat_with_stories (UiFixture *f);
 
 void        ui_test_init             (int *argc, char ***argv);
 int         ui_test_run              (void);
+
+/* chats: types text into the sidebar's search (opening it) and waits for
+ * the results of that text. */
+void        ui_search                (UiFixture *f, const char *text);
+/* Mapped widgets of type below root that have css_class. */
+GPtrArray  *ui_find_with_class       (GtkWidget *root, GType type, const char *css_class);
 
 G_END_DECLS

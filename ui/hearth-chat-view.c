@@ -23,7 +23,16 @@ struct _HearthChatView {
   double              last_value;
   double              last_upper;
   guint               scroll_source;
+  gint64              reveal_id;      /* message to scroll to once loaded, or 0 */
+  guint               reveal_source;
+  HearthMessageObject *highlighted;   /* the revealed message, for a moment */
+  guint               highlight_source;
 };
+
+/* How long a revealed message stays highlighted. */
+#define HIGHLIGHT_MS 2500
+
+static void update_row_highlight (HearthChatView *self, GtkWidget *row);
 
 G_DEFINE_FINAL_TYPE (HearthChatView, hearth_chat_view, GTK_TYPE_WIDGET)
 
@@ -77,25 +86,31 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_d
   gtk_list_item_set_child (item, box);
 }
 
+/* The message row in a list item's box, after the separator line. */
+static HearthMessageRow *
+message_row_in (GtkWidget *box)
+{
+  return HEARTH_MESSAGE_ROW (gtk_widget_get_last_child (box));
+}
+
 static void
 bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  GtkWidget *separator = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *separator = gtk_widget_get_first_child (box);
   GBinding *binding = g_object_bind_property (gtk_list_item_get_item (item), "starts-context", separator, "visible",
                                               G_BINDING_SYNC_CREATE);
 
   g_object_set_data (G_OBJECT (item), "context-binding", binding);
-  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_widget_get_next_sibling (separator)),
-                                  gtk_list_item_get_item (item));
+  hearth_message_row_set_message (message_row_in (box), gtk_list_item_get_item (item));
+  update_row_highlight (user_data, GTK_WIDGET (message_row_in (box)));
 }
 
 static void
 unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  GtkWidget *separator = gtk_widget_get_first_child (gtk_list_item_get_child (item));
-
   g_binding_unbind (g_object_steal_data (G_OBJECT (item), "context-binding"));
-  hearth_message_row_set_message (HEARTH_MESSAGE_ROW (gtk_widget_get_next_sibling (separator)), NULL);
+  hearth_message_row_set_message (message_row_in (gtk_list_item_get_child (item)), NULL);
 }
 
 /* ---- following the bottom ---- */
@@ -139,6 +154,115 @@ on_content_resized (HearthChatView *self, GParamSpec *pspec, GtkAdjustment *adju
 {
   if (self->at_bottom && self->scroll_source == 0)
     self->scroll_source = g_idle_add (scroll_to_bottom, self);
+}
+
+/* ---- revealing a message (a search hit) ---- */
+
+/* Rows are recycled as the list scrolls: the highlight follows the
+ * message, set again whenever a row is bound. */
+static void
+update_row_highlight (HearthChatView *self, GtkWidget *row)
+{
+  HearthMessageObject *message = hearth_message_row_get_message (HEARTH_MESSAGE_ROW (row));
+
+  if (message != NULL && message == self->highlighted)
+    gtk_widget_add_css_class (row, "search-hit");
+  else
+    gtk_widget_remove_css_class (row, "search-hit");
+}
+
+/* The list view's children are its row widgets, each holding our box. */
+static void
+update_highlights (HearthChatView *self)
+{
+  for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *box = gtk_widget_get_first_child (item);
+
+      if (GTK_IS_BOX (box))
+        update_row_highlight (self, GTK_WIDGET (message_row_in (box)));
+    }
+}
+
+static gboolean
+end_highlight (gpointer user_data)
+{
+  HearthChatView *self = user_data;
+
+  self->highlight_source = 0;
+  g_clear_object (&self->highlighted);
+  update_highlights (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+find_message (GListModel *messages, gint64 message_id, guint *position)
+{
+  guint n = g_list_model_get_n_items (messages);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HearthMessageObject) message = g_list_model_get_item (messages, i);
+
+      if (hearth_message_object_get_id (message) == message_id)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Deferred like scroll_to_bottom(), until the list view has taken in its
+ * new items.  GTK 4.8 has no gtk_list_view_scroll_to(); the list's own
+ * "list.scroll-to-item" action (what keyboard focus moves use) brings the
+ * item into view, realized or not. */
+static gboolean
+scroll_to_revealed (gpointer user_data)
+{
+  HearthChatView *self = user_data;
+  GListModel *messages = self->conversation != NULL ? hearth_conversation_get_messages (self->conversation) : NULL;
+  guint position;
+
+  self->reveal_source = 0;
+  if (messages == NULL || !find_message (messages, self->reveal_id, &position))
+    return G_SOURCE_REMOVE;
+  self->reveal_id = 0;
+  self->at_bottom = FALSE;
+  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  g_clear_object (&self->highlighted);
+  self->highlighted = g_list_model_get_item (messages, position);
+  update_highlights (self);
+  g_clear_handle_id (&self->highlight_source, g_source_remove);
+  self->highlight_source = g_timeout_add (HIGHLIGHT_MS, end_highlight, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called on a reveal and whenever messages arrive (a chat just selected
+ * loads its messages after this call). */
+static void
+try_reveal (HearthChatView *self)
+{
+  if (self->reveal_id != 0 && self->reveal_source == 0)
+    self->reveal_source = g_idle_add (scroll_to_revealed, self);
+}
+
+void
+hearth_chat_view_reveal_message (HearthChatView *self, gint64 message_id)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+
+  self->reveal_id = message_id;
+  try_reveal (self);
+}
+
+HearthMessageObject *
+hearth_chat_view_get_highlighted (HearthChatView *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_VIEW (self), NULL);
+  return self->highlighted;
 }
 
 /* ---- the conversation ---- */
@@ -236,6 +360,7 @@ hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *con
   g_signal_group_set_target (self->conversation_signals, conversation);
   g_signal_group_set_target (self->messages_signals, messages);
   self->at_bottom = TRUE;
+  self->reveal_id = 0;
   update_page (self);
   update_generating (self);
   update_context_full (self);
@@ -263,6 +388,9 @@ hearth_chat_view_dispose (GObject *object)
   HearthChatView *self = HEARTH_CHAT_VIEW (object);
 
   g_clear_handle_id (&self->scroll_source, g_source_remove);
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
+  g_clear_handle_id (&self->highlight_source, g_source_remove);
+  g_clear_object (&self->highlighted);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
@@ -302,7 +430,7 @@ hearth_chat_view_init (HearthChatView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
 
@@ -318,4 +446,5 @@ hearth_chat_view_init (HearthChatView *self)
                                   G_CALLBACK (update_context_full), self);
   self->messages_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_swapped (self->messages_signals, "items-changed", G_CALLBACK (update_page), self);
+  g_signal_group_connect_swapped (self->messages_signals, "items-changed", G_CALLBACK (try_reveal), self);
 }

@@ -18,5 +18,10 @@ void                hearth_chat_view_focus_composer   (HearthChatView *self);
 /* context: the composer's text, taken out of it (g_free). */
 char               *hearth_chat_view_take_draft       (HearthChatView *self);
 void                hearth_chat_view_set_draft        (HearthChatView *self, const char *text);
+/* Scrolls to the message with this store id, once the conversation has
+ * loaded it, and highlights it for a moment (a search hit). */
+void                hearth_chat_view_reveal_message   (HearthChatView *self, gint64 message_id);
+/* The message highlighted by the last reveal, while it is, or NULL. */
+HearthMessageObject *hearth_chat_view_get_highlighted (HearthChatView *self);
 
 G_END_DECLS

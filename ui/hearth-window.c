@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hearth-chat-object.h"
+#include "hearth-search-results.h"
 #include "hearth-session-cache.h"
 #include "model-catalog.h"
 #include "hearth-window.h"
@@ -21,6 +22,8 @@ struct _HearthWindow {
   GtkListView        *chat_list;
   GtkSearchBar       *search_bar;
   GtkEditable        *search_entry;
+  GtkStack           *sidebar_stack;
+  HearthSearchResults *search_results;
   AdwWindowTitle     *window_title;
   GtkRevealer        *load_revealer;
   GtkLabel           *load_label;
@@ -33,11 +36,11 @@ struct _HearthWindow {
   HearthStoreWorker  *worker;
   HearthEngine       *engine;
   GListStore         *chats;
-  GtkStringFilter    *filter;     /* chats whose title matches the search */
   GtkSingleSelection *selection;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
   HearthSessionCache *sessions;     /* context: each chat's KV cache, kept across switches */
+  GSignalGroup       *chat_signals; /* of the selected chat */
 
   HearthModel        *model;        /* loaded, or NULL */
   char               *loading_path; /* being loaded, or NULL */
@@ -242,6 +245,7 @@ update_actions (HearthWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-model", self->ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-chat", has_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.regenerate",
                                  self->conversation != NULL && hearth_conversation_can_regenerate (self->conversation));
@@ -298,6 +302,7 @@ on_selection_changed (HearthWindow *self)
     }
   g_set_object (&self->conversation, conversation);
   g_signal_group_set_target (self->conversation_signals, conversation);
+  g_signal_group_set_target (self->chat_signals, chat);
   hearth_chat_view_set_conversation (self->chat_view, conversation);
   ensure_model (self);
   if (chat != NULL)
@@ -320,8 +325,7 @@ compare_chats (gconstpointer a, gconstpointer b, gpointer user_data)
   return hearth_chat_object_get_id ((HearthChatObject *) a) > hearth_chat_object_get_id ((HearthChatObject *) b) ? -1 : 1;
 }
 
-/* Ends the search first, so that the chat is listed and positions in the
- * list view are positions in self->chats. */
+/* Ends the search first, so that the new chat shows in the list. */
 static void
 insert_and_select (HearthWindow *self, const HearthChat *chat)
 {
@@ -334,10 +338,69 @@ insert_and_select (HearthWindow *self, const HearthChat *chat)
   gtk_single_selection_set_selected (self->selection, position);
 }
 
+/* ---- search across chats ---- */
+
+/* While something is typed, the sidebar shows what matches it in place
+ * of the chats. */
 static void
 on_search_changed (HearthWindow *self)
 {
-  gtk_string_filter_set_search (self->filter, gtk_editable_get_text (self->search_entry));
+  const char *text = gtk_search_bar_get_search_mode (self->search_bar) ? gtk_editable_get_text (self->search_entry)
+                                                                         : "";
+
+  hearth_search_results_set_query (self->search_results, text);
+  gtk_stack_set_visible_child_name (self->sidebar_stack, *text != '\0' ? "search" : "chats");
+}
+
+static gboolean
+select_chat (HearthWindow *self, gint64 chat_id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->chats));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HearthChatObject) chat = g_list_model_get_item (G_LIST_MODEL (self->chats), i);
+
+      if (hearth_chat_object_get_id (chat) == chat_id)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A result selects its chat and scrolls to the message; the search stays,
+ * to visit the other results.  A chat deleted since is ignored. */
+static void
+on_search_result_activated (HearthWindow *self, gint64 chat_id, gint64 message_id)
+{
+  if (!select_chat (self, chat_id))
+    return;
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  if (message_id != 0)
+    hearth_chat_view_reveal_message (self->chat_view, message_id);
+}
+
+/* ---- the chat with the newest message first ---- */
+
+/* The store orders chats by their last activity; the list follows when
+ * the selected chat gets a message.  One splice moves it, and
+ * GtkSingleSelection finds its selected item among the items added back,
+ * so the selection and the conversation stay. */
+static void
+on_chat_touched (HearthWindow *self)
+{
+  HearthChatObject *chat = current_chat (self);
+  g_autoptr(GPtrArray) reordered = g_ptr_array_new_with_free_func (g_object_unref);
+  guint position;
+
+  if (chat == NULL || !g_list_store_find (self->chats, chat, &position) || position == 0)
+    return;
+  g_ptr_array_add (reordered, g_object_ref (chat));
+  for (guint i = 0; i < position; i++)
+    g_ptr_array_add (reordered, g_list_model_get_item (G_LIST_MODEL (self->chats), i));
+  g_list_store_splice (self->chats, 0, position + 1, reordered->pdata, reordered->len);
 }
 
 static void
@@ -701,27 +764,161 @@ show_chats_activated (GtkWidget *widget, const char *action_name, GVariant *para
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
+/* ---- export ---- */
+
+/* The jobs return the path written to. */
+static gpointer
+export_markdown_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_export_markdown (store, edit->chat_id, edit->text, error) ? g_strdup (edit->text) : NULL;
+}
+
+static gpointer
+export_json_run (HearthStore *store, gpointer data, GError **error)
+{
+  ChatEdit *edit = data;
+  return hearth_store_export_json (store, edit->chat_id, edit->text, error) ? g_strdup (edit->text) : NULL;
+}
+
+static void
+chat_exported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = hearth_store_worker_run_finish (NULL, result, &error);
+  g_autofree char *message = NULL;
+
+  if (is_closed (self))
+    return;
+
+  if (path == NULL)
+    {
+      show_error_dialog (self, _("Could Not Export the Chat"), error->message);
+      return;
+    }
+  /* Translators: %s is a file path */
+  message = g_strdup_printf (_("Chat exported to %s"), path);
+  show_toast (self, message);
+}
+
+/* What the file chooser was opened for: the chat as it was then. */
+typedef struct {
+  HearthWindow       *self;
+  gint64              chat_id;
+  HearthStoreJobFunc  run;
+} ExportRequest;
+
+static void
+export_request_free (gpointer data, GClosure *closure)
+{
+  ExportRequest *request = data;
+
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+/* The store writes each file whole (a temporary file renamed), so a
+ * failed export leaves nothing half-written. */
+static void
+on_export_file_chosen (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  ExportRequest *request = user_data;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    path = g_file_get_path (file);
+  if (path != NULL && !is_closed (request->self))
+    run_job (request->self, request->run, chat_edit_new (request->chat_id, path), g_free, chat_exported);
+  g_object_unref (chooser);
+}
+
+/* win.export-chat("markdown" | "json"): the selected chat to a file the
+ * user picks; Markdown puts the chat's images as files beside it. */
+static void
+export_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = current_chat (self);
+  gboolean json = g_str_equal (g_variant_get_string (parameter, NULL), "json");
+  GtkFileChooserNative *chooser;
+  ExportRequest *request;
+  g_autofree char *name = NULL;
+
+  if (chat == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (json ? _("Export as JSON") : _("Export as Markdown"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  name = g_strconcat (hearth_chat_object_get_title (chat), json ? ".json" : ".md", NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), g_strdelimit (name, G_DIR_SEPARATOR_S, '-'));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  request = g_new0 (ExportRequest, 1);
+  request->self = g_object_ref (self);
+  request->chat_id = hearth_chat_object_get_id (chat);
+  request->run = json ? export_json_run : export_markdown_run;
+  g_signal_connect_data (chooser, "response", G_CALLBACK (on_export_file_chosen), request,
+                         export_request_free, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* ---- models already on disk ---- */
+
+/* What the file is, then what it costs: "llama · 260.0 K parameters · Q8_0 ·
+ * 2048 tokens of context" over "1.1 MB on disk · about 3 MB of memory". */
+static char *
+found_model_details (const HearthModelInfo *info)
+{
+  g_autofree char *params = hearth_model_format_n_params (info->n_params);
+  g_autofree char *size = g_format_size (info->file_size);
+  g_autofree char *memory = g_format_size (info->memory_estimate);
+  /* Translators: %s is a count like "260.0 K" or "1.24 B" */
+  g_autofree char *params_text = g_strdup_printf (_("%s parameters"), params);
+  /* Translators: the model's trained context length */
+  g_autofree char *context_text = g_strdup_printf (_("%u tokens of context"), info->context_length);
+  /* Translators: %s is a file size */
+  g_autofree char *size_text = g_strdup_printf (_("%s on disk"), size);
+  /* Translators: %s is an amount of memory, estimated for loading the model */
+  g_autofree char *memory_text = g_strdup_printf (_("about %s of memory"), memory);
+
+  return g_strdup_printf ("%s · %s · %s%s%s\n%s · %s · %s", info->architecture, params_text,
+                          info->quantization != NULL ? info->quantization : "?",
+                          info->context_length > 0 ? " · " : "", info->context_length > 0 ? context_text : "",
+                          size_text, memory_text, hearth_model_source_to_string (info->source));
+}
+
+static GtkWidget *
+vision_badge_new (void)
+{
+  GtkWidget *badge = gtk_label_new (_("Sees images"));
+
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (badge, "model-badge");
+  return badge;
+}
 
 static GtkWidget *
 found_model_row (const HearthModelInfo *info)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *size = g_format_size (info->file_size);
   g_autofree char *subtitle = NULL;
 
   if (info->runnable)
-    subtitle = g_strdup_printf ("%s · %s · %s", info->quantization != NULL ? info->quantization : "?", size,
-                                hearth_model_source_to_string (info->source));
+    subtitle = found_model_details (info);
   else
     subtitle = g_strdup (info->unsupported_reason != NULL ? info->unsupported_reason : info->error);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), info->name);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
   gtk_widget_set_tooltip_text (row, info->path);
   gtk_widget_set_sensitive (row, info->runnable);
   if (info->runnable)
     {
+      if (hearth_model_info_has_vision (info))
+        adw_action_row_add_suffix (ADW_ACTION_ROW (row), vision_badge_new ());
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
       gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.set-model");
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (row), g_variant_new_string (info->path));
@@ -880,6 +1077,9 @@ hearth_window_dispose (GObject *object)
   if (self->conversation_signals != NULL)
     g_signal_group_set_target (self->conversation_signals, NULL);
   g_clear_object (&self->conversation_signals);
+  if (self->chat_signals != NULL)
+    g_signal_group_set_target (self->chat_signals, NULL);
+  g_clear_object (&self->chat_signals);
   g_clear_object (&self->conversation);
   g_clear_object (&self->sessions);
   if (self->model != NULL)
@@ -887,7 +1087,6 @@ hearth_window_dispose (GObject *object)
   g_clear_pointer (&self->model, hearth_model_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->chats);
-  g_clear_object (&self->filter);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->carried_draft, g_free);
   g_clear_object (&self->engine);
@@ -906,6 +1105,7 @@ hearth_window_class_init (HearthWindowClass *klass)
 
   g_type_ensure (HEARTH_TYPE_CHAT_OBJECT);
   g_type_ensure (HEARTH_TYPE_CHAT_VIEW);
+  g_type_ensure (HEARTH_TYPE_SEARCH_RESULTS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, leaflet);
@@ -915,6 +1115,9 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, search_results);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_result_activated);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_revealer);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, load_label);
@@ -940,6 +1143,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   /* markdown: notes from the message rows and code blocks */
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+  gtk_widget_class_install_action (widget_class, "win.export-chat", "s", export_chat_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.rename-chat", NULL);
 }
 
 /* The window keeps its size across runs.  An uninstalled build without
@@ -968,18 +1173,18 @@ hearth_window_init (HearthWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->chats = g_list_store_new (HEARTH_TYPE_CHAT_OBJECT);
-  self->filter = gtk_string_filter_new (gtk_property_expression_new (HEARTH_TYPE_CHAT_OBJECT, NULL, "title"));
-  self->selection = gtk_single_selection_new (
-    G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->chats)),
-                                             GTK_FILTER (g_object_ref (self->filter)))));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->chats)));
   gtk_list_view_set_model (self->chat_list, GTK_SELECTION_MODEL (self->selection));
   gtk_search_bar_connect_entry (self->search_bar, self->search_entry);
+  g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled", G_CALLBACK (on_search_changed), self);
   bind_settings (self);
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (on_selection_changed), self);
 
   self->conversation_signals = g_signal_group_new (HEARTH_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->conversation_signals, "notify", G_CALLBACK (on_conversation_changed), self);
   g_signal_group_connect_swapped (self->conversation_signals, "error", G_CALLBACK (on_conversation_error), self);
+  self->chat_signals = g_signal_group_new (HEARTH_TYPE_CHAT_OBJECT);
+  g_signal_group_connect_swapped (self->chat_signals, "notify::updated-at", G_CALLBACK (on_chat_touched), self);
 
   models_dir = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
   no_model = g_markup_printf_escaped (
@@ -999,6 +1204,7 @@ hearth_window_new (HearthApplication *application)
   self->engine = g_object_ref (hearth_application_get_engine (application));
   self->sessions = hearth_session_cache_new (self->engine, HEARTH_SESSION_CACHE_DEFAULT_MAX_SESSIONS,
                                              HEARTH_SESSION_CACHE_DEFAULT_MAX_BYTES);
+  hearth_search_results_set_sources (self->search_results, self->worker, G_LIST_MODEL (self->chats));
   on_selection_changed (self);
   open_store (self);
   scan_models (self);
