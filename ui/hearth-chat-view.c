@@ -141,6 +141,7 @@ show_vision_hint (HearthChatView *self, HearthModel *model)
       gtk_button_set_label (GTK_BUTTON (self->vision_hint_button), button);
       gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->vision_hint_button),
                                               g_variant_new_string (self->vision_model_path));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->vision_hint_button), "win.set-model");
     }
   else
     {

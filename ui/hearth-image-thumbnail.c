@@ -6,6 +6,7 @@
 
 struct _HearthImageThumbnail {
   GtkWidget              parent_instance;
+  GtkWidget             *overlay;
   GtkPicture            *picture;
   GtkWidget             *remove_button;
   HearthImageAttachment *image;
@@ -72,6 +73,7 @@ hearth_image_thumbnail_class_init (HearthImageThumbnailClass *klass)
                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-image-thumbnail.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, picture);
   gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, remove_button);
   gtk_widget_class_bind_template_callback (widget_class, on_clicked);
