@@ -424,7 +424,7 @@ attachment_record_free (HearthAttachment *attachment)
 static GPtrArray *
 attachment_records (GPtrArray *images)
 {
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) attachment_record_free);
+  GPtrArray *records = g_ptr_array_new_null_terminated (images->len, (GDestroyNotify) attachment_record_free, TRUE);
 
   for (guint i = 0; i < images->len; i++)
     {
@@ -437,7 +437,6 @@ attachment_records (GPtrArray *images)
       record->data = g_bytes_ref (hearth_image_attachment_get_png (image));
       g_ptr_array_add (records, record);
     }
-  g_ptr_array_add (records, NULL);
   return records;
 }
 

@@ -40,8 +40,11 @@ static gboolean
 link_vision_pair (void)
 {
   const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  const char *sources[] = { "smolvlm-tiny-text-f16.gguf", "smolvlm-tiny-mmproj-f16.gguf" };
-  const char *names[] = { VISION_TEXT, VISION_MMPROJ };
+  /* Two projectors: the catalog then pairs by name only (one projector
+   * alone would be given to stories260K too). */
+  const char *sources[] = { "smolvlm-tiny-text-f16.gguf", "smolvlm-tiny-mmproj-f16.gguf",
+                            "smolvlm-tiny-mmproj-q8_0.gguf" };
+  const char *names[] = { VISION_TEXT, VISION_MMPROJ, "mmproj-SmolVLM2-tiny-Q8_0.gguf" };
 
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     {
@@ -270,16 +273,16 @@ drive_text_only (UiFixture *f)
   wait_attached (f, 3);
   g_assert_cmpuint (attached_width (f, 2), ==, 640);
 
+  hearth_composer_set_text (composer_of (f), "What do you see?");
+  ui_settle (300);
+  ui_save_screenshot (GTK_WIDGET (f->window), "images-composer");
+
   /* A broken file: a toast, and the others stay. */
   g_file_set_contents (broken, "\x89PNG\r\n\x1a\n not really", -1, &error);
   g_assert_no_error (error);
   drop_files (GTK_WIDGET (f->window), broken);
   ui_wait_for (label_shown, &(Shown) { f, "Cannot attach this image" }, "a toast for the broken file");
   g_assert_cmpuint (n_attached (f), ==, 3);
-
-  hearth_composer_set_text (composer_of (f), "What do you see?");
-  ui_settle (300);
-  ui_save_screenshot (GTK_WIDGET (f->window), "images-composer");
 
   /* ✕ removes the portrait. */
   {
@@ -335,6 +338,11 @@ drive_vision (UiFixture *f)
   HearthAttachment *image;
   gint64 chat_id;
 
+  /* A short answer (random weights never stop), so that the screenshot
+   * shows the question with its image. */
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.hearth.Hearth");
+
+  g_settings_set_uint (settings, "max-tokens", 24);
   /* "Ask about this photo", as the Photos view does it. */
   ui_wait_for (window_ready, f, "the chat history");
   if (g_list_model_get_n_items (hearth_window_get_chats (f->window)) == 0)

@@ -7,7 +7,7 @@
 struct _HearthImageThumbnail {
   GtkWidget              parent_instance;
   GtkWidget             *overlay;
-  GtkPicture            *picture;
+  GtkImage              *picture;
   GtkWidget             *remove_button;
   HearthImageAttachment *image;
 };
@@ -98,7 +98,7 @@ hearth_image_thumbnail_new (HearthImageAttachment *image, gboolean removable)
 
   self = g_object_new (HEARTH_TYPE_IMAGE_THUMBNAIL, NULL);
   self->image = g_object_ref (image);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (hearth_image_attachment_get_texture (image)));
+  gtk_image_set_from_paintable (self->picture, GDK_PAINTABLE (hearth_image_attachment_get_texture (image)));
   gtk_widget_set_visible (self->remove_button, removable);
   description = g_strdup_printf (_("Image, %u × %u pixels"), hearth_image_attachment_get_width (image),
                                  hearth_image_attachment_get_height (image));
