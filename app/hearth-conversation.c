@@ -316,6 +316,8 @@ start_generation (Generation *gen)
   HearthConversation *self = gen->self;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
+  /* The images of each message as the engine takes them (it refs them). */
+  g_autoptr(GPtrArray) image_arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   guint n_messages = 0;
   HearthSamplingParams params;
   guint quarter;
@@ -323,11 +325,23 @@ start_generation (Generation *gen)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+      GPtrArray *images;
 
       if (item == gen->answer)
         continue;
       messages[n_messages].role = hearth_role_to_string (hearth_message_object_get_role (item));
       messages[n_messages].content = hearth_message_object_get_content (item);
+      images = hearth_message_object_get_images (item);
+      if (images->len > 0)
+        {
+          GPtrArray *bytes = g_ptr_array_sized_new (images->len);
+
+          for (guint j = 0; j < images->len; j++)
+            g_ptr_array_add (bytes, hearth_image_attachment_get_png (images->pdata[j]));
+          g_ptr_array_add (image_arrays, bytes);
+          messages[n_messages].images = (GBytes *const *) bytes->pdata;
+          messages[n_messages].n_images = bytes->len;
+        }
       n_messages++;
     }
   /* An answer may fill a quarter of the context, so that a model that

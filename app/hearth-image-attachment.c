@@ -87,6 +87,23 @@ hearth_image_attachment_new_from_file (const char *path, GError **error)
   return hearth_image_attachment_new (png, image->width, image->height);
 }
 
+HearthImageAttachment *
+hearth_image_attachment_new_from_bytes (GBytes *encoded, const char *name, GError **error)
+{
+  g_autoptr(HearthImage) image = NULL;
+  g_autoptr(GBytes) png = NULL;
+
+  g_return_val_if_fail (encoded != NULL && name != NULL, NULL);
+
+  image = hearth_image_load_bytes (encoded, name, 0, error);
+  if (image == NULL)
+    return NULL;
+  png = encode_png (image, name, error);
+  if (png == NULL)
+    return NULL;
+  return hearth_image_attachment_new (png, image->width, image->height);
+}
+
 static void
 load_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {

@@ -30,6 +30,10 @@ HearthImageAttachment *hearth_image_attachment_new_from_file_finish (GAsyncResul
 /* Blocking form, for the thread and for tests. */
 HearthImageAttachment *hearth_image_attachment_new_from_file (const char *path, GError **error);
 
+/* The same for an encoded image in memory (a pasted one); name stands for
+ * the file in error messages.  Blocking: call it in a thread. */
+HearthImageAttachment *hearth_image_attachment_new_from_bytes (GBytes *encoded, const char *name, GError **error);
+
 GBytes *hearth_image_attachment_get_png    (HearthImageAttachment *self);
 guint   hearth_image_attachment_get_width  (HearthImageAttachment *self);
 guint   hearth_image_attachment_get_height (HearthImageAttachment *self);

@@ -177,6 +177,17 @@ paste_texture (UiFixture *f, const char *path)
   g_assert_true (gtk_widget_activate_action (text_view, "clipboard.paste", NULL));
 }
 
+static gboolean
+has_label_containing (GtkWidget *root, const char *text)
+{
+  g_autoptr(GPtrArray) labels = ui_find_all (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (strstr (gtk_label_get_text (labels->pdata[i]), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 typedef struct {
   UiFixture  *f;
   const char *text;
@@ -187,12 +198,8 @@ static gboolean
 label_shown (gpointer data)
 {
   Shown *shown = data;
-  g_autoptr(GPtrArray) labels = ui_find_all (GTK_WIDGET (shown->f->window), GTK_TYPE_LABEL);
 
-  for (guint i = 0; i < labels->len; i++)
-    if (strstr (gtk_label_get_text (labels->pdata[i]), shown->text) != NULL)
-      return TRUE;
-  return FALSE;
+  return has_label_containing (GTK_WIDGET (shown->f->window), shown->text);
 }
 
 static HearthImagePreview *
@@ -234,15 +241,17 @@ click_thumbnail (GtkWidget *root, guint index)
   g_signal_emit_by_name (buttons->pdata[0], "clicked");
 }
 
-/* Opens the preview of the first attached image, saves it, closes it. */
+/* Opens the preview of the first attached image, checks that it says
+ * summary, saves it, closes it. */
 static void
-view_first_image (UiFixture *f, const char *screenshot)
+view_first_image (UiFixture *f, const char *summary, const char *screenshot)
 {
   HearthImagePreview *preview;
 
   click_thumbnail (GTK_WIDGET (composer_of (f)), 0);
   ui_wait_for (preview_shown, NULL, "the image preview");
   preview = find_preview ();
+  g_assert_true (has_label_containing (GTK_WIDGET (preview), summary));
   ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (preview), screenshot);
   /* Escape is bound to window.close. */
@@ -292,7 +301,7 @@ drive_text_only (UiFixture *f)
   wait_attached (f, 2);
   g_assert_cmpuint (attached_width (f, 1), ==, 640);
 
-  view_first_image (f, "images-preview-text-only");
+  view_first_image (f, "Load a model that can see images", "images-preview-text-only");
 
   /* stories260K cannot see: the hint names the model that can, and the
    * message stays where it was. */
@@ -358,7 +367,7 @@ drive_vision (UiFixture *f)
   wait_attached (f, 1);
   ui_wait_for (vision_ready, f, "the new chat's session");
 
-  view_first_image (f, "images-tile-preview");
+  view_first_image (f, "image tokens", "images-tile-preview");
 
   hearth_composer_set_text (composer_of (f), "What is in this picture?");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (composer_of (f)), "composer.send", NULL));

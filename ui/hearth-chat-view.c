@@ -190,12 +190,65 @@ on_composer_send (HearthChatView *self, const char *text)
   return hearth_conversation_send_with_images (self->conversation, text, images);
 }
 
+/* Prompt positions all the composer's images take for model, 0 when it
+ * cannot tell. */
+static guint
+composer_image_tokens (HearthChatView *self, HearthModel *model)
+{
+  GListModel *images = hearth_composer_get_images (self->composer);
+  guint n_tokens = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
+    {
+      g_autoptr(HearthImageAttachment) image = g_list_model_get_item (images, i);
+      HearthImagePlan plan;
+
+      if (!hearth_model_plan_image (model, hearth_image_attachment_get_width (image),
+                                    hearth_image_attachment_get_height (image), &plan, NULL))
+        return 0;
+      n_tokens += plan.n_tokens;
+    }
+  return n_tokens;
+}
+
+/* What the model will see of image: its tiles over the picture, and what
+ * they cost of the context. */
+static void
+show_plan (HearthChatView *self, HearthImagePreview *preview, HearthImageAttachment *image)
+{
+  HearthModel *model = current_model (self);
+  HearthSession *session = self->conversation != NULL ? hearth_conversation_get_session (self->conversation) : NULL;
+  g_autofree char *summary = NULL;
+  HearthImagePlan plan;
+  guint n_ctx, used;
+
+  if (model == NULL || !hearth_model_has_vision (model) ||
+      !hearth_model_plan_image (model, hearth_image_attachment_get_width (image),
+                                hearth_image_attachment_get_height (image), &plan, NULL))
+    {
+      hearth_image_preview_set_summary (preview, _("Load a model that can see images to see how it cuts this "
+                                                   "one into tiles and what it costs."));
+      return;
+    }
+  hearth_image_preview_set_grid (preview, plan.grid_cols, plan.grid_rows, plan.refined_width, plan.refined_height);
+  n_ctx = hearth_session_get_n_ctx (session);
+  /* What is left once every attached image is in the context. */
+  used = hearth_conversation_get_context_used (self->conversation) + composer_image_tokens (self, model);
+  /* Translators: image tokens · tile grid and tile size · context positions
+   * left after the attached images, of the context's size */
+  summary = g_strdup_printf (_("%u image tokens · %u × %u tiles of %u px and an overview · %u of %u context left"),
+                             plan.n_tokens, plan.grid_cols, plan.grid_rows, plan.tile_size,
+                             used < n_ctx ? n_ctx - used : 0, n_ctx);
+  hearth_image_preview_set_summary (preview, summary);
+}
+
 static void
 on_image_activated (HearthChatView *self, HearthImageAttachment *image)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   HearthImagePreview *preview = hearth_image_preview_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, image);
 
+  show_plan (self, preview, image);
   gtk_window_present (GTK_WINDOW (preview));
 }
 

@@ -149,18 +149,19 @@ hearth_composer_add_file (HearthComposer *self, GFile *file)
   hearth_image_attachment_new_from_file_async (path, self->cancellable, image_loaded, g_object_ref (self));
 }
 
-/* A texture (a pasted screenshot) is pixels already: it only needs
- * encoding, which gives a PNG with nothing but them. */
+/* A texture (a pasted screenshot) goes through the same decoding rules
+ * as a file, from GTK's PNG of it. */
 static void
 encode_texture_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  GdkTexture *texture = task_data;
-  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (task_data);
+  GError *error = NULL;
+  HearthImageAttachment *image = hearth_image_attachment_new_from_bytes (png, _("the pasted image"), &error);
 
-  g_task_return_pointer (task,
-                         hearth_image_attachment_new (png, gdk_texture_get_width (texture),
-                                                      gdk_texture_get_height (texture)),
-                         g_object_unref);
+  if (image == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, image, g_object_unref);
 }
 
 void
