@@ -179,6 +179,31 @@ test_strips_metadata (void)
   g_rmdir (dir);
 }
 
+/* A BMP header announcing 9000 × 9000 pixels (81 Mpx) and no pixels:
+ * refused from the header, before anything is allocated for them. */
+static void
+test_refuses_gigantic_images (void)
+{
+  static const guint8 header[54] = {
+    'B', 'M', 54, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+    40, 0, 0, 0, 0x28, 0x23, 0, 0, 0x28, 0x23, 0, 0, /* 9000 × 9000 */
+    1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x13, 0x0b, 0, 0, 0x13, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  };
+  g_autofree char *dir = g_dir_make_tmp ("hearth-attach-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "huge.bmp", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, (const char *) header, sizeof header, &error);
+  g_assert_no_error (error);
+  g_assert_null (load_async (path, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "9000 × 9000"));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_refuses_broken_files (void)
 {
@@ -222,5 +247,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/image-attachment/strips-metadata", test_strips_metadata);
   g_test_add_func ("/image-attachment/refuses-broken-files", test_refuses_broken_files);
+  g_test_add_func ("/image-attachment/refuses-gigantic-images", test_refuses_gigantic_images);
   return g_test_run ();
 }
