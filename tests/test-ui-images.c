@@ -327,6 +327,25 @@ vision_ready (gpointer data)
   return ui_model_ready (f) && hearth_model_has_vision (model);
 }
 
+/* Selects the chat at position in the sidebar, as a click would. */
+static void
+select_chat (UiFixture *f, guint position)
+{
+  g_autoptr(GPtrArray) lists = ui_find_all (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
+
+  for (guint i = 0; i < lists->len; i++)
+    {
+      GtkSelectionModel *model = gtk_list_view_get_model (lists->pdata[i]);
+
+      if (g_list_model_get_item_type (G_LIST_MODEL (model)) == HEARTH_TYPE_CHAT_OBJECT)
+        {
+          g_assert_true (gtk_selection_model_select_item (model, position, TRUE));
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
 static gboolean
 answer_done (gpointer data)
 {
@@ -380,10 +399,18 @@ drive_vision (UiFixture *f)
   ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (f->window), "images-sent");
 
+  /* Another chat and back: the image comes back from the store. */
+  chat_id = hearth_chat_object_get_id (hearth_conversation_get_chat (ui_conversation (f)));
+  select_chat (f, 1);
+  select_chat (f, 0);
+  ui_wait_for (ui_conversation_loaded, f, "the chat read again");
+  g_assert_cmpint (hearth_chat_object_get_id (hearth_conversation_get_chat (ui_conversation (f))), ==, chat_id);
+  g_assert_cmpuint (hearth_message_object_get_images (ui_message_at (f, 0))->len, ==, 1);
+  g_assert_cmpuint (ui_n_messages (f), ==, 2);
+
   /* The question and its image are in the store, the image as a PNG of
    * the photo's size. */
   store = ui_open_store (f);
-  chat_id = hearth_chat_object_get_id (hearth_conversation_get_chat (ui_conversation (f)));
   messages = hearth_store_list_messages (store, chat_id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (messages->len, ==, 2);

@@ -20,6 +20,7 @@ struct _HearthChatView {
   GtkWidget          *vision_hint_button;
   char               *vision_model_name; /* a model found on disk that sees images, or NULL */
   char               *vision_model_path;
+  gboolean            vision_loading;    /* the model's projector is on its way */
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
   GSignalGroup       *messages_signals;
@@ -132,7 +133,10 @@ show_vision_hint (HearthChatView *self, HearthModel *model)
 {
   g_autofree char *text = NULL;
 
-  if (self->vision_model_path != NULL)
+  if (self->vision_loading)
+    text = g_strdup_printf (_("Image support for %s is still loading; send again when it is ready. Your "
+                              "message and images stay here."), hearth_model_get_name (model));
+  else if (self->vision_model_path != NULL)
     {
       g_autofree char *button = g_strdup_printf (_("Use %s"), self->vision_model_name);
 
@@ -151,7 +155,7 @@ show_vision_hint (HearthChatView *self, HearthModel *model)
                                 "SmolVLM2), in %s; your message and images stay here."),
                               hearth_model_get_name (model), folder);
     }
-  gtk_widget_set_visible (self->vision_hint_button, self->vision_model_path != NULL);
+  gtk_widget_set_visible (self->vision_hint_button, !self->vision_loading && self->vision_model_path != NULL);
   gtk_label_set_text (self->vision_hint_label, text);
   gtk_revealer_set_reveal_child (self->vision_hint, TRUE);
 }
@@ -262,6 +266,16 @@ hearth_chat_view_set_vision_model (HearthChatView *self, const char *name, const
   g_free (self->vision_model_path);
   self->vision_model_name = g_strdup (name);
   self->vision_model_path = g_strdup (path);
+}
+
+void
+hearth_chat_view_set_vision_loading (HearthChatView *self, gboolean loading)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+
+  self->vision_loading = loading;
+  if (!loading)
+    gtk_revealer_set_reveal_child (self->vision_hint, FALSE);
 }
 
 HearthComposer *

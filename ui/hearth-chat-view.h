@@ -20,5 +20,7 @@ HearthComposer     *hearth_chat_view_get_composer     (HearthChatView *self);
 /* A model on disk that can see images, offered when images are sent to a
  * model that cannot; NULL, NULL when none was found. */
 void                hearth_chat_view_set_vision_model (HearthChatView *self, const char *name, const char *path);
+/* While the model's projector loads, images wait instead of being refused. */
+void                hearth_chat_view_set_vision_loading (HearthChatView *self, gboolean loading);
 
 G_END_DECLS

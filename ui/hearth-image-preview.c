@@ -34,6 +34,20 @@ hearth_image_preview_init (HearthImagePreview *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+static void
+texture_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthImagePreview) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = hearth_image_attachment_load_texture_finish (HEARTH_IMAGE_ATTACHMENT (source),
+                                                                               result, &error);
+
+  if (texture == NULL)
+    hearth_image_preview_set_summary (self, error->message);
+  else
+    hearth_tile_view_set_image (self->tile_view, texture);
+}
+
 HearthImagePreview *
 hearth_image_preview_new (GtkWindow *parent, HearthImageAttachment *image)
 {
@@ -46,7 +60,7 @@ hearth_image_preview_new (GtkWindow *parent, HearthImageAttachment *image)
   size = g_strdup_printf (_("%u × %u pixels"), hearth_image_attachment_get_width (image),
                           hearth_image_attachment_get_height (image));
   adw_window_title_set_subtitle (self->title, size);
-  hearth_tile_view_set_image (self->tile_view, hearth_image_attachment_get_texture (image));
+  hearth_image_attachment_load_texture_async (image, NULL, texture_loaded, g_object_ref (self));
   return self;
 }
 

@@ -17,24 +17,82 @@ G_DEFINE_FINAL_TYPE (HearthImageThumbnail, hearth_image_thumbnail, GTK_TYPE_WIDG
 enum { SIGNAL_ACTIVATED, SIGNAL_REMOVE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-GdkTexture *
-hearth_image_attachment_get_texture (HearthImageAttachment *image)
-{
-  GdkTexture *texture = g_object_get_data (G_OBJECT (image), "hearth-texture");
-  g_autoptr(GError) error = NULL;
+#define TEXTURE_KEY "hearth-texture"
 
-  if (texture != NULL)
-    return texture;
-  /* The bytes are a PNG that Hearth wrote itself: decoding cannot fail
-   * short of running out of memory. */
-  texture = gdk_texture_new_from_bytes (hearth_image_attachment_get_png (image), &error);
+static void
+decode_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GdkTexture *texture = gdk_texture_new_from_bytes (task_data, &error);
+
+  if (texture == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+texture_decoded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HearthImageAttachment *image = g_task_get_source_object (task);
+  GError *error = NULL;
+  GdkTexture *texture = g_task_propagate_pointer (G_TASK (result), &error);
+
   if (texture == NULL)
     {
-      g_warning ("Cannot show an attached image: %s", error->message);
-      return NULL;
+      g_task_return_error (task, error);
+      return;
     }
-  g_object_set_data_full (G_OBJECT (image), "hearth-texture", texture, g_object_unref);
-  return texture;
+  g_object_set_data_full (G_OBJECT (image), TEXTURE_KEY, g_object_ref (texture), g_object_unref);
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+/* The PNG is decoded in a thread (a screenshot can take tens of
+ * milliseconds), once: the texture is kept with the attachment. */
+void
+hearth_image_attachment_load_texture_async (HearthImageAttachment *image,
+                                            GCancellable          *cancellable,
+                                            GAsyncReadyCallback    callback,
+                                            gpointer               user_data)
+{
+  GTask *task = g_task_new (image, cancellable, callback, user_data);
+  GdkTexture *texture = g_object_get_data (G_OBJECT (image), TEXTURE_KEY);
+  g_autoptr(GTask) decode = NULL;
+
+  g_task_set_source_tag (task, hearth_image_attachment_load_texture_async);
+  if (texture != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (texture), g_object_unref);
+      g_object_unref (task);
+      return;
+    }
+  decode = g_task_new (NULL, cancellable, texture_decoded, task);
+  g_task_set_task_data (decode, g_bytes_ref (hearth_image_attachment_get_png (image)),
+                        (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (decode, decode_in_thread);
+}
+
+GdkTexture *
+hearth_image_attachment_load_texture_finish (HearthImageAttachment *image, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, image), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+thumbnail_texture_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthImageThumbnail) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = hearth_image_attachment_load_texture_finish (HEARTH_IMAGE_ATTACHMENT (source),
+                                                                               result, &error);
+
+  /* A PNG that Hearth wrote itself fails only when memory runs out. */
+  if (texture == NULL)
+    g_warning ("Cannot show an attached image: %s", error->message);
+  else
+    gtk_image_set_from_paintable (self->picture, GDK_PAINTABLE (texture));
 }
 
 static void
@@ -98,7 +156,7 @@ hearth_image_thumbnail_new (HearthImageAttachment *image, gboolean removable)
 
   self = g_object_new (HEARTH_TYPE_IMAGE_THUMBNAIL, NULL);
   self->image = g_object_ref (image);
-  gtk_image_set_from_paintable (self->picture, GDK_PAINTABLE (hearth_image_attachment_get_texture (image)));
+  hearth_image_attachment_load_texture_async (image, NULL, thumbnail_texture_loaded, g_object_ref (self));
   gtk_widget_set_visible (self->remove_button, removable);
   description = g_strdup_printf (_("Image, %u × %u pixels"), hearth_image_attachment_get_width (image),
                                  hearth_image_attachment_get_height (image));

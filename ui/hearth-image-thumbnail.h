@@ -15,7 +15,14 @@ G_DECLARE_FINAL_TYPE (HearthImageThumbnail, hearth_image_thumbnail, HEARTH, IMAG
 GtkWidget             *hearth_image_thumbnail_new       (HearthImageAttachment *image, gboolean removable);
 HearthImageAttachment *hearth_image_thumbnail_get_image (HearthImageThumbnail *self);
 
-/* The image as a texture, decoded once and kept with the attachment. */
-GdkTexture            *hearth_image_attachment_get_texture (HearthImageAttachment *image);
+/* The image as a texture, decoded in a thread once and kept with the
+ * attachment. */
+void                   hearth_image_attachment_load_texture_async  (HearthImageAttachment *image,
+                                                                    GCancellable          *cancellable,
+                                                                    GAsyncReadyCallback    callback,
+                                                                    gpointer               user_data);
+GdkTexture            *hearth_image_attachment_load_texture_finish (HearthImageAttachment *image,
+                                                                    GAsyncResult          *result,
+                                                                    GError               **error);
 
 G_END_DECLS

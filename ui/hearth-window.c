@@ -494,14 +494,21 @@ pulse_vision_progress (gpointer user_data)
 }
 
 static void
+vision_load_ended (HearthWindow *self)
+{
+  g_clear_object (&self->vision_cancellable);
+  g_clear_handle_id (&self->vision_pulse, g_source_remove);
+  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+  hearth_chat_view_set_vision_loading (self->chat_view, FALSE);
+}
+
+static void
 stop_loading_vision (HearthWindow *self)
 {
   if (self->vision_cancellable == NULL)
     return;
   g_cancellable_cancel (self->vision_cancellable);
-  g_clear_object (&self->vision_cancellable);
-  g_clear_handle_id (&self->vision_pulse, g_source_remove);
-  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+  vision_load_ended (self);
 }
 
 static void
@@ -516,9 +523,7 @@ vision_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (is_closed (self))
     return;
   /* Not cancelled, so it is still the current load. */
-  g_clear_object (&self->vision_cancellable);
-  g_clear_handle_id (&self->vision_pulse, g_source_remove);
-  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+  vision_load_ended (self);
   if (error != NULL)
     {
       g_autofree char *message = g_strdup_printf (_("Images cannot be used with %s: %s"),
@@ -548,6 +553,7 @@ ensure_vision (HearthWindow *self)
   gtk_progress_bar_set_fraction (self->load_progress, 0);
   gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
   self->vision_pulse = g_timeout_add (100, pulse_vision_progress, self);
+  hearth_chat_view_set_vision_loading (self->chat_view, TRUE);
   hearth_engine_load_vision_async (self->engine, self->model, info->mmproj_path, self->vision_cancellable,
                                    vision_loaded, g_object_ref (self));
   update_actions (self);
