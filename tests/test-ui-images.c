@@ -336,8 +336,9 @@ select_chat (UiFixture *f, guint position)
   for (guint i = 0; i < lists->len; i++)
     {
       GtkSelectionModel *model = gtk_list_view_get_model (lists->pdata[i]);
+      g_autoptr(GObject) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
 
-      if (g_list_model_get_item_type (G_LIST_MODEL (model)) == HEARTH_TYPE_CHAT_OBJECT)
+      if (HEARTH_IS_CHAT_OBJECT (first))
         {
           g_assert_true (gtk_selection_model_select_item (model, position, TRUE));
           return;
