@@ -310,13 +310,30 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
   generation_free (gen);
 }
 
+/* The item's images as the engine takes them; the array holding them goes
+ * into keep, which must outlive the call to the engine (it refs the bytes). */
+static void
+set_engine_images (HearthChatMessage *message, HearthMessageObject *item, GPtrArray *keep)
+{
+  GPtrArray *images = hearth_message_object_get_images (item);
+  GPtrArray *bytes;
+
+  if (images->len == 0)
+    return;
+  bytes = g_ptr_array_sized_new (images->len);
+  for (guint i = 0; i < images->len; i++)
+    g_ptr_array_add (bytes, hearth_image_attachment_get_png (images->pdata[i]));
+  g_ptr_array_add (keep, bytes);
+  message->images = (GBytes *const *) bytes->pdata;
+  message->n_images = bytes->len;
+}
+
 static void
 start_generation (Generation *gen)
 {
   HearthConversation *self = gen->self;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
-  /* The images of each message as the engine takes them (it refs them). */
   g_autoptr(GPtrArray) image_arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   guint n_messages = 0;
   HearthSamplingParams params;
@@ -325,23 +342,12 @@ start_generation (Generation *gen)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
-      GPtrArray *images;
 
       if (item == gen->answer)
         continue;
       messages[n_messages].role = hearth_role_to_string (hearth_message_object_get_role (item));
       messages[n_messages].content = hearth_message_object_get_content (item);
-      images = hearth_message_object_get_images (item);
-      if (images->len > 0)
-        {
-          GPtrArray *bytes = g_ptr_array_sized_new (images->len);
-
-          for (guint j = 0; j < images->len; j++)
-            g_ptr_array_add (bytes, hearth_image_attachment_get_png (images->pdata[j]));
-          g_ptr_array_add (image_arrays, bytes);
-          messages[n_messages].images = (GBytes *const *) bytes->pdata;
-          messages[n_messages].n_images = bytes->len;
-        }
+      set_engine_images (&messages[n_messages], item, image_arrays);
       n_messages++;
     }
   /* An answer may fill a quarter of the context, so that a model that
@@ -426,26 +432,19 @@ can_start (HearthConversation *self)
   return self->loaded && self->session != NULL && self->cancellable == NULL;
 }
 
-static void
-attachment_record_free (HearthAttachment *attachment)
-{
-  g_bytes_unref (attachment->data);
-  g_free (attachment);
-}
-
 /* The rows the store gets for images (NULL-terminated), built here on the
  * main thread: the worker only reads them. */
 static GPtrArray *
 attachment_records (GPtrArray *images)
 {
-  GPtrArray *records = g_ptr_array_new_null_terminated (images->len, (GDestroyNotify) attachment_record_free, TRUE);
+  GPtrArray *records = g_ptr_array_new_null_terminated (images->len, (GDestroyNotify) hearth_attachment_free, TRUE);
 
   for (guint i = 0; i < images->len; i++)
     {
       HearthImageAttachment *image = images->pdata[i];
       HearthAttachment *record = g_new0 (HearthAttachment, 1);
 
-      record->mime = (char *) HEARTH_IMAGE_ATTACHMENT_MIME;
+      record->mime = g_strdup (HEARTH_IMAGE_ATTACHMENT_MIME);
       record->width = (int) hearth_image_attachment_get_width (image);
       record->height = (int) hearth_image_attachment_get_height (image);
       record->data = g_bytes_ref (hearth_image_attachment_get_png (image));
