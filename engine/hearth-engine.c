@@ -1597,6 +1597,28 @@ typedef struct {
   char        *mmproj_path;
 } VisionLoadJob;
 
+/* Another projector sees the same bytes differently: m's sessions drop
+ * their encoded images and their cache from the first image on. */
+static void
+forget_images (EngineState *st, LoadedModel *m)
+{
+  GHashTableIter iter;
+  SessionState *s;
+
+  g_hash_table_iter_init (&iter, st->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &s))
+    {
+      guint first = 0;
+
+      if (s->model != m)
+        continue;
+      g_hash_table_remove_all (s->images);
+      while (first < s->cached->len && g_array_index (s->cached, gint32, first) >= 0)
+        first++;
+      g_array_set_size (s->cached, first);
+    }
+}
+
 static void
 vision_load_job_free (VisionLoadJob *v)
 {
@@ -1628,6 +1650,7 @@ load_vision (EngineState *st, VisionLoadJob *v, GCancellable *cancel, GError **e
   m->handle->vision_tokens_per_chunk = vision_encoder_tokens_per_chunk (encoder);
   g_mutex_unlock (&m->handle->vision_lock);
   g_atomic_int_set (&m->handle->has_vision, TRUE);
+  forget_images (st, m);
   return TRUE;
 }
 

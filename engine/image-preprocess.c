@@ -30,6 +30,35 @@ hearth_image_free (HearthImage *image)
   g_free (image);
 }
 
+static void
+set_unknown_format (GError **error, const char *name)
+{
+  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+               "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
+               "WebP with its loader installed…), or its header is damaged", name);
+}
+
+/* The size a header announces, before any pixel is decoded. */
+static gboolean
+check_size (const char *name, int width, int height, guint64 max_pixels, GError **error)
+{
+  if (width <= 0 || height <= 0)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                   "Image “%s” declares a size of %d × %d pixels", name, width, height);
+      return FALSE;
+    }
+  if ((guint64) width * (guint64) height > max_pixels)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "Image “%s” is %d × %d pixels, more than the %" G_GUINT64_FORMAT
+                   " Mpx Hearth decodes; scale it down first",
+                   name, width, height, max_pixels / (1024 * 1024));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Reads the size from the header only, so that a file announcing billions
  * of pixels is refused before the loader allocates anything. */
 static gboolean
@@ -50,29 +79,12 @@ check_header (const char *path, guint64 max_pixels, GError **error)
     }
 
   int width = 0, height = 0;
-  GdkPixbufFormat *format = gdk_pixbuf_get_file_info (path, &width, &height);
-  if (format == NULL)
+  if (gdk_pixbuf_get_file_info (path, &width, &height) == NULL)
     {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
-                   "WebP with its loader installed…), or its header is damaged", path);
+      set_unknown_format (error, path);
       return FALSE;
     }
-  if (width <= 0 || height <= 0)
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                   "Image “%s” declares a size of %d × %d pixels", path, width, height);
-      return FALSE;
-    }
-  if ((guint64) width * (guint64) height > max_pixels)
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "Image “%s” is %d × %d pixels, more than the %" G_GUINT64_FORMAT
-                   " Mpx Hearth decodes; scale it down first",
-                   path, width, height, max_pixels / (1024 * 1024));
-      return FALSE;
-    }
-  return TRUE;
+  return check_size (path, width, height, max_pixels, error);
 }
 
 /* Alpha over white: what a viewer shows for a transparent picture. */
@@ -169,18 +181,18 @@ typedef struct {
   int      height;
   gboolean refused;
   int      rows_done;  /* the loaders accept a cut-off PNG silently: rows tell */
-} HeaderSize;
+} LoaderWatch;
 
 /* A 0 × 0 size makes every gdk-pixbuf loader stop before it allocates the
  * picture (gdk_pixbuf_get_file_info () relies on the same). */
 static void
 on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_data)
 {
-  HeaderSize *size = user_data;
+  LoaderWatch *size = user_data;
 
   size->width = width;
   size->height = height;
-  size->refused = width <= 0 || height <= 0 || (guint64) width * (guint64) height > size->max_pixels;
+  size->refused = !check_size ("", width, height, size->max_pixels, NULL);
   if (size->refused)
     gdk_pixbuf_loader_set_size (loader, 0, 0);
 }
@@ -189,26 +201,18 @@ static void
 on_area_updated (GdkPixbufLoader *loader, int x, int y, int width, int height,
                  gpointer user_data)
 {
-  HeaderSize *size = user_data;
+  LoaderWatch *size = user_data;
 
   size->rows_done = MAX (size->rows_done, y + height);
 }
 
 static void
-set_decode_error (GError **error, const char *name, const HeaderSize *size, GError *local)
+set_decode_error (GError **error, const char *name, const LoaderWatch *size, GError *local)
 {
-  if (size->refused && size->width > 0 && size->height > 0)
-    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                 "Image “%s” is %d × %d pixels, more than the %" G_GUINT64_FORMAT
-                 " Mpx Hearth decodes; scale it down first",
-                 name, size->width, size->height, size->max_pixels / (1024 * 1024));
-  else if (size->refused)
-    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                 "Image “%s” declares a size of %d × %d pixels", name, size->width, size->height);
-  else if (g_error_matches (local, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE))
-    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                 "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
-                 "WebP with its loader installed…), or its header is damaged", name);
+  if (size->refused)
+    check_size (name, size->width, size->height, size->max_pixels, error);
+  else if (size->width == 0)  /* no size from the header, as check_header () would say */
+    set_unknown_format (error, name);
   else if (local != NULL)
     g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                  "Cannot decode image “%s”: %s", name, local->message);
@@ -221,8 +225,8 @@ set_decode_error (GError **error, const char *name, const HeaderSize *size, GErr
 HearthImage *
 hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels, GError **error)
 {
-  HeaderSize size = { max_pixels > 0 ? max_pixels : HEARTH_IMAGE_MAX_PIXELS_DEFAULT, 0, 0, FALSE, 0 };
-  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  LoaderWatch size = { max_pixels > 0 ? max_pixels : HEARTH_IMAGE_MAX_PIXELS_DEFAULT, 0, 0, FALSE, 0 };
+  g_autoptr (GdkPixbufLoader) loader = NULL;
   g_autoptr (GError) local = NULL;
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -233,6 +237,7 @@ hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels, GE
                    "Image “%s” is empty", name);
       return NULL;
     }
+  loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &size);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &size);
   /* close () runs even after a failed write: a loader must be closed. */

@@ -86,12 +86,21 @@ load_model (const char *path)
   return w.value;
 }
 
+static void
+load_projector (const char *path)
+{
+  Wait w = { 0 };
+
+  hearth_engine_load_vision_async (engine, vlm, path, NULL, vision_done, &w);
+  wait_for (&w);
+  g_assert_no_error (w.error);
+}
+
 /* FALSE (test skipped) without ../shared. */
 static gboolean
 ensure_vlm (void)
 {
   g_autofree char *text = NULL, *mmproj = NULL;
-  Wait w = { 0 };
 
   if (vlm != NULL)
     return TRUE;
@@ -100,9 +109,7 @@ ensure_vlm (void)
     return FALSE;
   engine = hearth_engine_new ();
   vlm = load_model (text);
-  hearth_engine_load_vision_async (engine, vlm, mmproj, NULL, vision_done, &w);
-  wait_for (&w);
-  g_assert_no_error (w.error);
+  load_projector (mmproj);
   return TRUE;
 }
 
@@ -207,14 +214,15 @@ test_plan (void)
 /* Greedy about an image in a session: the prompt is llama.cpp's, the reply
  * starts with llama.cpp's greedy pieces and equals describe_image's; the
  * follow-up reuses every position of the first turn and encodes nothing;
- * another image in the same place is not mistaken for the first. */
+ * another image in the same place is not mistaken for the first, nor is
+ * the same image seen through another projector (Q8_0). */
 static void
 test_generate_and_follow_up (void)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (HearthSession) session = NULL;
   g_autoptr (GBytes) photo = NULL, other = NULL;
-  g_autofree char *photo_path = NULL;
+  g_autofree char *photo_path = NULL, *q8_0 = NULL;
   g_autoptr (GString) ref_start = g_string_new (NULL);
   JsonObject *ref;
   JsonArray *pieces;
@@ -273,6 +281,16 @@ test_generate_and_follow_up (void)
   g_assert_no_error (w3.error);
   g_assert_cmpuint (w3.result.n_prompt_reused, <, w1.result.n_prompt_tokens - plan.n_tokens);
   g_assert_cmpuint (w3.result.n_prompt_processed, >=, other_plan.n_tokens - 2);
+  wait_clear (&w3);
+
+  q8_0 = hearth_test_shared_path ("models/random/smolvlm-tiny-mmproj-q8_0.gguf");
+  load_projector (q8_0);
+  {
+    HearthChatMessage turn1b[] = { { "user", QUESTION, &other, 1 } };
+    generate (session, turn1b, 1, 4, &w3);
+  }
+  g_assert_no_error (w3.error);
+  g_assert_cmpuint (w3.result.n_prompt_reused, <, w3.result.n_prompt_tokens - other_plan.n_tokens);
 
   wait_clear (&w1);
   wait_clear (&w2);

@@ -6,8 +6,10 @@
  * the README's tolerances (top-1 equal, top-40 overlap >= 36, logit max
  * abs <= 0.01 over the reference's top 40), once with the reference image
  * embeddings (the decoder side alone) and once with our own encoder's
- * (image file to logits). Two images in one prompt: the ids are the
- * single-image layouts of the references, one after the other. */
+ * (image file to logits), and once more in batches of 37 positions, whose
+ * boundaries fall inside image and text runs alike (a batch mixes both).
+ * Two images in one prompt: the ids are the single-image layouts of the
+ * references, one after the other. */
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -28,6 +30,7 @@ typedef struct {
   GgufFile        *text_file;
   LlamaModel      *text;
   LlamaContext    *ctx;
+  LlamaContext    *ctx_37;  /* batches of 37 positions */
   HearthTokenizer *tok;
   GgufFile        *mmproj_file;
   ClipModel       *clip;
@@ -54,6 +57,8 @@ open_models (void)
   g_assert_no_error (error);
   models.ctx = llama_context_new (models.text, 512, 0, &error);
   g_assert_no_error (error);
+  models.ctx_37 = llama_context_new (models.text, 512, 37, &error);
+  g_assert_no_error (error);
   models.tok = hearth_tokenizer_new_from_gguf (models.text_file, &error);
   g_assert_no_error (error);
   models.mmproj_file = gguf_file_open (mmproj_path, &error);
@@ -75,6 +80,7 @@ close_models (void)
   g_clear_pointer (&models.mmproj_file, gguf_file_free);
   g_clear_pointer (&models.tok, hearth_tokenizer_free);
   g_clear_pointer (&models.ctx, llama_context_free);
+  g_clear_pointer (&models.ctx_37, llama_context_free);
   g_clear_pointer (&models.text, llama_model_free);
   g_clear_pointer (&models.text_file, gguf_file_free);
   g_clear_pointer (&models.vlm_dir, g_free);
@@ -177,6 +183,12 @@ test_image (gconstpointer data)
   g_assert_cmpuint (llama_context_get_n_past (models.ctx), ==, json_object_get_int_member (ref, "n_past_after_prefill"));
   g_autofree char *what = g_strdup_printf ("%s, llama.cpp embeddings", stem);
   compare_top40 (what, llama_context_get_logits (models.ctx, 0), n_vocab, top40);
+  vision_prompt_prefill (models.ctx_37, (const gint32 *) ids->data, ids->len, 0,
+                         (const float *) ref_embd, n_rows, NULL, &error);
+  g_assert_no_error (error);
+  g_free (what);
+  what = g_strdup_printf ("%s, llama.cpp embeddings, batches of 37", stem);
+  compare_top40 (what, llama_context_get_logits (models.ctx_37, 0), n_vocab, top40);
 
   /* End to end: our embeddings. */
   vision_prompt_prefill (models.ctx, (const gint32 *) ids->data, ids->len, 0, embd, n_rows, NULL, &error);
