@@ -109,6 +109,8 @@ set_loading (HearthComposer *self, gboolean started)
   update_send_enabled (self);
 }
 
+/* The end of both loads, a file's and a texture's: each is a GTask that
+ * returns a HearthImageAttachment. */
 static void
 image_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {

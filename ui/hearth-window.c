@@ -545,7 +545,8 @@ ensure_vision (HearthWindow *self)
       || self->loading_path != NULL)
     return;
   info = found_model_info (self, hearth_model_get_path (self->model));
-  if (info == NULL || info->mmproj_path == NULL)
+  /* Only projectors the engine runs (idefics3): another would only fail. */
+  if (info == NULL || !hearth_model_info_has_vision (info))
     return;
   label = g_strdup_printf (_("Loading image support for %s"), hearth_model_get_name (self->model));
   self->vision_cancellable = g_cancellable_new ();
