@@ -69,6 +69,13 @@ char               *hearth_conversation_take_pending (HearthConversation *self);
  * blank text, or while the context is full. */
 gboolean            hearth_conversation_send         (HearthConversation *self,
                                                       const char         *text);
+/* Like hearth_conversation_send(), with images (of HearthImageAttachment,
+ * may be NULL) shown to the model before the text; text may be blank when
+ * there are images.  The message and its images are stored in one
+ * transaction before the answer starts. */
+gboolean            hearth_conversation_send_with_images (HearthConversation *self,
+                                                          const char         *text,
+                                                          GPtrArray          *images);
 /* Replaces the last answer with a new one. */
 gboolean            hearth_conversation_regenerate   (HearthConversation *self);
 /* markdown: gives the user message new text, drops every later message

@@ -11,6 +11,7 @@ struct _HearthMessageObject {
   GString           *content;
   HearthMessageState state;
   gboolean           starts_context;
+  GPtrArray         *images;  /* of HearthImageAttachment, shown before the text */
 };
 
 G_DEFINE_FINAL_TYPE (HearthMessageObject, hearth_message_object, G_TYPE_OBJECT)
@@ -38,6 +39,7 @@ hearth_message_object_finalize (GObject *object)
   HearthMessageObject *self = HEARTH_MESSAGE_OBJECT (object);
 
   g_string_free (self->content, TRUE);
+  g_ptr_array_unref (self->images);
   G_OBJECT_CLASS (hearth_message_object_parent_class)->finalize (object);
 }
 
@@ -63,6 +65,7 @@ static void
 hearth_message_object_init (HearthMessageObject *self)
 {
   self->content = g_string_new (NULL);
+  self->images = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 HearthMessageObject *
@@ -170,4 +173,21 @@ hearth_message_object_set_starts_context (HearthMessageObject *self, gboolean st
     return;
   self->starts_context = !!starts;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTS_CONTEXT]);
+}
+
+/* Set once, before the message is shown. */
+void
+hearth_message_object_add_image (HearthMessageObject *self, HearthImageAttachment *image)
+{
+  g_return_if_fail (HEARTH_IS_MESSAGE_OBJECT (self));
+  g_return_if_fail (HEARTH_IS_IMAGE_ATTACHMENT (image));
+  g_ptr_array_add (self->images, g_object_ref (image));
+}
+
+/* Of HearthImageAttachment; empty for a message without images. */
+GPtrArray *
+hearth_message_object_get_images (HearthMessageObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_OBJECT (self), NULL);
+  return self->images;
 }

@@ -4,6 +4,7 @@
 
 #include <glib-object.h>
 
+#include "hearth-image-attachment.h"
 #include "hearth-store.h"
 
 G_BEGIN_DECLS
@@ -27,5 +28,7 @@ void                 hearth_message_object_set_state      (HearthMessageObject *
  * left out of its context ("starts-context"). */
 gboolean             hearth_message_object_get_starts_context (HearthMessageObject *self);
 void                 hearth_message_object_set_starts_context (HearthMessageObject *self, gboolean starts);
+void                 hearth_message_object_add_image      (HearthMessageObject *self, HearthImageAttachment *image);
+GPtrArray           *hearth_message_object_get_images     (HearthMessageObject *self);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <gtk/gtk.h>
 
+#include "hearth-composer.h"
 #include "hearth-conversation.h"
 
 G_BEGIN_DECLS
@@ -23,5 +24,11 @@ void                hearth_chat_view_set_draft        (HearthChatView *self, con
 void                hearth_chat_view_reveal_message   (HearthChatView *self, gint64 message_id);
 /* The message highlighted by the last reveal, while it is, or NULL. */
 HearthMessageObject *hearth_chat_view_get_highlighted (HearthChatView *self);
+HearthComposer     *hearth_chat_view_get_composer     (HearthChatView *self);
+/* A model on disk that can see images, offered when images are sent to a
+ * model that cannot; NULL, NULL when none was found. */
+void                hearth_chat_view_set_vision_model (HearthChatView *self, const char *name, const char *path);
+/* While the model's projector loads, images wait instead of being refused. */
+void                hearth_chat_view_set_vision_loading (HearthChatView *self, gboolean loading);
 
 G_END_DECLS

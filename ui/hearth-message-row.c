@@ -3,12 +3,15 @@
 #include <glib/gi18n.h>
 
 #include "hearth-markdown-view.h"
+#include "hearth-image-preview.h"
+#include "hearth-image-thumbnail.h"
 #include "hearth-message-row.h"
 
 struct _HearthMessageRow {
   GtkWidget            parent_instance;
   GtkWidget           *bubble;
   GtkLabel            *author;
+  GtkFlowBox          *images;
   GtkStack            *content_stack;
   HearthMarkdownView  *content;
   GtkTextView         *editor;
@@ -131,6 +134,35 @@ resend_activated (GtkWidget *widget, const char *action_name, GVariant *paramete
 /* ---- binding ---- */
 
 static void
+on_thumbnail_activated (HearthMessageRow *self, HearthImageThumbnail *thumbnail)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  HearthImagePreview *preview = hearth_image_preview_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                          hearth_image_thumbnail_get_image (thumbnail));
+
+  gtk_window_present (GTK_WINDOW (preview));
+}
+
+static void
+show_images (HearthMessageRow *self)
+{
+  GPtrArray *images = self->message != NULL ? hearth_message_object_get_images (self->message) : NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->images))) != NULL)
+    gtk_flow_box_remove (self->images, child);
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    {
+      GtkWidget *thumbnail = hearth_image_thumbnail_new (images->pdata[i], FALSE);
+
+      g_signal_connect_object (thumbnail, "activated", G_CALLBACK (on_thumbnail_activated), self,
+                               G_CONNECT_SWAPPED);
+      gtk_flow_box_append (self->images, thumbnail);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->images), images != NULL && images->len > 0);
+}
+
+static void
 unbind (HearthMessageRow *self)
 {
   if (self->message == NULL)
@@ -138,6 +170,7 @@ unbind (HearthMessageRow *self)
   g_clear_signal_handler (&self->content_handler, self->message);
   g_clear_signal_handler (&self->state_handler, self->message);
   g_clear_object (&self->message);
+  show_images (self);
 }
 
 void
@@ -172,6 +205,7 @@ hearth_message_row_set_message (HearthMessageRow *self, HearthMessageObject *mes
     }
   /* A recycled row never keeps the editor of the message it showed. */
   show_editor (self, FALSE);
+  show_images (self);
   show_state (self);
 }
 
@@ -220,6 +254,7 @@ hearth_message_row_class_init (HearthMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, content);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, editor);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, images);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, status);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, edit_button);
   gtk_widget_class_install_action (widget_class, "message.copy", NULL, copy_activated);

@@ -1,0 +1,28 @@
+/* hearth-image-thumbnail.h: a small square picture of an attached image;
+ * clicking it emits ::activated (to view it larger), and a removable one
+ * has an ✕ button that emits ::remove. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "hearth-image-attachment.h"
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_IMAGE_THUMBNAIL (hearth_image_thumbnail_get_type ())
+G_DECLARE_FINAL_TYPE (HearthImageThumbnail, hearth_image_thumbnail, HEARTH, IMAGE_THUMBNAIL, GtkWidget)
+
+GtkWidget             *hearth_image_thumbnail_new       (HearthImageAttachment *image, gboolean removable);
+HearthImageAttachment *hearth_image_thumbnail_get_image (HearthImageThumbnail *self);
+
+/* The image as a texture, decoded in a thread once and kept with the
+ * attachment. */
+void                   hearth_image_attachment_load_texture_async  (HearthImageAttachment *image,
+                                                                    GCancellable          *cancellable,
+                                                                    GAsyncReadyCallback    callback,
+                                                                    gpointer               user_data);
+GdkTexture            *hearth_image_attachment_load_texture_finish (HearthImageAttachment *image,
+                                                                    GAsyncResult          *result,
+                                                                    GError               **error);
+
+G_END_DECLS
