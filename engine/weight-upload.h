@@ -33,6 +33,11 @@ GPtrArray    *weight_upload_run  (WeightUpload *upload, HvkDevice *device, GgufF
                                   WeightProgressFunc progress, gpointer user_data,
                                   GCancellable *cancellable, guint64 *out_bytes, GError **error);
 
+/* The kernels' type for a tensor of GGML type id: the one place GGUF's type
+ * ids become HvkType. FALSE when no kernel runs that type. */
+gboolean      weight_type_to_hvk      (guint32 type, HvkType *out);
+gboolean      weight_type_is_runnable (guint32 type);
+
 /* The name of GGML type id for messages; "unknown" for an id we do not know. */
 const char   *weight_type_name   (guint32 type);
 
