@@ -87,11 +87,12 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 #define UNITS_PER_BLOCK (QK / UNIT)
 #endif
 
-#if defined(BLOCK_WORDS) || defined(WEIGHT_Q4_0)
+#if defined(BLOCK_WORDS) || defined(WEIGHT_Q4_0) || defined(WEIGHT_Q6_K)
 // Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
 // read 4 bytes per load through a 32-bit view of the same binding: half the
 // loads of the 16-bit struct members (loads dominate on CPU drivers). Q4_0
-// blocks (18 bytes) are 4-byte aligned every other block; see load_unit.
+// (18 bytes) and Q6_K (210 bytes) blocks are 4-byte aligned every other
+// block; see load_unit and q6_k_bytes16.
 layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
@@ -99,6 +100,26 @@ uint byte_of (uint pair, uint j)
 {
   return (pair >> (8u * (j & 1u))) & 0xffu;
 }
+
+#if defined(WEIGHT_Q6_K)
+// The 16 bytes at byte offset o (even) of the weights as 4 little-endian
+// words. A Q6_K block starts 210·ib bytes in, 2 bytes past a word boundary
+// when ib is odd, and every 16-byte run load_unit reads (in ql or qh) sits
+// at a multiple of 16 inside its block: o is word-aligned in even blocks,
+// and in odd ones each word is stitched from two. Five word loads either
+// way (no branch: neighbouring lanes may be in blocks of both parities),
+// where 16-bit loads took eight; the words read never pass the end of the
+// block (the last run, qh's, ends 16 bytes before it).
+void q6_k_bytes16 (uint o, out uint p[4])
+{
+  uint w[5];
+  [[unroll]] for (uint i = 0; i < 5; i++)
+    w[i] = w_words[o / 4u + i];
+  bool aligned = (o & 2u) == 0u;
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    p[i] = aligned ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
+}
+#endif
 
 #if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
 // Six-bit scale and min of sub-block s (0..7), packed in 12 bytes: s < 4
@@ -205,21 +226,25 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
 #elif defined(WEIGHT_Q6_K)
   // Each half of 128 elements uses 64 ql and 32 qh bytes; its quarter q
   // (32 elements) takes ql nibble q/2 of bytes (q%2)·32.. and qh bits 2q..2q+1.
-  // The scale of unit u is scales[u].
+  // The scale of unit u is the signed byte scales[u]. Byte offsets in the
+  // block: ql 0, qh 128, scales 192, d 208.
   uint half_ = u / 8u;
   uint q = (u % 8u) / 2u;
   uint l0 = (u % 2u) * 16u;
-  uint ql0 = (half_ * 64u + (q % 2u) * 32u + l0) / 2u;
-  uint qh0 = (half_ * 32u + l0) / 2u;
+  uint b0 = 210u * ib;
   uint lshift = 4u * (q / 2u);
   uint hshift = 2u * q;
-  int sc = bitfieldExtract (int (uint (w_blocks[ib].scales[u / 2u])), int (8u * (u % 2u)), 8);
+  uint ql[4], qh[4];
+  q6_k_bytes16 (b0 + half_ * 64u + (q % 2u) * 32u + l0, ql);
+  q6_k_bytes16 (b0 + 128u + half_ * 32u + l0, qh);
+  uint sb = b0 + 192u + u;
+  int sc = bitfieldExtract (int (w_words[sb / 4u]), int (8u * (sb % 4u)), 8);
   float dl = float (w_blocks[ib].d) * float (sc);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    uint p = uint (w_blocks[ib].ql[ql0 + i]);
-    uint h = uint (w_blocks[ib].qh[qh0 + i]);
-    v[2 * i]     = dl * (float (((p >> lshift) & 15u) | (((h >> hshift) & 3u) << 4)) - 32.0);
-    v[2 * i + 1] = dl * (float (((p >> (lshift + 8u)) & 15u) | (((h >> (hshift + 8u)) & 3u) << 4)) - 32.0);
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = ql[i] >> lshift;
+    uint h = qh[i] >> hshift;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * (float (((p >> (8u * j)) & 15u) | (((h >> (8u * j)) & 3u) << 4)) - 32.0);
   }
 #endif
 #endif
