@@ -96,11 +96,6 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
-uint byte_of (uint pair, uint j)
-{
-  return (pair >> (8u * (j & 1u))) & 0xffu;
-}
-
 #if defined(WEIGHT_Q6_K)
 // The 16 bytes at byte offset o (even) of the weights as 4 little-endian
 // words. A Q6_K block starts 210·ib bytes in, 2 bytes past a word boundary
@@ -122,18 +117,27 @@ void q6_k_bytes16 (uint o, out uint p[4])
 #endif
 
 #if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
-// Six-bit scale and min of sub-block s (0..7), packed in 12 bytes: s < 4
-// keeps them in the low 6 bits of bytes s and s+4; s >= 4 splits them over
-// the nibbles of byte s+4 and the top 2 bits of bytes s-4 and s.
+// Block ib's super-block scale d and min scale dmin: its first word.
+vec2 k_d_dmin (uint ib)
+{
+  return unpackHalf2x16 (w_words[ib * BLOCK_WORDS]);
+}
+
+// Six-bit scale and min of sub-block s (0..7), packed in the 12 bytes of
+// words 1..3: s < 4 keeps them in the low 6 bits of bytes s and s+4; s >= 4
+// splits them over the nibbles of byte s+4 and the top 2 bits of bytes s-4
+// and s. All three are byte s % 4 of a word (1, 2, 3), so one word load
+// each; the third only for s >= 4 (whole subgroups of matvec take one side).
 vec2 k_scale_min (uint ib, uint s)
 {
-#define SB(j) byte_of (uint (w_blocks[ib].scales[(j) / 2u]), (j))
+  uint w0 = ib * BLOCK_WORDS;
+  uint shift = 8u * (s % 4u);
+  uint lo = (w_words[w0 + 1u] >> shift) & 0xffu;   // byte s (s < 4) or s-4
+  uint mid = (w_words[w0 + 2u] >> shift) & 0xffu;  // byte s+4 (s < 4) or s
   if (s < 4u)
-    return vec2 (SB (s) & 63u, SB (s + 4u) & 63u);
-  uint hi = SB (s + 4u);
-  return vec2 ((hi & 15u) | ((SB (s - 4u) >> 6) << 4),
-               (hi >> 4) | ((SB (s) >> 6) << 4));
-#undef SB
+    return vec2 (lo & 63u, mid & 63u);
+  uint hi = (w_words[w0 + 3u] >> shift) & 0xffu;   // byte s+4
+  return vec2 ((hi & 15u) | ((lo >> 6) << 4), (hi >> 4) | ((mid >> 6) << 4));
 }
 #endif
 
@@ -195,9 +199,9 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   // Sub-block s = u/2 of 32 elements; sub-blocks 2p and 2p+1 share the 32
   // bytes qs[32p..32p+32) as low and high nibbles.
   uint s = u / 2u;
-  vec2 sm = k_scale_min (ib, s);
-  float dl = float (w_blocks[ib].d) * sm.x;
-  float ml = float (w_blocks[ib].dmin) * sm.y;
+  vec2 scaled = k_scale_min (ib, s) * k_d_dmin (ib);
+  float dl = scaled.x;   // d · scale
+  float ml = scaled.y;   // dmin · min
   // qs starts at byte 16 (word 4); this unit's 16 bytes at 32·(s/2) + 16·(u%2).
   uint q0 = ib * BLOCK_WORDS + 4u + (s / 2u) * 8u + (u % 2u) * 4u;
   uint shift = 4u * (s % 2u);
@@ -209,9 +213,9 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
 
 #elif defined(WEIGHT_Q5_K)
   uint s = u / 2u;
-  vec2 sm = k_scale_min (ib, s);
-  float dl = float (w_blocks[ib].d) * sm.x;
-  float ml = float (w_blocks[ib].dmin) * sm.y;
+  vec2 scaled = k_scale_min (ib, s) * k_d_dmin (ib);
+  float dl = scaled.x;   // d · scale
+  float ml = scaled.y;   // dmin · min
   // qh starts at byte 16 (word 4), qs at byte 48 (word 12).
   uint q0 = ib * BLOCK_WORDS + 12u + (s / 2u) * 8u + (u % 2u) * 4u;
   uint h0 = ib * BLOCK_WORDS + 4u + (u % 2u) * 4u;
