@@ -32,6 +32,7 @@ layout(binding = W_BINDING) readonly buffer WeightF16 { float16_t w_f16[]; };
 
 #elif defined(WEIGHT_Q4_0)
 #define QK 32
+#define STITCHED_WORDS
 struct block_q4_0 {
   float16_t d;
   uint16_t  qs[8];      // u8 qs[16]: element j low nibble, element j+16 high nibble
@@ -40,6 +41,7 @@ layout(binding = W_BINDING) readonly buffer WeightQ4_0 { block_q4_0 w_blocks[]; 
 
 #elif defined(WEIGHT_Q8_0)
 #define QK 32
+#define STITCHED_WORDS
 struct block_q8_0 {
   float16_t d;
   uint16_t  qs[16];     // i8 qs[32]
@@ -71,6 +73,7 @@ layout(binding = W_BINDING) readonly buffer WeightQ5_K { block_q5_K w_blocks[]; 
 
 #elif defined(WEIGHT_Q6_K)
 #define QK 256
+#define STITCHED_WORDS
 struct block_q6_K {
   uint16_t  ql[64];     // u8 ql[128]: low 4 bits
   uint16_t  qh[32];     // u8 qh[64]: high 2 bits
@@ -87,29 +90,30 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 #define UNITS_PER_BLOCK (QK / UNIT)
 #endif
 
-#if defined(BLOCK_WORDS) || defined(WEIGHT_Q4_0) || defined(WEIGHT_Q6_K)
+#if defined(BLOCK_WORDS) || defined(STITCHED_WORDS)
 // Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
 // read 4 bytes per load through a 32-bit view of the same binding: half the
-// loads of the 16-bit struct members (loads dominate on CPU drivers). Q4_0
-// (18 bytes) and Q6_K (210 bytes) blocks are 4-byte aligned every other
-// block; see load_unit and q6_k_bytes16.
+// loads of the 16-bit struct members (loads dominate on CPU drivers). The
+// other blocks are 4-byte aligned every other block; see load_bytes16.
 layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
-#if defined(WEIGHT_Q6_K)
+#if defined(STITCHED_WORDS)
 // The 16 bytes at byte offset o (even) of the weights as 4 little-endian
-// words. A Q6_K block starts 210·ib bytes in, 2 bytes past a word boundary
-// when ib is odd, and every 16-byte run load_unit reads (in ql or qh) sits
-// at a multiple of 16 inside its block: o is word-aligned in even blocks,
-// and in odd ones each word is stitched from two. Five word loads either
-// way (no branch: neighbouring lanes may be in blocks of both parities),
-// where 16-bit loads took eight; the words read never pass the end of the
-// block (the last run, qh's, ends 16 bytes before it).
-void q6_k_bytes16 (uint o, out uint p[4])
+// words, for blocks of 2 mod 4 bytes (Q4_0 18, Q8_0 34, Q6_K 210): block ib
+// starts 2 bytes past a word boundary when ib is odd, and each 16-byte run
+// load_unit reads sits at the same place in every block, so o is
+// word-aligned in every other block. Otherwise each word is stitched from
+// two, the last one from tail, the 16-bit struct member holding bytes o+14
+// and o+15 (a word there could pass the end of the last block). Four word
+// loads and one 16-bit load where 16-bit loads took eight; no branch, as
+// neighbouring lanes may be in blocks of both parities.
+void load_bytes16 (uint o, uint tail, out uint p[4])
 {
   uint w[5];
-  [[unroll]] for (uint i = 0; i < 5; i++)
+  [[unroll]] for (uint i = 0; i < 4; i++)
     w[i] = w_words[o / 4u + i];
+  w[4] = tail;
   bool aligned = (o & 2u) == 0u;
   [[unroll]] for (uint i = 0; i < 4; i++)
     p[i] = aligned ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
@@ -169,31 +173,24 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   uint u = unit % UNITS_PER_BLOCK;
 
 #if defined(WEIGHT_Q4_0)
-  // The 16 quant bytes sit at bytes 2..17 of the block, 18·ib + 2 onwards:
-  // word-aligned in odd blocks; in even blocks they start 2 bytes into a
-  // word, so each word is stitched from two (the last half from qs[7]).
-  // Four words and one half instead of eight halves, all inside the block.
+  // The 16 quant bytes sit at bytes 2..17 of the block; unit u takes
+  // nibble u of each.
   float d = float (w_blocks[ib].d);
-  uint wq = (18u * ib + 2u) / 4u;
-  uint w[5];
-  [[unroll]] for (uint i = 0; i < 4; i++)
-    w[i] = w_words[wq + i];
-  w[4] = uint (w_blocks[ib].qs[7]);
-  bool odd = (ib & 1u) != 0u;
+  uint p[4];
+  load_bytes16 (18u * ib + 2u, uint (w_blocks[ib].qs[7]), p);
   uint shift = 4u * u;
-  [[unroll]] for (uint i = 0; i < 4; i++) {
-    uint p = odd ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
+  [[unroll]] for (uint i = 0; i < 4; i++)
     [[unroll]] for (uint j = 0; j < 4; j++)
-      v[4 * i + j] = d * (float ((p >> (8u * j + shift)) & 15u) - 8.0);
-  }
+      v[4 * i + j] = d * (float ((p[i] >> (8u * j + shift)) & 15u) - 8.0);
 
 #elif defined(WEIGHT_Q8_0)
+  // Unit u's 16 quant bytes sit at bytes 2 + 16·u.. of the block.
   float d = float (w_blocks[ib].d);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    int p = int (uint (w_blocks[ib].qs[8u * u + i]));
-    v[2 * i]     = d * float (bitfieldExtract (p, 0, 8));
-    v[2 * i + 1] = d * float (bitfieldExtract (p, 8, 8));
-  }
+  uint p[4];
+  load_bytes16 (34u * ib + 2u + 16u * u, uint (w_blocks[ib].qs[8u * u + 7u]), p);
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = d * float (bitfieldExtract (int (p[i]), int (8u * j), 8));
 
 #elif defined(WEIGHT_Q4_K)
   // Sub-block s = u/2 of 32 elements; sub-blocks 2p and 2p+1 share the 32
@@ -238,9 +235,11 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   uint b0 = 210u * ib;
   uint lshift = 4u * (q / 2u);
   uint hshift = 2u * q;
+  uint ql0 = half_ * 64u + (q % 2u) * 32u + l0;
+  uint qh0 = half_ * 32u + l0;
   uint ql[4], qh[4];
-  q6_k_bytes16 (b0 + half_ * 64u + (q % 2u) * 32u + l0, ql);
-  q6_k_bytes16 (b0 + 128u + half_ * 32u + l0, qh);
+  load_bytes16 (b0 + ql0, uint (w_blocks[ib].ql[ql0 / 2u + 7u]), ql);
+  load_bytes16 (b0 + 128u + qh0, uint (w_blocks[ib].qh[qh0 / 2u + 7u]), qh);
   uint sb = b0 + 192u + u;
   int sc = bitfieldExtract (int (w_words[sb / 4u]), int (8u * (sb % 4u)), 8);
   float dl = float (w_blocks[ib].d) * float (sc);
