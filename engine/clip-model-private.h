@@ -4,17 +4,11 @@
 #pragma once
 
 #include "clip-model.h"
-#include "hvk-ops.h"
+#include "weight-upload.h"
 
 G_BEGIN_DECLS
 
-/* y = W·x with W [n_out][n_in] of type, as stored. */
-typedef struct {
-  HvkType type;
-  HvkView view;
-  guint32 n_in;
-  guint32 n_out;
-} ClipMatrix;
+typedef WeightMatrix ClipMatrix;
 
 typedef struct {
   HvkView    ln1_w, ln1_b;      /* f32 [n_embd] */

@@ -3,18 +3,12 @@
  * app/ sees only llama-model.h. */
 #pragma once
 
-#include "hvk-ops.h"
 #include "llama-model.h"
+#include "weight-upload.h"
 
 G_BEGIN_DECLS
 
-/* A weight matrix y = W·x: W is [n_out][n_in] of type, as stored in GGUF. */
-typedef struct {
-  HvkType type;
-  HvkView view;
-  guint32 n_in;
-  guint32 n_out;
-} LlamaMatrix;
+typedef WeightMatrix LlamaMatrix;
 
 typedef struct {
   HvkView     attn_norm;   /* f32 [n_embd] */

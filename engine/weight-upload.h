@@ -14,6 +14,15 @@
 
 G_BEGIN_DECLS
 
+/* A weight matrix y = W·x on the device: W is [n_out][n_in] of type, as
+ * stored in GGUF. Llama and clip models call it LlamaMatrix / ClipMatrix. */
+typedef struct {
+  HvkType type;
+  HvkView view;
+  guint32 n_in;
+  guint32 n_out;
+} WeightMatrix;
+
 /* done_bytes of total_bytes of tensor data are on the device. */
 typedef void (*WeightProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpointer user_data);
 
