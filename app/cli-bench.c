@@ -111,7 +111,7 @@ print_json (JsonBuilder *b)
 static void
 print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint n, gboolean json)
 {
-  const HvkDeviceInfo *info = hvk_device_get_info (cl->device);
+  const char *device_name = hearth_device_get_name (cl->device);
   double mib = llama_model_get_weight_bytes (cl->model) / (1024.0 * 1024.0);
 
   if (json)
@@ -125,7 +125,7 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
           json_builder_set_member_name (b, "model");
           json_builder_add_string_value (b, model_name);
           json_builder_set_member_name (b, "device");
-          json_builder_add_string_value (b, info->name);
+          json_builder_add_string_value (b, device_name);
           json_builder_set_member_name (b, "size_mib");
           json_builder_add_double_value (b, mib);
           json_builder_set_member_name (b, "n_prompt");
@@ -144,7 +144,7 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
     }
   printf ("| model | size | device | test | t/s |\n|---|---:|---|---:|---:|\n");
   for (guint i = 0; i < n; i++)
-    printf ("| %s | %.2f MiB | %s | %s%u | %.2f ± %.2f |\n", model_name, mib, info->name,
+    printf ("| %s | %.2f MiB | %s | %s%u | %.2f ± %.2f |\n", model_name, mib, device_name,
             r[i].n_prompt > 0 ? "pp" : "tg", r[i].n_prompt > 0 ? r[i].n_prompt : r[i].n_gen,
             r[i].avg_ts, r[i].stddev_ts);
 }
@@ -291,7 +291,7 @@ static void
 print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_name,
                       const VisionBench *vb, gboolean json)
 {
-  const HvkDeviceInfo *info = hvk_device_get_info (cl->device);
+  const char *device_name = hearth_device_get_name (cl->device);
 
   if (json)
     {
@@ -306,7 +306,7 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
           json_builder_set_member_name (b, "mmproj");
           json_builder_add_string_value (b, mmproj_name);
           json_builder_set_member_name (b, "device");
-          json_builder_add_string_value (b, info->name);
+          json_builder_add_string_value (b, device_name);
           json_builder_set_member_name (b, "image");
           json_builder_add_string_value (b, vb->image_name);
           json_builder_set_member_name (b, "width");
@@ -332,7 +332,7 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
   printf ("| model | mmproj | device | image | tokens | phase | ms |\n|---|---|---|---|---:|---|---:|\n");
   for (guint p = 0; p < N_PHASES; p++)
     printf ("| %s | %s | %s | %s %ux%u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
-            mmproj_name, info->name, vb->image_name, vb->width, vb->height, vb->n_image_tokens,
+            mmproj_name, device_name, vb->image_name, vb->width, vb->height, vb->n_image_tokens,
             vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]), stat_stddev (&vb->ms[p]));
 }
 

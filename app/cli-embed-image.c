@@ -56,7 +56,7 @@ embed_image (const EmbedImageOptions *o, GError **error)
   if (!text_model_width (o->model_path, &text_width, error))
     return FALSE;
 
-  g_autoptr (HvkDevice) device = hvk_device_new (error);
+  g_autoptr (HearthDevice) device = hearth_device_open (error);
   g_autoptr (GgufFile) file = device != NULL ? gguf_file_open (o->mmproj_path, error) : NULL;
   g_autoptr (ClipModel) model = file != NULL ? clip_model_load (device, file, NULL, NULL, NULL, error) : NULL;
   if (model == NULL || !clip_model_check_text_width (model, text_width, error))

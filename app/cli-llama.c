@@ -8,7 +8,7 @@ gboolean
 cli_llama_open (CliLlama *cl, const char *path, guint n_ctx, GError **error)
 {
   *cl = (CliLlama) { 0 };
-  if (!(cl->device = hvk_device_new (error)) ||
+  if (!(cl->device = hearth_device_open (error)) ||
       !(cl->file = gguf_file_open (path, error)) ||
       !(cl->model = llama_model_load (cl->device, cl->file, NULL, NULL, NULL, error)))
     return FALSE;
@@ -25,7 +25,7 @@ cli_llama_close (CliLlama *cl)
   g_clear_pointer (&cl->ctx, llama_context_free);
   g_clear_pointer (&cl->model, llama_model_free);
   g_clear_pointer (&cl->file, gguf_file_free);
-  g_clear_pointer (&cl->device, hvk_device_free);
+  g_clear_pointer (&cl->device, hearth_device_free);
 }
 
 HearthTokenizer *

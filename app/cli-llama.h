@@ -7,7 +7,7 @@
 #include "tokenizer.h"
 
 typedef struct {
-  HvkDevice       *device;
+  HearthDevice    *device;
   GgufFile        *file;     /* kept open for the tokenizer and template */
   LlamaModel      *model;
   LlamaContext    *ctx;

@@ -5,12 +5,12 @@
  * Quantized blocks are random bytes with small positive scales; no
  * quantizer is involved. No tokenizer is written: feed token ids. */
 
+#include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ggml-types.h"
 #include "hearth-cli.h"
-#include "hvk-ops.h"
 
 #define ALIGNMENT 32
 
@@ -32,48 +32,48 @@ static const Preset presets[] = {
 typedef struct {
   char    name[64];
   guint64 ne0, ne1;       /* ne1 == 0: a vector */
-  guint32 type;
+  GgmlType type;
   guint64 offset;
   guint64 n_bytes;
 } TensorSpec;
 
 /* A K-quant needs rows of 256; like llama-quantize, fall back otherwise
  * (to the types Hearth runs: Q4_K → Q4_0, Q5_K/Q6_K → Q8_0). */
-static guint32
-fit_type (guint32 type, guint64 n_in)
+static GgmlType
+fit_type (GgmlType type, guint64 n_in)
 {
   if (n_in % ggml_type_traits (type)->block_size == 0)
     return type;
-  return type == HVK_TYPE_Q4_K ? HVK_TYPE_Q4_0 : HVK_TYPE_Q8_0;
+  return type == GGML_TYPE_Q4_K ? GGML_TYPE_Q4_0 : GGML_TYPE_Q8_0;
 }
 
 /* Q4_K_M keeps token_embd, and attn_v/ffn_down of the first and last
  * eighth and every third layer, in Q6_K, like llama-quantize. */
-static guint32
+static GgmlType
 matrix_type (const char *ftype, const char *role, guint il, guint n_layer)
 {
   gboolean more_bits = il < n_layer / 8 || il >= 7 * n_layer / 8 || (il - n_layer / 8) % 3 == 2;
 
-  if (strcmp (ftype, "f32") == 0) return HVK_TYPE_F32;
-  if (strcmp (ftype, "f16") == 0) return HVK_TYPE_F16;
-  if (strcmp (ftype, "q8_0") == 0) return HVK_TYPE_Q8_0;
-  if (strcmp (ftype, "q6_k") == 0) return HVK_TYPE_Q6_K;
-  if (strcmp (ftype, "q5_k") == 0) return HVK_TYPE_Q5_K;
-  if (strcmp (ftype, "q4_k") == 0) return HVK_TYPE_Q4_K;
+  if (strcmp (ftype, "f32") == 0) return GGML_TYPE_F32;
+  if (strcmp (ftype, "f16") == 0) return GGML_TYPE_F16;
+  if (strcmp (ftype, "q8_0") == 0) return GGML_TYPE_Q8_0;
+  if (strcmp (ftype, "q6_k") == 0) return GGML_TYPE_Q6_K;
+  if (strcmp (ftype, "q5_k") == 0) return GGML_TYPE_Q5_K;
+  if (strcmp (ftype, "q4_k") == 0) return GGML_TYPE_Q4_K;
   if (strcmp (ftype, "q4_0") == 0)
-    return strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ? HVK_TYPE_Q6_K
-                                                                           : HVK_TYPE_Q4_0;
+    return strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ? GGML_TYPE_Q6_K
+                                                                           : GGML_TYPE_Q4_0;
   /* q4_k_m */
   if (strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ||
       ((strcmp (role, "attn_v") == 0 || strcmp (role, "ffn_down") == 0) && more_bits))
-    return HVK_TYPE_Q6_K;
-  return HVK_TYPE_Q4_K;
+    return GGML_TYPE_Q6_K;
+  return GGML_TYPE_Q4_K;
 }
 
 static void
-add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, guint32 type)
+add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType type)
 {
-  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .type = ne1 == 0 ? HVK_TYPE_F32 : fit_type (type, ne0) };
+  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .type = ne1 == 0 ? GGML_TYPE_F32 : fit_type (type, ne0) };
   TensorSpec *prev = specs->len > 0 ? &g_array_index (specs, TensorSpec, specs->len - 1) : NULL;
 
   g_strlcpy (t.name, name, sizeof t.name);
@@ -91,7 +91,7 @@ plan_tensors (const Preset *p, guint n_layer, const char *ftype)
 
   add_tensor (specs, "token_embd.weight", p->n_embd, p->n_vocab,
               matrix_type (ftype, "token_embd", 0, n_layer));
-  add_tensor (specs, "output_norm.weight", p->n_embd, 0, HVK_TYPE_F32);
+  add_tensor (specs, "output_norm.weight", p->n_embd, 0, GGML_TYPE_F32);
   if (!p->tied)
     add_tensor (specs, "output.weight", p->n_embd, p->n_vocab, matrix_type (ftype, "output", 0, n_layer));
   for (guint il = 0; il < n_layer; il++)
@@ -232,25 +232,25 @@ fill_tensor (const TensorSpec *t, guint8 *data, guint64 *rng)
       guint16 h[2] = { small_half (rng), small_half (rng) };
       switch (t->type)
         {
-        case HVK_TYPE_F32:
+        case GGML_TYPE_F32:
           {
             float v = t->ne1 == 0 ? 1.0f : ((float) (h[0] & 0xff) - 128.0f) / 4096.0f;
             memcpy (blk, &v, 4);
           }
           break;
-        case HVK_TYPE_F16:
+        case GGML_TYPE_F16:
           h[0] |= (next_random (rng) & 1) << 15;   /* random sign */
           memcpy (blk, h, 2);
           break;
-        case HVK_TYPE_Q4_0:
-        case HVK_TYPE_Q8_0:
+        case GGML_TYPE_Q4_0:
+        case GGML_TYPE_Q8_0:
           memcpy (blk, h, 2);
           break;
-        case HVK_TYPE_Q4_K:
-        case HVK_TYPE_Q5_K:
+        case GGML_TYPE_Q4_K:
+        case GGML_TYPE_Q5_K:
           memcpy (blk, h, 4);
           break;
-        case HVK_TYPE_Q6_K:
+        case GGML_TYPE_Q6_K:
           memcpy (blk + 208, h, 2);
           break;
         default:

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "hearth-clip"
 
-#include "clip-model.h"
+#include "clip-model-private.h"
+#include "hearth-devices-private.h"
 #include "weight-upload.h"
 
 #include <string.h>
@@ -180,7 +181,7 @@ plan_f32 (WeightPlan *plan, const char *name, guint64 ne0, guint64 ne1, HvkView 
   const GgufTensor *t = plan_tensor (plan, name, ne, view, error);
   if (t == NULL)
     return FALSE;
-  if (t->type != HVK_TYPE_F32)
+  if (t->type != GGML_TYPE_F32)
     return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                               "tensor '%s' has type %s; Hearth expects biases, norms and embeddings "
                               "of a projector in F32", name, weight_type_name (t->type));
@@ -194,12 +195,11 @@ plan_matrix (WeightPlan *plan, const char *name, const guint64 ne[4], guint32 n_
   const GgufTensor *t = plan_tensor (plan, name, ne, &m->view, error);
   if (t == NULL)
     return FALSE;
-  if (!hvk_type_is_supported (t->type) || n_in % hvk_type_block_size (t->type) != 0)
+  if (!weight_type_to_hvk (t->type, &m->type) || n_in % hvk_type_block_size (m->type) != 0)
     return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                               "tensor '%s' has type %s (%u), which Hearth cannot run for "
                               "rows of %u; use an F32, F16 or Q8_0 projector",
                               name, weight_type_name (t->type), t->type, n_in);
-  m->type = t->type;
   m->n_in = n_in;
   m->n_out = n_out;
   return TRUE;
@@ -258,12 +258,12 @@ plan_weights (WeightPlan *plan, const ClipConfig *c, ClipWeights *w, GError **er
 }
 
 ClipModel *
-clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
+clip_model_load (HearthDevice *device, GgufFile *file, ClipProgressFunc progress,
                  gpointer user_data, GCancellable *cancellable, GError **error)
 {
   g_autoptr (ClipModel) model = g_new0 (ClipModel, 1);
   g_autoptr (WeightUpload) upload = weight_upload_new ();
-  model->device = device;
+  model->device = _hearth_device_get_hvk (device);
 
   if (!read_config (file, &model->config, error))
     return NULL;
@@ -272,11 +272,11 @@ clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
   if (!plan_weights (&plan, &model->config, &model->weights, error))
     return NULL;
 
-  model->buffers = weight_upload_run (upload, device, file, progress, user_data, cancellable,
-                                      NULL, error);
+  model->buffers = weight_upload_run (upload, model->device, file, progress, user_data,
+                                      cancellable, NULL, error);
   if (model->buffers == NULL)
     return NULL;
-  model->ops = hvk_ops_new (device);
+  model->ops = hvk_ops_new (model->device);
   return g_steal_pointer (&model);
 }
 
@@ -311,19 +311,19 @@ clip_model_get_config (ClipModel *model)
 }
 
 const ClipWeights *
-clip_model_get_weights (ClipModel *model)
+_clip_model_get_weights (ClipModel *model)
 {
   return &model->weights;
 }
 
 HvkDevice *
-clip_model_get_device (ClipModel *model)
+_clip_model_get_device (ClipModel *model)
 {
   return model->device;
 }
 
 HvkOps *
-clip_model_get_ops (ClipModel *model)
+_clip_model_get_ops (ClipModel *model)
 {
   return model->ops;
 }

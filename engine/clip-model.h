@@ -2,14 +2,15 @@
  * general.architecture = clip): a SigLIP encoder plus the idefics3
  * (SmolVLM) connector, with its weights on the Vulkan device.
  *
- * Config (clip.* metadata), weights (device views) and, in
- * vision-encoder.h, the run state are kept apart, as in llama-model.h. */
+ * Config (clip.* metadata), weights (device views, in clip-model-private.h
+ * for the encoder's graph) and, in vision-encoder.h, the run state are kept
+ * apart, as in llama-model.h. */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "gguf.h"
-#include "hvk-ops.h"
+#include "hearth-devices.h"
 #include "image-preprocess.h"
 
 G_BEGIN_DECLS
@@ -33,34 +34,6 @@ typedef struct {
   guint32 tokens_per_tile;     /* n_patches / scale_factor² */
 } ClipConfig;
 
-/* y = W·x with W [n_out][n_in] of type, as stored. */
-typedef struct {
-  HvkType type;
-  HvkView view;
-  guint32 n_in;
-  guint32 n_out;
-} ClipMatrix;
-
-typedef struct {
-  HvkView    ln1_w, ln1_b;      /* f32 [n_embd] */
-  ClipMatrix q, k, v, out;      /* [n_embd][n_embd] */
-  HvkView    q_b, k_b, v_b, out_b;
-  HvkView    ln2_w, ln2_b;
-  ClipMatrix up;                /* [n_ff][n_embd] (HF mlp.fc1) */
-  HvkView    up_b;              /* f32 [n_ff] */
-  ClipMatrix down;              /* [n_embd][n_ff] (HF mlp.fc2) */
-  HvkView    down_b;
-} ClipLayerWeights;
-
-typedef struct {
-  ClipMatrix        patch_embd;     /* conv as a matrix [n_embd][3 · patch²], input (c, ky, kx) */
-  HvkView           patch_b;        /* f32 [n_embd] */
-  HvkView           position_embd;  /* f32 [n_patches][n_embd] */
-  ClipLayerWeights *layers;         /* [n_layer] */
-  HvkView           post_ln_w, post_ln_b;
-  ClipMatrix        proj;           /* mm.model.fc [projection_dim][n_embd · scale_factor²], no bias */
-} ClipWeights;
-
 typedef struct _ClipModel ClipModel;
 
 typedef void (*ClipProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpointer user_data);
@@ -70,7 +43,7 @@ typedef void (*ClipProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpoin
  * Errors: HEARTH_ENGINE_ERROR_UNSUPPORTED (not a clip file, another
  * projector, gelu_quick, a tensor type), _CORRUPT_FILE (missing key or
  * tensor, wrong shape), _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY. */
-ClipModel         *clip_model_load (HvkDevice *device, GgufFile *file, ClipProgressFunc progress,
+ClipModel         *clip_model_load (HearthDevice *device, GgufFile *file, ClipProgressFunc progress,
                                     gpointer user_data, GCancellable *cancellable, GError **error);
 void               clip_model_free (ClipModel *model);
 
@@ -81,9 +54,6 @@ gboolean           clip_model_check_text_width (ClipModel *model, guint32 text_n
                                                 GError **error);
 
 const ClipConfig  *clip_model_get_config  (ClipModel *model);
-const ClipWeights *clip_model_get_weights (ClipModel *model);
-HvkDevice         *clip_model_get_device  (ClipModel *model);
-HvkOps            *clip_model_get_ops     (ClipModel *model);
 /* The tiling this encoder was trained with. */
 void               clip_model_get_preprocess_config (ClipModel *model, ImagePreprocessConfig *out);
 

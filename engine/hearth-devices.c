@@ -1,8 +1,10 @@
 #define G_LOG_DOMAIN "hearth-devices"
 
-#include "hearth-devices.h"
+#include "hearth-devices-private.h"
 
-#include "hvk.h"
+struct _HearthDevice {
+  HvkDevice *hvk;
+};
 
 static const char *
 device_type_name (HvkDeviceType type)
@@ -32,15 +34,55 @@ same_device (const HvkDeviceInfo *a, const HvkDeviceInfo *b)
          && g_str_equal (a->name, b->name);
 }
 
-/* The device Hearth would run on is the one hvk_device_new() opens. */
+HearthDevice *
+hearth_device_open (GError **error)
+{
+  HvkDevice *hvk = hvk_device_new (error);
+  HearthDevice *device;
+
+  if (hvk == NULL)
+    return NULL;
+  device = g_new0 (HearthDevice, 1);
+  device->hvk = hvk;
+  return device;
+}
+
+void
+hearth_device_free (HearthDevice *device)
+{
+  if (device == NULL)
+    return;
+  hvk_device_free (device->hvk);
+  g_free (device);
+}
+
+const char *
+hearth_device_get_name (HearthDevice *device)
+{
+  return hvk_device_get_info (device->hvk)->name;
+}
+
+char *
+hearth_device_describe (HearthDevice *device)
+{
+  return describe_device (hvk_device_get_info (device->hvk));
+}
+
+HvkDevice *
+_hearth_device_get_hvk (HearthDevice *device)
+{
+  return device->hvk;
+}
+
+/* The device Hearth would run on is the one hearth_device_open() opens. */
 static gboolean
 get_chosen_device (HvkDeviceInfo *out, GError **error)
 {
-  g_autoptr(HvkDevice) device = hvk_device_new (error);
+  g_autoptr(HearthDevice) device = hearth_device_open (error);
 
   if (device == NULL)
     return FALSE;
-  *out = *hvk_device_get_info (device);
+  *out = *hvk_device_get_info (device->hvk);
   return TRUE;
 }
 
@@ -84,9 +126,7 @@ hearth_device_list_free (HearthDeviceList *list)
 char *
 hearth_device_describe_chosen (GError **error)
 {
-  HvkDeviceInfo info;
+  g_autoptr(HearthDevice) device = hearth_device_open (error);
 
-  if (!get_chosen_device (&info, error))
-    return NULL;
-  return describe_device (&info);
+  return device != NULL ? hearth_device_describe (device) : NULL;
 }

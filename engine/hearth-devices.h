@@ -1,10 +1,25 @@
 /* hearth-devices.h: the Vulkan devices as the app sees them, so that app/
- * can show them without talking to vulkan/ itself. */
+ * can list them and open the one models run on without talking to vulkan/
+ * itself. */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* The device models are loaded onto (llama_model_load, clip_model_load).
+ * Everything made from it must be freed before it. */
+typedef struct _HearthDevice HearthDevice;
+
+/* Opens the device Hearth runs on: the one named by HEARTH_VULKAN_DEVICE
+ * (an index into the list below or part of the device name), else the
+ * first of discrete, integrated, virtual GPU, CPU. Errors:
+ * HEARTH_VULKAN_ERROR_NO_DEVICE and the like. */
+HearthDevice     *hearth_device_open     (GError **error);
+void              hearth_device_free     (HearthDevice *device);
+const char       *hearth_device_get_name (HearthDevice *device);
+/* "name (type, driver, memory)" */
+char             *hearth_device_describe (HearthDevice *device);
 
 typedef struct {
   GStrv   descriptions;  /* every Vulkan device, enumeration order: "name (type, driver, memory)" */
@@ -21,6 +36,7 @@ void              hearth_device_list_free (HearthDeviceList *list);
  * so it is opened rather than guessed). */
 char             *hearth_device_describe_chosen (GError **error);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthDevice, hearth_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthDeviceList, hearth_device_list_free)
 
 G_END_DECLS

@@ -34,6 +34,7 @@
 #include "chat-template.h"
 #include "clip-model.h"
 #include "gguf.h"
+#include "hvk.h"
 #include "llama-context.h"
 #include "tokenizer.h"
 #include "vision-encoder.h"
@@ -512,9 +513,9 @@ typedef struct {
 } SessionState;
 
 struct _EngineState {
-  HvkDevice  *device;    /* opened by the first job that needs it */
-  GHashTable *models;    /* id -> LoadedModel */
-  GHashTable *sessions;  /* id -> SessionState */
+  HearthDevice *device;    /* opened by the first job that needs it */
+  GHashTable   *models;    /* id -> LoadedModel */
+  GHashTable   *sessions;  /* id -> SessionState */
 };
 
 static void
@@ -546,14 +547,14 @@ engine_state_clear (EngineState *st)
 {
   g_hash_table_remove_all (st->sessions);
   g_hash_table_remove_all (st->models);
-  g_clear_pointer (&st->device, hvk_device_free);
+  g_clear_pointer (&st->device, hearth_device_free);
 }
 
 static gboolean
 engine_state_ensure_device (EngineState *st, GError **error)
 {
   if (st->device == NULL)
-    st->device = hvk_device_new (error);
+    st->device = hearth_device_open (error);
   return st->device != NULL;
 }
 

@@ -15,6 +15,7 @@
  */
 
 #include "llama-context.h"
+#include "llama-model-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -70,7 +71,7 @@ build_run_state (LlamaContext *ctx, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
   LlamaRunState *s = &ctx->s;
-  HvkDevice *dev = llama_model_get_device (ctx->model);
+  HvkDevice *dev = _llama_model_get_device (ctx->model);
   guint64 B = ctx->n_batch, hd = c->head_dim_k;
   guint64 kv_bytes = (guint64) ctx->n_ctx * c->n_head_kv * hd * sizeof (guint16);
 
@@ -121,7 +122,7 @@ static gboolean
 choose_sizes (LlamaContext *ctx, guint n_batch, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
-  guint64 range = hvk_device_get_info (llama_model_get_device (ctx->model))->max_storage_buffer_range;
+  guint64 range = hvk_device_get_info (_llama_model_get_device (ctx->model))->max_storage_buffer_range;
   guint64 widest = MAX (MAX (c->n_embd, c->n_ff), c->n_head * c->head_dim_k) * 4ull;
   guint64 kv_row = (guint64) c->n_head_kv * c->head_dim_k * sizeof (guint16);
 
@@ -144,8 +145,8 @@ llama_context_new (LlamaModel *model, guint n_ctx, guint n_batch, GError **error
 
   ctx->model = model;
   ctx->cfg = llama_model_get_config (model);
-  ctx->w = llama_model_get_weights (model);
-  ctx->ops = llama_model_get_ops (model);
+  ctx->w = _llama_model_get_weights (model);
+  ctx->ops = _llama_model_get_ops (model);
   ctx->n_ctx = n_ctx;
 
   if (ctx->cfg->head_dim_k != ctx->cfg->head_dim_v)
@@ -156,7 +157,7 @@ llama_context_new (LlamaModel *model, guint n_ctx, guint n_batch, GError **error
       return NULL;
     }
   if (!choose_sizes (ctx, n_batch > 0 ? n_batch : DEFAULT_N_BATCH, error) ||
-      !(ctx->rec = hvk_recorder_new (llama_model_get_device (model), error)) ||
+      !(ctx->rec = hvk_recorder_new (_llama_model_get_device (model), error)) ||
       !build_run_state (ctx, error))
     return NULL;
   return g_steal_pointer (&ctx);
@@ -298,7 +299,7 @@ stage_inputs (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint 
       if (tokens[i] >= 0)
         continue;
       if (s->embd_in == NULL &&
-          !(s->embd_in = new_scratch (llama_model_get_device (ctx->model),
+          !(s->embd_in = new_scratch (_llama_model_get_device (ctx->model),
                                       (guint64) ctx->n_batch * row_floats * 4, HVK_BUFFER_HOST,
                                       error)))
         return -1;

@@ -9,7 +9,8 @@
  * straight from the GGUF mapping, so the weights never exist twice in host
  * memory. */
 
-#include "llama-model.h"
+#include "hearth-devices-private.h"
+#include "llama-model-private.h"
 #include "weight-upload.h"
 
 #include <string.h>
@@ -199,10 +200,11 @@ plan_matrix (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out,
              LlamaMatrix *out, GError **error)
 {
   const GgufTensor *t = find_tensor (plan, name, error);
+  HvkType type;
 
   if (t == NULL || !check_shape (plan, t, n_in, n_out, error))
     return FALSE;
-  if (!hvk_type_is_supported (t->type))
+  if (!weight_type_to_hvk (t->type, &type))
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s (%u), which Hearth cannot run yet; "
@@ -210,12 +212,12 @@ plan_matrix (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out,
                    gguf_file_get_path (plan->file), name, weight_type_name (t->type), t->type);
       return FALSE;
     }
-  if (n_in % hvk_type_block_size (t->type) != 0)
+  if (n_in % hvk_type_block_size (type) != 0)
     return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                               "tensor '%s' rows have %u elements, not a multiple "
                               "of the %s block size %u", name, n_in, weight_type_name (t->type),
-                              hvk_type_block_size (t->type));
-  *out = (LlamaMatrix) { .type = t->type, .n_in = n_in, .n_out = n_out };
+                              hvk_type_block_size (type));
+  *out = (LlamaMatrix) { .type = type, .n_in = n_in, .n_out = n_out };
   weight_upload_add (plan->upload, t, &out->view);
   return TRUE;
 }
@@ -228,7 +230,7 @@ plan_vector (WeightPlan *plan, const char *name, guint32 n, HvkView *out, GError
 
   if (t == NULL || !check_shape (plan, t, n, 1, error))
     return FALSE;
-  if (t->type != HVK_TYPE_F32)
+  if (t->type != GGML_TYPE_F32)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                    "%s: tensor '%s' has type %s; Hearth expects norm weights and rope "
@@ -332,15 +334,16 @@ check_architecture (GgufFile *file, char **arch, GError **error)
 }
 
 LlamaModel *
-llama_model_load (HvkDevice *device, GgufFile *file, LlamaProgressFunc progress,
+llama_model_load (HearthDevice *device, GgufFile *file, LlamaProgressFunc progress,
                   gpointer user_data, GCancellable *cancellable, GError **error)
 {
+  HvkDevice *hvk = _hearth_device_get_hvk (device);
   g_autoptr (LlamaModel) model = g_new0 (LlamaModel, 1);
   g_autoptr (WeightUpload) upload = weight_upload_new ();
   WeightPlan plan = { .file = file, .cfg = &model->config, .upload = upload };
   GError *local = NULL;
 
-  model->device = device;
+  model->device = hvk;
 
   if (!check_architecture (file, &model->config.arch, &local) ||
       !read_config (file, model->config.arch, &model->config, &local) ||
@@ -351,14 +354,14 @@ llama_model_load (HvkDevice *device, GgufFile *file, LlamaProgressFunc progress,
   if (!plan_weights (&plan, &model->config, &model->weights, &local))
     goto fail;
 
-  model->buffers = weight_upload_run (upload, device, file, progress, user_data, cancellable,
+  model->buffers = weight_upload_run (upload, hvk, file, progress, user_data, cancellable,
                                       &model->weight_bytes, &local);
   if (model->buffers == NULL)
     goto fail;
   if (model->weights.output.view.buffer == NULL)
     model->weights.output = model->weights.token_embd;
 
-  model->ops = hvk_ops_new (device);
+  model->ops = hvk_ops_new (hvk);
   return g_steal_pointer (&model);
 
 fail:
@@ -385,19 +388,19 @@ llama_model_get_config (LlamaModel *model)
 }
 
 const LlamaWeights *
-llama_model_get_weights (LlamaModel *model)
+_llama_model_get_weights (LlamaModel *model)
 {
   return &model->weights;
 }
 
 HvkOps *
-llama_model_get_ops (LlamaModel *model)
+_llama_model_get_ops (LlamaModel *model)
 {
   return model->ops;
 }
 
 HvkDevice *
-llama_model_get_device (LlamaModel *model)
+_llama_model_get_device (LlamaModel *model)
 {
   return model->device;
 }

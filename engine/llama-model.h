@@ -2,14 +2,15 @@
  * `mistral`) with its weights on the Vulkan device.
  *
  * Three parts, kept apart as in llama2.c: LlamaConfig (hyperparameters from
- * the GGUF metadata), LlamaWeights (device views of every tensor) and, in
- * llama-context.h, the run state of one session. */
+ * the GGUF metadata), LlamaWeights (device views of every tensor, in
+ * llama-model-private.h for the engine's graphs) and, in llama-context.h,
+ * the run state of one session. */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "gguf.h"
-#include "hvk-ops.h"
+#include "hearth-devices.h"
 
 G_BEGIN_DECLS
 
@@ -30,34 +31,6 @@ typedef struct {
   float    rms_eps;         /* attention.layer_norm_rms_epsilon */
 } LlamaConfig;
 
-/* A weight matrix y = W·x: W is [n_out][n_in] of type, as stored in GGUF. */
-typedef struct {
-  HvkType type;
-  HvkView view;
-  guint32 n_in;
-  guint32 n_out;
-} LlamaMatrix;
-
-typedef struct {
-  HvkView     attn_norm;   /* f32 [n_embd] */
-  LlamaMatrix wq;          /* [n_head · head_dim_k][n_embd] */
-  LlamaMatrix wk;          /* [n_head_kv · head_dim_k][n_embd] */
-  LlamaMatrix wv;          /* [n_head_kv · head_dim_v][n_embd] */
-  LlamaMatrix wo;          /* [n_embd][n_head · head_dim_v] */
-  HvkView     ffn_norm;    /* f32 [n_embd] */
-  LlamaMatrix w_gate;      /* [n_ff][n_embd] */
-  LlamaMatrix w_up;        /* [n_ff][n_embd] */
-  LlamaMatrix w_down;      /* [n_embd][n_ff] */
-} LlamaLayerWeights;
-
-typedef struct {
-  LlamaMatrix        token_embd;  /* [n_vocab][n_embd], read with get_rows */
-  LlamaLayerWeights *layers;      /* [n_layer] */
-  HvkView            output_norm; /* f32 [n_embd] */
-  LlamaMatrix        output;      /* [n_vocab][n_embd]; token_embd when tied */
-  HvkView            rope_freqs;  /* f32 [n_rot / 2] (Llama 3 frequency factors), or a NULL view */
-} LlamaWeights;
-
 typedef struct _LlamaModel LlamaModel;
 
 /* Called after each tensor is uploaded. */
@@ -68,14 +41,11 @@ typedef void (*LlamaProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpoi
  * (file may be freed afterwards). Errors: HEARTH_ENGINE_ERROR_UNSUPPORTED
  * (architecture, tensor type, rope scaling), _CORRUPT_FILE (missing key or
  * tensor, wrong shape), _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY. */
-LlamaModel         *llama_model_load (HvkDevice *device, GgufFile *file,
+LlamaModel         *llama_model_load (HearthDevice *device, GgufFile *file,
                                       LlamaProgressFunc progress, gpointer user_data,
                                       GCancellable *cancellable, GError **error);
 void                llama_model_free (LlamaModel *model);
 const LlamaConfig  *llama_model_get_config  (LlamaModel *model);
-const LlamaWeights *llama_model_get_weights (LlamaModel *model);
-HvkOps             *llama_model_get_ops     (LlamaModel *model);
-HvkDevice          *llama_model_get_device  (LlamaModel *model);
 /* Bytes of weights held on the device. */
 guint64             llama_model_get_weight_bytes (LlamaModel *model);
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "gguf.h"
-#include "hvk-ops.h"
+#include "weight-upload.h"
 #include "model-catalog.h"
 
 /* Deep enough for LM Studio's publisher/model/file and Ollama's
@@ -213,7 +213,7 @@ survey_tensors (GgufFile *file, HearthModelInfo *info, guint32 *dominant_type,
       info->n_params += n;
       if (t->n_dims >= 2 && t->type < G_N_ELEMENTS (elements_by_type))
         elements_by_type[t->type] += n;
-      if (*unrunnable == NULL && !hvk_type_is_supported (t->type))
+      if (*unrunnable == NULL && !weight_type_is_runnable (t->type))
         *unrunnable = t;
     }
   for (guint32 type = 0; type < G_N_ELEMENTS (elements_by_type); type++)

@@ -1,6 +1,7 @@
 #define G_LOG_DOMAIN "hearth-vision"
 
 #include "vision-encoder.h"
+#include "clip-model-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -60,8 +61,8 @@ vision_encoder_new (ClipModel *model, GError **error)
   const ClipConfig *c = clip_model_get_config (model);
   g_autoptr (VisionEncoder) enc = g_new0 (VisionEncoder, 1);
   enc->model = model;
-  enc->device = clip_model_get_device (model);
-  enc->ops = clip_model_get_ops (model);
+  enc->device = _clip_model_get_device (model);
+  enc->ops = _clip_model_get_ops (model);
 
   /* As many tiles per batch as keep the widest activation within one
    * binding range (and a modest amount of memory). */
@@ -178,7 +179,7 @@ static gboolean
 record_batch (VisionEncoder *enc, HvkRecorder *rec, guint nt, GError **error)
 {
   const ClipConfig *c = clip_model_get_config (enc->model);
-  const ClipWeights *w = clip_model_get_weights (enc->model);
+  const ClipWeights *w = _clip_model_get_weights (enc->model);
   HvkOps *ops = enc->ops;
   guint n = nt * c->n_patches, d = c->n_embd;
   guint64 tile_f32 = (guint64) c->n_patches * d * 4;

@@ -179,6 +179,29 @@ weight_upload_run (WeightUpload *upload, HvkDevice *device, GgufFile *file,
   return g_steal_pointer (&buffers);
 }
 
+gboolean
+weight_type_to_hvk (guint32 type, HvkType *out)
+{
+  switch (type)
+    {
+    case GGML_TYPE_F32:  *out = HVK_TYPE_F32;  return TRUE;
+    case GGML_TYPE_F16:  *out = HVK_TYPE_F16;  return TRUE;
+    case GGML_TYPE_Q4_0: *out = HVK_TYPE_Q4_0; return TRUE;
+    case GGML_TYPE_Q8_0: *out = HVK_TYPE_Q8_0; return TRUE;
+    case GGML_TYPE_Q4_K: *out = HVK_TYPE_Q4_K; return TRUE;
+    case GGML_TYPE_Q5_K: *out = HVK_TYPE_Q5_K; return TRUE;
+    case GGML_TYPE_Q6_K: *out = HVK_TYPE_Q6_K; return TRUE;
+    default:             return FALSE;
+    }
+}
+
+gboolean
+weight_type_is_runnable (guint32 type)
+{
+  HvkType unused;
+  return weight_type_to_hvk (type, &unused);
+}
+
 const char *
 weight_type_name (guint32 type)
 {

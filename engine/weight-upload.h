@@ -14,6 +14,15 @@
 
 G_BEGIN_DECLS
 
+/* A weight matrix y = W·x on the device: W is [n_out][n_in] of type, as
+ * stored in GGUF. Llama and clip models call it LlamaMatrix / ClipMatrix. */
+typedef struct {
+  HvkType type;
+  HvkView view;
+  guint32 n_in;
+  guint32 n_out;
+} WeightMatrix;
+
 /* done_bytes of total_bytes of tensor data are on the device. */
 typedef void (*WeightProgressFunc) (guint64 done_bytes, guint64 total_bytes, gpointer user_data);
 
@@ -32,6 +41,11 @@ void          weight_upload_add  (WeightUpload *upload, const GgufTensor *t, Hvk
 GPtrArray    *weight_upload_run  (WeightUpload *upload, HvkDevice *device, GgufFile *file,
                                   WeightProgressFunc progress, gpointer user_data,
                                   GCancellable *cancellable, guint64 *out_bytes, GError **error);
+
+/* The kernels' type for a tensor of GGML type id: the one place GGUF's type
+ * ids become HvkType. FALSE when no kernel runs that type. */
+gboolean      weight_type_to_hvk      (guint32 type, HvkType *out);
+gboolean      weight_type_is_runnable (guint32 type);
 
 /* The name of GGML type id for messages; "unknown" for an id we do not know. */
 const char   *weight_type_name   (guint32 type);

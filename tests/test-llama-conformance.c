@@ -202,7 +202,7 @@ run_case (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
 
 /* A model with a context and its tokenizer, opened for one test. */
 typedef struct {
-  HvkDevice       *device;
+  HearthDevice    *device;
   GgufFile        *file;
   LlamaModel      *model;
   LlamaContext    *ctx;
@@ -214,7 +214,7 @@ loaded_open (Loaded *l, const char *path, guint n_ctx, guint n_batch)
 {
   g_autoptr (GError) error = NULL;
 
-  l->device = hvk_device_new (&error);
+  l->device = hearth_device_open (&error);
   g_assert_no_error (error);
   l->file = gguf_file_open (path, &error);
   g_assert_no_error (error);
@@ -233,7 +233,7 @@ loaded_clear (Loaded *l)
   g_clear_pointer (&l->ctx, llama_context_free);
   g_clear_pointer (&l->model, llama_model_free);
   g_clear_pointer (&l->file, gguf_file_free);
-  g_clear_pointer (&l->device, hvk_device_free);
+  g_clear_pointer (&l->device, hearth_device_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Loaded, loaded_clear)
@@ -328,13 +328,13 @@ test_llama4_unsupported (void)
 {
   g_autofree char *path = hearth_test_shared_path ("models/random/llama4-tiny-f16.gguf");
   g_autoptr (GError) error = NULL;
-  g_autoptr (HvkDevice) device = NULL;
+  g_autoptr (HearthDevice) device = NULL;
   g_autoptr (GgufFile) file = NULL;
   g_autoptr (LlamaModel) model = NULL;
 
   if (path == NULL)
     return;
-  device = hvk_device_new (&error);
+  device = hearth_device_open (&error);
   g_assert_no_error (error);
   file = gguf_file_open (path, &error);
   g_assert_no_error (error);

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "gguf.h"
-#include "llama-model.h"
+#include "llama-model-private.h"
 #include "shared-test-util.h"
 
-static HvkDevice *device;
+static HearthDevice *device;
 
 static char *
 model_path (const char *name)
@@ -26,7 +26,7 @@ model_path (const char *name)
   if (device == NULL)
     {
       g_autoptr (GError) error = NULL;
-      device = hvk_device_new (&error);
+      device = hearth_device_open (&error);
       g_assert_no_error (error);
     }
   return path;
@@ -65,11 +65,11 @@ test_config_stories (void)
   g_assert_cmpfloat (c->rope_freq_base, ==, 10000.0f);   /* no key: the default */
   g_assert_cmpfloat (c->rms_eps, ==, 1e-5f);
   /* An output.weight of its own: not tied. */
-  g_assert_true (llama_model_get_weights (model)->output.view.buffer != NULL);
-  g_assert_false (llama_model_get_weights (model)->output.view.offset ==
-                  llama_model_get_weights (model)->token_embd.view.offset &&
-                  llama_model_get_weights (model)->output.view.buffer ==
-                  llama_model_get_weights (model)->token_embd.view.buffer);
+  g_assert_true (_llama_model_get_weights (model)->output.view.buffer != NULL);
+  g_assert_false (_llama_model_get_weights (model)->output.view.offset ==
+                  _llama_model_get_weights (model)->token_embd.view.offset &&
+                  _llama_model_get_weights (model)->output.view.buffer ==
+                  _llama_model_get_weights (model)->token_embd.view.buffer);
 }
 
 static void
@@ -105,7 +105,7 @@ test_config_smollm_tied (void)
 
   g_assert_cmpfloat (llama_model_get_config (model)->rope_freq_base, ==, 100000.0f);
   g_assert_cmpuint (llama_model_get_config (model)->n_vocab, ==, 49152);
-  w = llama_model_get_weights (model);
+  w = _llama_model_get_weights (model);
   g_assert_true (w->output.view.buffer == w->token_embd.view.buffer);
   g_assert_cmpuint (w->output.view.offset, ==, w->token_embd.view.offset);
   g_assert_cmpint (w->output.type, ==, HVK_TYPE_Q6_K);
@@ -204,6 +204,6 @@ main (int argc, char **argv)
   g_test_add_func ("/llama/model/cancelled", test_cancelled);
   g_test_add_func ("/llama/model/bad-files", test_bad_files);
   status = g_test_run ();
-  g_clear_pointer (&device, hvk_device_free);
+  g_clear_pointer (&device, hearth_device_free);
   return status;
 }

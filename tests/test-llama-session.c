@@ -15,9 +15,9 @@
 #define N_TOKENS 40
 #define SAME_BOUND 2e-3
 
-static HvkDevice  *device;
-static LlamaModel *model;
-static gint32      tokens[N_TOKENS];   /* BOS then an arbitrary walk through the vocabulary */
+static HearthDevice *device;
+static LlamaModel   *model;
+static gint32        tokens[N_TOKENS];   /* BOS then an arbitrary walk through the vocabulary */
 
 /* FALSE (test skipped) without ../shared. */
 static gboolean
@@ -31,7 +31,7 @@ ensure_model (void)
     return TRUE;
   if ((path = hearth_test_shared_path ("models/stories260K.gguf")) == NULL)
     return FALSE;
-  device = hvk_device_new (&error);
+  device = hearth_device_open (&error);
   g_assert_no_error (error);
   file = gguf_file_open (path, &error);
   g_assert_no_error (error);
@@ -196,6 +196,6 @@ main (int argc, char **argv)
   status = g_test_run ();
 
   g_clear_pointer (&model, llama_model_free);
-  g_clear_pointer (&device, hvk_device_free);
+  g_clear_pointer (&device, hearth_device_free);
   return status;
 }

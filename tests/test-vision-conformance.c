@@ -12,7 +12,6 @@
 
 #include "clip-model.h"
 #include "gguf.h"
-#include "hvk-test-util.h"
 #include "vision-encoder.h"
 
 typedef struct {
@@ -20,6 +19,21 @@ typedef struct {
   const char *ref_dir;  /* under fixtures/reference/vlm */
   const char *stem;
 } Case;
+
+static HearthDevice *process_device;
+
+/* One device for the whole process, opened on first use. */
+static HearthDevice *
+test_device (void)
+{
+  if (process_device == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      process_device = hearth_device_open (&error);
+      g_assert_no_error (error);
+    }
+  return process_device;
+}
 
 static const char *const stems[] = {
   "screenshot-640x360", "photo-96x96", "banner-1500x300-rgba", "portrait-300x800",
@@ -41,8 +55,7 @@ test_case (gconstpointer data)
   g_autoptr (GgufFile) file = gguf_file_open (mmproj_path, &error);
   g_assert_no_error (error);
 
-  HvkDevice *device = hvk_test_device ();
-  g_autoptr (ClipModel) model = clip_model_load (device, file, NULL, NULL, NULL, &error);
+  g_autoptr (ClipModel) model = clip_model_load (test_device (), file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_autoptr (VisionEncoder) encoder = vision_encoder_new (model, &error);
   g_assert_no_error (error);
@@ -103,7 +116,7 @@ test_wrong_files (void)
       return;
     }
   g_autoptr (GError) error = NULL;
-  HvkDevice *device = hvk_test_device ();
+  HearthDevice *device = test_device ();
 
   g_autofree char *text_path = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
   g_autoptr (GgufFile) text = gguf_file_open (text_path, &error);
@@ -147,7 +160,7 @@ test_progress_and_cancel (void)
   g_autofree char *mmproj_path = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
   g_autoptr (GgufFile) file = gguf_file_open (mmproj_path, &error);
   g_assert_no_error (error);
-  g_autoptr (ClipModel) model = clip_model_load (hvk_test_device (), file, NULL, NULL, NULL, &error);
+  g_autoptr (ClipModel) model = clip_model_load (test_device (), file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_autoptr (VisionEncoder) encoder = vision_encoder_new (model, &error);
   g_assert_no_error (error);
@@ -186,5 +199,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/vision/wrong-files", test_wrong_files);
   g_test_add_func ("/vision/progress-and-cancel", test_progress_and_cancel);
-  return g_test_run ();
+  int status = g_test_run ();
+  g_clear_pointer (&process_device, hearth_device_free);
+  return status;
 }

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 
 #include "clip-model.h"
-#include "hvk-test-util.h"
 #include "llama-context.h"
 #include "vision-encoder.h"
 #include "vision-prompt.h"
@@ -27,6 +26,7 @@ static const char *const stems[] = {
 };
 
 typedef struct {
+  HearthDevice    *device;
   GgufFile        *text_file;
   LlamaModel      *text;
   LlamaContext    *ctx;
@@ -49,11 +49,12 @@ open_models (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *text_path = g_build_filename (shared, "models", "random", "smolvlm-tiny-text-f16.gguf", NULL);
   g_autofree char *mmproj_path = g_build_filename (shared, "models", "random", "smolvlm-tiny-mmproj-f16.gguf", NULL);
-  HvkDevice *device = hvk_test_device ();
+  models.device = hearth_device_open (&error);
+  g_assert_no_error (error);
   models.vlm_dir = g_build_filename (shared, "fixtures", "reference", "vlm", NULL);
   models.text_file = gguf_file_open (text_path, &error);
   g_assert_no_error (error);
-  models.text = llama_model_load (device, models.text_file, NULL, NULL, NULL, &error);
+  models.text = llama_model_load (models.device, models.text_file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   models.ctx = llama_context_new (models.text, 512, 0, &error);
   g_assert_no_error (error);
@@ -63,7 +64,7 @@ open_models (void)
   g_assert_no_error (error);
   models.mmproj_file = gguf_file_open (mmproj_path, &error);
   g_assert_no_error (error);
-  models.clip = clip_model_load (device, models.mmproj_file, NULL, NULL, NULL, &error);
+  models.clip = clip_model_load (models.device, models.mmproj_file, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   clip_model_check_text_width (models.clip, llama_model_get_config (models.text)->n_embd, &error);
   g_assert_no_error (error);
@@ -83,6 +84,7 @@ close_models (void)
   g_clear_pointer (&models.ctx_37, llama_context_free);
   g_clear_pointer (&models.text, llama_model_free);
   g_clear_pointer (&models.text_file, gguf_file_free);
+  g_clear_pointer (&models.device, hearth_device_free);
   g_clear_pointer (&models.vlm_dir, g_free);
 }
 

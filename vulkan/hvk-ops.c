@@ -4,24 +4,6 @@
 
 #include "hvk-ops-private.h"
 
-gboolean
-hvk_type_is_supported (guint ggml_type)
-{
-  switch (ggml_type)
-    {
-    case HVK_TYPE_F32:
-    case HVK_TYPE_F16:
-    case HVK_TYPE_Q4_0:
-    case HVK_TYPE_Q8_0:
-    case HVK_TYPE_Q4_K:
-    case HVK_TYPE_Q5_K:
-    case HVK_TYPE_Q6_K:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
 /* Elements per block and bytes per block, as ggml stores them. */
 static void
 type_block (HvkType type, guint32 *elements, guint32 *bytes)

@@ -16,18 +16,18 @@
 
 G_BEGIN_DECLS
 
-/* Values are ggml's type ids, so GGUF tensor types map 1:1. */
+/* The weight types the kernels read, with ggml's block layouts (the engine
+ * maps GGUF's type ids onto these). */
 typedef enum {
-  HVK_TYPE_F32  = 0,
-  HVK_TYPE_F16  = 1,
-  HVK_TYPE_Q4_0 = 2,
-  HVK_TYPE_Q8_0 = 8,
-  HVK_TYPE_Q4_K = 12,
-  HVK_TYPE_Q5_K = 13,
-  HVK_TYPE_Q6_K = 14,
+  HVK_TYPE_F32,
+  HVK_TYPE_F16,
+  HVK_TYPE_Q4_0,
+  HVK_TYPE_Q8_0,
+  HVK_TYPE_Q4_K,
+  HVK_TYPE_Q5_K,
+  HVK_TYPE_Q6_K,
 } HvkType;
 
-gboolean hvk_type_is_supported (guint ggml_type);
 /* Bytes of one row of n elements (n must be a multiple of the block size). */
 guint64  hvk_type_row_size     (HvkType type, guint64 n);
 guint32  hvk_type_block_size   (HvkType type);

@@ -32,6 +32,7 @@ layout(binding = W_BINDING) readonly buffer WeightF16 { float16_t w_f16[]; };
 
 #elif defined(WEIGHT_Q4_0)
 #define QK 32
+#define STITCHED_WORDS
 struct block_q4_0 {
   float16_t d;
   uint16_t  qs[8];      // u8 qs[16]: element j low nibble, element j+16 high nibble
@@ -40,6 +41,7 @@ layout(binding = W_BINDING) readonly buffer WeightQ4_0 { block_q4_0 w_blocks[]; 
 
 #elif defined(WEIGHT_Q8_0)
 #define QK 32
+#define STITCHED_WORDS
 struct block_q8_0 {
   float16_t d;
   uint16_t  qs[16];     // i8 qs[32]
@@ -71,6 +73,7 @@ layout(binding = W_BINDING) readonly buffer WeightQ5_K { block_q5_K w_blocks[]; 
 
 #elif defined(WEIGHT_Q6_K)
 #define QK 256
+#define STITCHED_WORDS
 struct block_q6_K {
   uint16_t  ql[64];     // u8 ql[128]: low 4 bits
   uint16_t  qh[32];     // u8 qh[64]: high 2 bits
@@ -87,32 +90,58 @@ layout(binding = W_BINDING) readonly buffer WeightQ6_K { block_q6_K w_blocks[]; 
 #define UNITS_PER_BLOCK (QK / UNIT)
 #endif
 
-#if defined(BLOCK_WORDS) || defined(WEIGHT_Q4_0)
+#if defined(BLOCK_WORDS) || defined(STITCHED_WORDS)
 // Q4_K and Q5_K blocks are multiples of 4 bytes, so their quants can be
 // read 4 bytes per load through a 32-bit view of the same binding: half the
-// loads of the 16-bit struct members (loads dominate on CPU drivers). Q4_0
-// blocks (18 bytes) are 4-byte aligned every other block; see load_unit.
+// loads of the 16-bit struct members (loads dominate on CPU drivers). The
+// other blocks are 4-byte aligned every other block; see load_bytes16.
 layout(binding = W_BINDING) readonly buffer WeightWords { uint w_words[]; };
 #endif
 
-uint byte_of (uint pair, uint j)
+#if defined(STITCHED_WORDS)
+// The 16 bytes at byte offset o (even) of the weights as 4 little-endian
+// words, for blocks of 2 mod 4 bytes (Q4_0 18, Q8_0 34, Q6_K 210): block ib
+// starts 2 bytes past a word boundary when ib is odd, and each 16-byte run
+// load_unit reads sits at the same place in every block, so o is
+// word-aligned in every other block. Otherwise each word is stitched from
+// two, the last one from tail, the 16-bit struct member holding bytes o+14
+// and o+15 (a word there could pass the end of the last block). Four word
+// loads and one 16-bit load where 16-bit loads took eight; no branch, as
+// neighbouring lanes may be in blocks of both parities.
+void load_bytes16 (uint o, uint tail, out uint p[4])
 {
-  return (pair >> (8u * (j & 1u))) & 0xffu;
+  uint w[5];
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    w[i] = w_words[o / 4u + i];
+  w[4] = tail;
+  bool aligned = (o & 2u) == 0u;
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    p[i] = aligned ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
 }
+#endif
 
 #if defined(WEIGHT_Q4_K) || defined(WEIGHT_Q5_K)
-// Six-bit scale and min of sub-block s (0..7), packed in 12 bytes: s < 4
-// keeps them in the low 6 bits of bytes s and s+4; s >= 4 splits them over
-// the nibbles of byte s+4 and the top 2 bits of bytes s-4 and s.
+// Block ib's super-block scale d and min scale dmin: its first word.
+vec2 k_d_dmin (uint ib)
+{
+  return unpackHalf2x16 (w_words[ib * BLOCK_WORDS]);
+}
+
+// Six-bit scale and min of sub-block s (0..7), packed in the 12 bytes of
+// words 1..3: s < 4 keeps them in the low 6 bits of bytes s and s+4; s >= 4
+// splits them over the nibbles of byte s+4 and the top 2 bits of bytes s-4
+// and s. All three are byte s % 4 of a word (1, 2, 3), so one word load
+// each; the third only for s >= 4 (whole subgroups of matvec take one side).
 vec2 k_scale_min (uint ib, uint s)
 {
-#define SB(j) byte_of (uint (w_blocks[ib].scales[(j) / 2u]), (j))
+  uint w0 = ib * BLOCK_WORDS;
+  uint shift = 8u * (s % 4u);
+  uint lo = (w_words[w0 + 1u] >> shift) & 0xffu;   // byte s (s < 4) or s-4
+  uint mid = (w_words[w0 + 2u] >> shift) & 0xffu;  // byte s+4 (s < 4) or s
   if (s < 4u)
-    return vec2 (SB (s) & 63u, SB (s + 4u) & 63u);
-  uint hi = SB (s + 4u);
-  return vec2 ((hi & 15u) | ((SB (s - 4u) >> 6) << 4),
-               (hi >> 4) | ((SB (s) >> 6) << 4));
-#undef SB
+    return vec2 (lo & 63u, mid & 63u);
+  uint hi = (w_words[w0 + 3u] >> shift) & 0xffu;   // byte s+4
+  return vec2 ((hi & 15u) | ((lo >> 6) << 4), (hi >> 4) | ((mid >> 6) << 4));
 }
 #endif
 
@@ -144,39 +173,32 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   uint u = unit % UNITS_PER_BLOCK;
 
 #if defined(WEIGHT_Q4_0)
-  // The 16 quant bytes sit at bytes 2..17 of the block, 18·ib + 2 onwards:
-  // word-aligned in odd blocks; in even blocks they start 2 bytes into a
-  // word, so each word is stitched from two (the last half from qs[7]).
-  // Four words and one half instead of eight halves, all inside the block.
+  // The 16 quant bytes sit at bytes 2..17 of the block; unit u takes
+  // nibble u of each.
   float d = float (w_blocks[ib].d);
-  uint wq = (18u * ib + 2u) / 4u;
-  uint w[5];
-  [[unroll]] for (uint i = 0; i < 4; i++)
-    w[i] = w_words[wq + i];
-  w[4] = uint (w_blocks[ib].qs[7]);
-  bool odd = (ib & 1u) != 0u;
+  uint p[4];
+  load_bytes16 (18u * ib + 2u, uint (w_blocks[ib].qs[7]), p);
   uint shift = 4u * u;
-  [[unroll]] for (uint i = 0; i < 4; i++) {
-    uint p = odd ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
+  [[unroll]] for (uint i = 0; i < 4; i++)
     [[unroll]] for (uint j = 0; j < 4; j++)
-      v[4 * i + j] = d * (float ((p >> (8u * j + shift)) & 15u) - 8.0);
-  }
+      v[4 * i + j] = d * (float ((p[i] >> (8u * j + shift)) & 15u) - 8.0);
 
 #elif defined(WEIGHT_Q8_0)
+  // Unit u's 16 quant bytes sit at bytes 2 + 16·u.. of the block.
   float d = float (w_blocks[ib].d);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    int p = int (uint (w_blocks[ib].qs[8u * u + i]));
-    v[2 * i]     = d * float (bitfieldExtract (p, 0, 8));
-    v[2 * i + 1] = d * float (bitfieldExtract (p, 8, 8));
-  }
+  uint p[4];
+  load_bytes16 (34u * ib + 2u + 16u * u, uint (w_blocks[ib].qs[8u * u + 7u]), p);
+  [[unroll]] for (uint i = 0; i < 4; i++)
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = d * float (bitfieldExtract (int (p[i]), int (8u * j), 8));
 
 #elif defined(WEIGHT_Q4_K)
   // Sub-block s = u/2 of 32 elements; sub-blocks 2p and 2p+1 share the 32
   // bytes qs[32p..32p+32) as low and high nibbles.
   uint s = u / 2u;
-  vec2 sm = k_scale_min (ib, s);
-  float dl = float (w_blocks[ib].d) * sm.x;
-  float ml = float (w_blocks[ib].dmin) * sm.y;
+  vec2 scaled = k_scale_min (ib, s) * k_d_dmin (ib);
+  float dl = scaled.x;   // d · scale
+  float ml = scaled.y;   // dmin · min
   // qs starts at byte 16 (word 4); this unit's 16 bytes at 32·(s/2) + 16·(u%2).
   uint q0 = ib * BLOCK_WORDS + 4u + (s / 2u) * 8u + (u % 2u) * 4u;
   uint shift = 4u * (s % 2u);
@@ -188,9 +210,9 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
 
 #elif defined(WEIGHT_Q5_K)
   uint s = u / 2u;
-  vec2 sm = k_scale_min (ib, s);
-  float dl = float (w_blocks[ib].d) * sm.x;
-  float ml = float (w_blocks[ib].dmin) * sm.y;
+  vec2 scaled = k_scale_min (ib, s) * k_d_dmin (ib);
+  float dl = scaled.x;   // d · scale
+  float ml = scaled.y;   // dmin · min
   // qh starts at byte 16 (word 4), qs at byte 48 (word 12).
   uint q0 = ib * BLOCK_WORDS + 12u + (s / 2u) * 8u + (u % 2u) * 4u;
   uint h0 = ib * BLOCK_WORDS + 4u + (u % 2u) * 4u;
@@ -205,21 +227,27 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
 #elif defined(WEIGHT_Q6_K)
   // Each half of 128 elements uses 64 ql and 32 qh bytes; its quarter q
   // (32 elements) takes ql nibble q/2 of bytes (q%2)·32.. and qh bits 2q..2q+1.
-  // The scale of unit u is scales[u].
+  // The scale of unit u is the signed byte scales[u]. Byte offsets in the
+  // block: ql 0, qh 128, scales 192, d 208.
   uint half_ = u / 8u;
   uint q = (u % 8u) / 2u;
   uint l0 = (u % 2u) * 16u;
-  uint ql0 = (half_ * 64u + (q % 2u) * 32u + l0) / 2u;
-  uint qh0 = (half_ * 32u + l0) / 2u;
+  uint b0 = 210u * ib;
   uint lshift = 4u * (q / 2u);
   uint hshift = 2u * q;
-  int sc = bitfieldExtract (int (uint (w_blocks[ib].scales[u / 2u])), int (8u * (u % 2u)), 8);
+  uint ql0 = half_ * 64u + (q % 2u) * 32u + l0;
+  uint qh0 = half_ * 32u + l0;
+  uint ql[4], qh[4];
+  load_bytes16 (b0 + ql0, uint (w_blocks[ib].ql[ql0 / 2u + 7u]), ql);
+  load_bytes16 (b0 + 128u + qh0, uint (w_blocks[ib].qh[qh0 / 2u + 7u]), qh);
+  uint sb = b0 + 192u + u;
+  int sc = bitfieldExtract (int (w_words[sb / 4u]), int (8u * (sb % 4u)), 8);
   float dl = float (w_blocks[ib].d) * float (sc);
-  [[unroll]] for (uint i = 0; i < 8; i++) {
-    uint p = uint (w_blocks[ib].ql[ql0 + i]);
-    uint h = uint (w_blocks[ib].qh[qh0 + i]);
-    v[2 * i]     = dl * (float (((p >> lshift) & 15u) | (((h >> hshift) & 3u) << 4)) - 32.0);
-    v[2 * i + 1] = dl * (float (((p >> (lshift + 8u)) & 15u) | (((h >> (hshift + 8u)) & 3u) << 4)) - 32.0);
+  [[unroll]] for (uint i = 0; i < 4; i++) {
+    uint p = ql[i] >> lshift;
+    uint h = qh[i] >> hshift;
+    [[unroll]] for (uint j = 0; j < 4; j++)
+      v[4 * i + j] = dl * (float (((p >> (8u * j)) & 15u) | (((h >> (8u * j)) & 3u) << 4)) - 32.0);
   }
 #endif
 #endif
