@@ -108,6 +108,9 @@ void     hearth_photo_index_rollback (HearthPhotoIndex *self);
 /* Library folders. add returns the folder's id (existing or new), 0 on error. */
 gint64     hearth_photo_index_add_folder   (HearthPhotoIndex *self, const char *path, GError **error);
 GPtrArray *hearth_photo_index_list_folders (HearthPhotoIndex *self, GError **error); /* char * */
+/* photos-ui: forgets a library folder and its photos (the files stay);
+ * TRUE too when it was not a library folder. */
+gboolean   hearth_photo_index_remove_folder (HearthPhotoIndex *self, const char *path, GError **error);
 
 /* A folder scan: is_current tells whether @path is recorded with this size
  * and mtime (then the file need not be read); record_file records a file
@@ -129,6 +132,10 @@ gboolean     hearth_photo_index_set_described (HearthPhotoIndex *self, gint64 ph
 gboolean     hearth_photo_index_set_failed    (HearthPhotoIndex *self, gint64 photo_id, const char *reason,
                                                GError **error);
 gboolean     hearth_photo_index_count         (HearthPhotoIndex *self, HearthPhotoCounts *counts, GError **error);
+/* photos-ui: the years (UTC) of the described photos' capture times (the
+ * file's mtime when not known), newest first, for a date filter. Elements:
+ * GINT_TO_POINTER (year). */
+GPtrArray   *hearth_photo_index_list_years    (HearthPhotoIndex *self, GError **error);
 
 /* Described photos matching any word of @text (English stemming; "bic*"
  * matches as a prefix), ranked by BM25 with description > objects > text
