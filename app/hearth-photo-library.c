@@ -38,7 +38,7 @@ struct _HearthPhotoLibrary {
   char                      **folders;
   ModelStatus                 model_status;
   HearthModel                *model;
-  char                       *mmproj_path;
+  GPtrArray                  *candidates;   /* HearthModelInfo: vision models still to try */
   GCancellable               *model_cancellable;
   HearthPhotoLibraryState     run_state; /* INDEXING, UP_TO_DATE or FAILED */
   HearthPhotoLibraryProgress  progress;
@@ -314,21 +314,21 @@ post_request (HearthPhotoLibrary *self, GSourceFunc func, char **folders, Hearth
   attach_idle (self->context, func, request, (GDestroyNotify) request_free);
 }
 
-/* Drops the index's folders that are no longer listed. */
+/* Drops the folders the user removed from the library (not those that
+ * something else, such as hearth-cli index, put in the index). */
 static void
-forget_removed_folders (HearthPhotoLibrary *self)
+forget_removed_folders (HearthPhotoLibrary *self, char **before)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) known = NULL;
 
-  if (!ensure_index (self, &error) || (known = hearth_photo_index_list_folders (self->index, &error)) == NULL)
+  if (!ensure_index (self, &error))
     {
       post_update (self, HEARTH_PHOTO_LIBRARY_FAILED, NULL, error->message, FALSE);
       return;
     }
-  for (guint i = 0; i < known->len; i++)
-    if (!g_strv_contains ((const char *const *) self->w_folders, known->pdata[i]) &&
-        !hearth_photo_index_remove_folder (self->index, known->pdata[i], &error))
+  for (guint i = 0; before != NULL && before[i] != NULL; i++)
+    if (!g_strv_contains ((const char *const *) self->w_folders, before[i]) &&
+        !hearth_photo_index_remove_folder (self->index, before[i], &error))
       {
         post_update (self, HEARTH_PHOTO_LIBRARY_FAILED, NULL, error->message, TRUE);
         return;
@@ -340,11 +340,11 @@ worker_set_folders (gpointer data)
 {
   Request *request = data;
   HearthPhotoLibrary *self = request->self;
+  g_auto(GStrv) before = g_steal_pointer (&self->w_folders);
 
-  g_strfreev (self->w_folders);
   self->w_folders = g_steal_pointer (&request->folders);
   stop_watching (self);
-  forget_removed_folders (self);
+  forget_removed_folders (self, before);
   for (guint i = 0; self->w_folders[i] != NULL; i++)
     {
       g_autoptr(GFile) folder = g_file_new_for_path (self->w_folders[i]);
@@ -609,6 +609,21 @@ set_model_status (HearthPhotoLibrary *self, ModelStatus status, const char *erro
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+static void try_next_candidate (HearthPhotoLibrary *self, const char *last_error);
+
+/* A candidate that cannot be used gives way to the next one: the catalog
+ * pairs the only projector of a folder with every model in it. */
+static void
+candidate_failed (HearthPhotoLibrary *self, const GError *error)
+{
+  if (self->model != NULL)
+    {
+      hearth_engine_unload_model (self->engine, self->model);
+      g_clear_pointer (&self->model, hearth_model_unref);
+    }
+  try_next_candidate (self, error->message);
+}
+
 static void
 vision_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -619,7 +634,7 @@ vision_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (!hearth_engine_load_vision_finish (NULL, result, &error))
     {
-      set_model_status (self, MODEL_MISSING, error->message);
+      candidate_failed (self, error);
       return;
     }
   post_request (self, worker_set_indexer, NULL, self->model);
@@ -632,17 +647,37 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(HearthPhotoLibrary) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthModel) model = hearth_engine_load_model_finish (NULL, result, &error);
+  const HearthModelInfo *info;
 
   if (self->disposed)
     return;
   if (model == NULL)
     {
-      set_model_status (self, MODEL_MISSING, error->message);
+      candidate_failed (self, error);
       return;
     }
+  info = self->candidates->pdata[0];
   self->model = g_steal_pointer (&model);
-  hearth_engine_load_vision_async (self->engine, self->model, self->mmproj_path, self->model_cancellable, vision_loaded,
-                                   g_object_ref (self));
+  hearth_engine_load_vision_async (self->engine, self->model, info->mmproj_path, self->model_cancellable,
+                                   vision_loaded, g_object_ref (self));
+}
+
+/* Loads the next candidate; last_error says why the one before failed. */
+static void
+try_next_candidate (HearthPhotoLibrary *self, const char *last_error)
+{
+  const HearthModelInfo *info;
+
+  if (last_error != NULL)
+    g_ptr_array_remove_index (self->candidates, 0);
+  if (self->candidates->len == 0)
+    {
+      set_model_status (self, MODEL_MISSING, last_error);
+      return;
+    }
+  info = self->candidates->pdata[0];
+  hearth_engine_load_model_async (self->engine, info->path, NULL, self->model_cancellable, model_loaded,
+                                  g_object_ref (self));
 }
 
 static void
@@ -650,25 +685,18 @@ models_found (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthPhotoLibrary) self = user_data;
   g_autoptr(GPtrArray) models = hearth_model_catalog_scan_finish (result, NULL);
-  const HearthModelInfo *vision = NULL;
 
   /* The scan fails only when cancelled: the library is going away. */
   if (self->disposed || models == NULL)
     return;
-  for (guint i = 0; vision == NULL && i < models->len; i++)
+  self->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_model_info_free);
+  for (guint i = 0; i < models->len; i++)
     {
       const HearthModelInfo *info = models->pdata[i];
       if (info->runnable && hearth_model_info_has_vision (info))
-        vision = info;
+        g_ptr_array_add (self->candidates, hearth_model_info_copy (info));
     }
-  if (vision == NULL)
-    {
-      set_model_status (self, MODEL_MISSING, NULL);
-      return;
-    }
-  replace_string (&self->mmproj_path, vision->mmproj_path);
-  hearth_engine_load_model_async (self->engine, vision->path, NULL, self->model_cancellable, model_loaded,
-                                  g_object_ref (self));
+  try_next_candidate (self, NULL);
 }
 
 /* Only once there is something to index: the model takes memory. */
@@ -793,7 +821,7 @@ hearth_photo_library_finalize (GObject *object)
   g_strfreev (self->folders);
   g_strfreev (self->w_folders);
   g_free (self->error);
-  g_free (self->mmproj_path);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
   g_free (self->db_path);
   g_ptr_array_unref (self->monitors);
   g_object_unref (self->model_cancellable);

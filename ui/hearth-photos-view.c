@@ -18,6 +18,7 @@
 
 struct _HearthPhotosView {
   GtkWidget           parent_instance;
+  GtkWidget          *content;
 
   AdwViewSwitcher    *switcher;
   GtkWidget          *back_button;
@@ -703,6 +704,7 @@ hearth_photos_view_class_init (HearthPhotosViewClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS));
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-photos-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, content);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, switcher);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, back_button);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, folders_button);
