@@ -433,7 +433,7 @@ worker_main (gpointer data)
 
 /* ---- queries on the worker ---- */
 
-typedef gpointer (*QueryFunc) (HearthPhotoIndex *index, gpointer data, GError **error);
+typedef gpointer (*QueryFunc) (HearthPhotoIndex *index, gpointer data, GCancellable *cancellable, GError **error);
 
 typedef struct {
   HearthPhotoLibrary *self;
@@ -467,7 +467,7 @@ run_query (gpointer data)
   query->returned = TRUE;
   if (g_task_return_error_if_cancelled (query->task))
     return G_SOURCE_REMOVE;
-  if (!ensure_index (query->self, &error) || (result = query->func (query->self->index, query->data, &error)) == NULL)
+  if (!ensure_index (query->self, &error) || (result = query->func (query->self->index, query->data, g_task_get_cancellable (query->task), &error)) == NULL)
     g_task_return_error (query->task, error);
   else
     g_task_return_pointer (query->task, result, query->result_free);
@@ -514,12 +514,13 @@ search_free (Search *search)
   g_free (search);
 }
 
+/* A newer query cancels this one even while SQLite ranks. */
 static gpointer
-search_run (HearthPhotoIndex *index, gpointer data, GError **error)
+search_run (HearthPhotoIndex *index, gpointer data, GCancellable *cancellable, GError **error)
 {
   Search *search = data;
 
-  return hearth_photo_index_search (index, search->text, &search->query, error);
+  return hearth_photo_index_search_cancellable (index, search->text, &search->query, cancellable, error);
 }
 
 void
@@ -547,7 +548,7 @@ hearth_photo_library_search_finish (HearthPhotoLibrary *self, GAsyncResult *resu
 }
 
 static gpointer
-get_photo_run (HearthPhotoIndex *index, gpointer data, GError **error)
+get_photo_run (HearthPhotoIndex *index, gpointer data, GCancellable *cancellable, GError **error)
 {
   GError *lookup_error = NULL;
   HearthPhoto *photo = hearth_photo_index_get_photo (index, data, &lookup_error);
@@ -578,7 +579,7 @@ hearth_photo_library_get_photo_finish (HearthPhotoLibrary *self, GAsyncResult *r
 }
 
 static gpointer
-list_years_run (HearthPhotoIndex *index, gpointer data, GError **error)
+list_years_run (HearthPhotoIndex *index, gpointer data, GCancellable *cancellable, GError **error)
 {
   return hearth_photo_index_list_years (index, error);
 }

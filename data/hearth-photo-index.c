@@ -1031,3 +1031,36 @@ hearth_photo_index_search (HearthPhotoIndex       *self,
   find_matched_words (self, &words, hits);
   return g_steal_pointer (&hits);
 }
+
+/* SQLite's progress callback: non-zero interrupts the statement. */
+static int
+on_search_progress (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+/* Virtual-machine steps between checks: about a millisecond of ranking. */
+#define CANCEL_CHECK_STEPS 4000
+
+GPtrArray *
+hearth_photo_index_search_cancellable (HearthPhotoIndex       *self,
+                                       const char             *text,
+                                       const HearthPhotoQuery *query,
+                                       GCancellable           *cancellable,
+                                       GError                **error)
+{
+  g_autoptr(GError) search_error = NULL;
+  GPtrArray *hits;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (cancellable != NULL)
+    sqlite3_progress_handler (self->store->db, CANCEL_CHECK_STEPS, on_search_progress, cancellable);
+  hits = hearth_photo_index_search (self, text, query, &search_error);
+  sqlite3_progress_handler (self->store->db, 0, NULL, NULL);
+  if (hits == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (hits == NULL)
+    g_propagate_error (error, g_steal_pointer (&search_error));
+  return hits;
+}

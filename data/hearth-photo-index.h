@@ -16,7 +16,7 @@
  * Times are Unix microseconds (UTC). No location is stored. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -143,6 +143,13 @@ GPtrArray   *hearth_photo_index_list_years    (HearthPhotoIndex *self, GError **
  * @query may be NULL. Elements are HearthPhotoHit. */
 GPtrArray *hearth_photo_index_search (HearthPhotoIndex *self, const char *text,
                                       const HearthPhotoQuery *query, GError **error);
+/* photos-ui: the same, stopped within a few thousand SQLite steps when
+ * @cancellable is cancelled (G_IO_ERROR_CANCELLED), so that a query typed
+ * over by a newer one does not hold up the connection: a query of stop
+ * words only ranks every photo. */
+GPtrArray *hearth_photo_index_search_cancellable (HearthPhotoIndex *self, const char *text,
+                                                  const HearthPhotoQuery *query, GCancellable *cancellable,
+                                                  GError **error);
 
 const char *hearth_photo_state_to_string (HearthPhotoState state);
 void hearth_photo_free     (HearthPhoto *photo);
