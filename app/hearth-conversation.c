@@ -56,6 +56,7 @@ report_error (HearthConversation *self, const GError *error)
 typedef struct {
   gint64 chat_id;
   char  *user_text;          /* NULL: regenerate */
+  GPtrArray *user_images;    /* of HearthAttachment, NULL-terminated; NULL: none */
   gint64 truncate_after;     /* -2: keep everything */
   char  *title;              /* NULL: keep the title */
 } BeginTurn;
@@ -69,6 +70,7 @@ static void
 begin_turn_free (BeginTurn *job)
 {
   g_free (job->user_text);
+  g_clear_pointer (&job->user_images, g_ptr_array_unref);
   g_free (job->title);
   g_free (job);
 }
@@ -85,7 +87,11 @@ begin_turn_run (HearthStore *store, gpointer data, GError **error)
     return NULL;
   if (job->user_text != NULL)
     {
-      ids->user_id = hearth_store_add_message (store, job->chat_id, HEARTH_ROLE_USER, job->user_text, error);
+      const HearthAttachment *const *images = job->user_images != NULL
+                                              ? (const HearthAttachment *const *) job->user_images->pdata : NULL;
+
+      ids->user_id = hearth_store_add_message_with_attachments (store, job->chat_id, HEARTH_ROLE_USER,
+                                                                job->user_text, images, error);
       if (ids->user_id == 0)
         return NULL;
     }
@@ -124,10 +130,41 @@ write_answer_run (HearthStore *store, gpointer data, GError **error)
   return NULL;
 }
 
+/* A chat as loaded: messages[i] has the images attachments[i]. */
+typedef struct {
+  GPtrArray *messages;    /* of HearthMessage */
+  GPtrArray *attachments; /* of GPtrArray of HearthAttachment */
+} ChatContents;
+
+static void
+chat_contents_free (ChatContents *contents)
+{
+  g_clear_pointer (&contents->messages, g_ptr_array_unref);
+  g_clear_pointer (&contents->attachments, g_ptr_array_unref);
+  g_free (contents);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChatContents, chat_contents_free)
+
 static gpointer
 list_messages_run (HearthStore *store, gpointer data, GError **error)
 {
-  return hearth_store_list_messages (store, *(gint64 *) data, error);
+  g_autoptr(ChatContents) contents = g_new0 (ChatContents, 1);
+
+  contents->messages = hearth_store_list_messages (store, *(gint64 *) data, error);
+  if (contents->messages == NULL)
+    return NULL;
+  contents->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < contents->messages->len; i++)
+    {
+      HearthMessage *message = contents->messages->pdata[i];
+      GPtrArray *attachments = hearth_store_list_attachments (store, message->id, error);
+
+      if (attachments == NULL)
+        return NULL;
+      g_ptr_array_add (contents->attachments, attachments);
+    }
+  return g_steal_pointer (&contents);
 }
 
 /* ---- store job results (main thread) ---- */
@@ -148,16 +185,25 @@ messages_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthConversation) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) messages = hearth_store_worker_run_finish (NULL, result, &error);
+  g_autoptr(ChatContents) contents = hearth_store_worker_run_finish (NULL, result, &error);
 
-  if (messages == NULL)
+  if (contents == NULL)
     {
       report_error (self, error);
       return;
     }
-  for (guint i = 0; i < messages->len; i++)
+  for (guint i = 0; i < contents->messages->len; i++)
     {
-      g_autoptr(HearthMessageObject) item = hearth_message_object_new_from_store (messages->pdata[i]);
+      g_autoptr(HearthMessageObject) item = hearth_message_object_new_from_store (contents->messages->pdata[i]);
+      GPtrArray *attachments = contents->attachments->pdata[i];
+
+      for (guint j = 0; j < attachments->len; j++)
+        {
+          HearthAttachment *stored = attachments->pdata[j];
+          g_autoptr(HearthImageAttachment) image = hearth_image_attachment_new (stored->data, stored->width,
+                                                                                stored->height);
+          hearth_message_object_add_image (item, image);
+        }
       g_list_store_append (self->messages, item);
     }
   self->loaded = TRUE;
@@ -270,6 +316,8 @@ start_generation (Generation *gen)
   HearthConversation *self = gen->self;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   g_autofree HearthChatMessage *messages = g_new0 (HearthChatMessage, n);
+  /* The images of each message as the engine takes them (it refs them). */
+  g_autoptr(GPtrArray) image_arrays = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   guint n_messages = 0;
   HearthSamplingParams params;
   guint quarter;
@@ -277,11 +325,23 @@ start_generation (Generation *gen)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+      GPtrArray *images;
 
       if (item == gen->answer)
         continue;
       messages[n_messages].role = hearth_role_to_string (hearth_message_object_get_role (item));
       messages[n_messages].content = hearth_message_object_get_content (item);
+      images = hearth_message_object_get_images (item);
+      if (images->len > 0)
+        {
+          GPtrArray *bytes = g_ptr_array_sized_new (images->len);
+
+          for (guint j = 0; j < images->len; j++)
+            g_ptr_array_add (bytes, hearth_image_attachment_get_png (images->pdata[j]));
+          g_ptr_array_add (image_arrays, bytes);
+          messages[n_messages].images = (GBytes *const *) bytes->pdata;
+          messages[n_messages].n_images = bytes->len;
+        }
       n_messages++;
     }
   /* An answer may fill a quarter of the context, so that a model that
@@ -366,29 +426,68 @@ can_start (HearthConversation *self)
   return self->loaded && self->session != NULL && self->cancellable == NULL;
 }
 
+static void
+attachment_record_free (HearthAttachment *attachment)
+{
+  g_bytes_unref (attachment->data);
+  g_free (attachment);
+}
+
+/* The rows the store gets for images (NULL-terminated), built here on the
+ * main thread: the worker only reads them. */
+static GPtrArray *
+attachment_records (GPtrArray *images)
+{
+  GPtrArray *records = g_ptr_array_new_null_terminated (images->len, (GDestroyNotify) attachment_record_free, TRUE);
+
+  for (guint i = 0; i < images->len; i++)
+    {
+      HearthImageAttachment *image = images->pdata[i];
+      HearthAttachment *record = g_new0 (HearthAttachment, 1);
+
+      record->mime = (char *) HEARTH_IMAGE_ATTACHMENT_MIME;
+      record->width = (int) hearth_image_attachment_get_width (image);
+      record->height = (int) hearth_image_attachment_get_height (image);
+      record->data = g_bytes_ref (hearth_image_attachment_get_png (image));
+      g_ptr_array_add (records, record);
+    }
+  return records;
+}
+
 gboolean
 hearth_conversation_send (HearthConversation *self, const char *text)
 {
+  return hearth_conversation_send_with_images (self, text, NULL);
+}
+
+gboolean
+hearth_conversation_send_with_images (HearthConversation *self, const char *text, GPtrArray *images)
+{
   g_autoptr(HearthMessageObject) user = NULL;
   g_autofree char *stripped = NULL;
+  gboolean has_images = images != NULL && images->len > 0;
   BeginTurn *job;
 
   g_return_val_if_fail (HEARTH_IS_CONVERSATION (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
 
   stripped = g_strstrip (g_strdup (text));
-  if (!can_start (self) || *stripped == '\0')
+  if (!can_start (self) || (*stripped == '\0' && !has_images))
     return FALSE;
 
   job = g_new0 (BeginTurn, 1);
   job->truncate_after = -2;
   job->user_text = g_strdup (stripped);
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0)
+  if (has_images)
+    job->user_images = attachment_records (images);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0 && *stripped != '\0')
     {
       job->title = title_from_message (stripped);
       hearth_chat_object_set_title (self->chat, job->title);
     }
   user = hearth_message_object_new (HEARTH_ROLE_USER, stripped, HEARTH_MESSAGE_COMPLETE);
+  for (guint i = 0; has_images && i < images->len; i++)
+    hearth_message_object_add_image (user, images->pdata[i]);
   g_list_store_append (self->messages, user);
   begin_turn (self, job);
   return TRUE;

@@ -48,6 +48,13 @@ guint               hearth_conversation_get_context_used (HearthConversation *se
  * blank text. */
 gboolean            hearth_conversation_send         (HearthConversation *self,
                                                       const char         *text);
+/* Like hearth_conversation_send(), with images (of HearthImageAttachment,
+ * may be NULL) shown to the model before the text; text may be blank when
+ * there are images.  The message and its images are stored in one
+ * transaction before the answer starts. */
+gboolean            hearth_conversation_send_with_images (HearthConversation *self,
+                                                          const char         *text,
+                                                          GPtrArray          *images);
 /* Replaces the last answer with a new one. */
 gboolean            hearth_conversation_regenerate   (HearthConversation *self);
 /* The answer ends within a token, in state 'stopped'. */

@@ -8,6 +8,7 @@ struct _HearthMessageObject {
   HearthRole         role;
   GString           *content;
   HearthMessageState state;
+  GPtrArray         *images;  /* of HearthImageAttachment, shown before the text */
 };
 
 G_DEFINE_FINAL_TYPE (HearthMessageObject, hearth_message_object, G_TYPE_OBJECT)
@@ -34,6 +35,7 @@ hearth_message_object_finalize (GObject *object)
   HearthMessageObject *self = HEARTH_MESSAGE_OBJECT (object);
 
   g_string_free (self->content, TRUE);
+  g_ptr_array_unref (self->images);
   G_OBJECT_CLASS (hearth_message_object_parent_class)->finalize (object);
 }
 
@@ -56,6 +58,7 @@ static void
 hearth_message_object_init (HearthMessageObject *self)
 {
   self->content = g_string_new (NULL);
+  self->images = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 HearthMessageObject *
@@ -133,4 +136,21 @@ hearth_message_object_set_state (HearthMessageObject *self, HearthMessageState s
     return;
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* Set once, before the message is shown. */
+void
+hearth_message_object_add_image (HearthMessageObject *self, HearthImageAttachment *image)
+{
+  g_return_if_fail (HEARTH_IS_MESSAGE_OBJECT (self));
+  g_return_if_fail (HEARTH_IS_IMAGE_ATTACHMENT (image));
+  g_ptr_array_add (self->images, g_object_ref (image));
+}
+
+/* Of HearthImageAttachment; empty for a message without images. */
+GPtrArray *
+hearth_message_object_get_images (HearthMessageObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_MESSAGE_OBJECT (self), NULL);
+  return self->images;
 }

@@ -4,6 +4,7 @@
 
 #include <glib-object.h>
 
+#include "hearth-image-attachment.h"
 #include "hearth-store.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,7 @@ const char          *hearth_message_object_get_content    (HearthMessageObject *
 void                 hearth_message_object_append         (HearthMessageObject *self, const char *delta);
 HearthMessageState   hearth_message_object_get_state      (HearthMessageObject *self);
 void                 hearth_message_object_set_state      (HearthMessageObject *self, HearthMessageState state);
+void                 hearth_message_object_add_image      (HearthMessageObject *self, HearthImageAttachment *image);
+GPtrArray           *hearth_message_object_get_images     (HearthMessageObject *self);
 
 G_END_DECLS

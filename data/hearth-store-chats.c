@@ -392,14 +392,19 @@ hearth_store_purge_deleted_chats (HearthStore *self,
 
 /* ---- messages ---- */
 
-/* Appends a message at the end of a live chat and marks the chat active. */
+static gint64 insert_attachment (HearthStore *self, gint64 message_id, const HearthAttachment *attachment,
+                                 const char *doing, GError **error);
+
+/* Appends a message (and its attachments, NULL or NULL-terminated) at the
+ * end of a live chat and marks the chat active, in one transaction. */
 static gint64
-insert_message (HearthStore       *self,
-                gint64             chat_id,
-                HearthRole         role,
-                const char        *content,
-                HearthMessageState state,
-                GError           **error)
+insert_message (HearthStore             *self,
+                gint64                   chat_id,
+                HearthRole               role,
+                const char              *content,
+                const HearthAttachment *const *attachments,
+                HearthMessageState       state,
+                GError                 **error)
 {
   const char *doing = "save the message";
   g_autoptr(sqlite3_stmt) touch = NULL;
@@ -429,6 +434,9 @@ insert_message (HearthStore       *self,
           && _hearth_store_run (self, insert, doing, error))
         id = sqlite3_last_insert_rowid (self->db);
     }
+  for (guint i = 0; id != 0 && attachments != NULL && attachments[i] != NULL; i++)
+    if (insert_attachment (self, id, attachments[i], doing, error) == 0)
+      id = 0;
 
   if (id == 0 || !_hearth_store_commit (self, doing, error))
     {
@@ -448,7 +456,27 @@ hearth_store_add_message (HearthStore *self,
 {
   g_return_val_if_fail ((guint) role < G_N_ELEMENTS (role_names), 0);
   g_return_val_if_fail (content != NULL && g_utf8_validate (content, -1, NULL), 0);
-  return insert_message (self, chat_id, role, content, HEARTH_MESSAGE_COMPLETE, error);
+  return insert_message (self, chat_id, role, content, NULL, HEARTH_MESSAGE_COMPLETE, error);
+}
+
+/* Like hearth_store_add_message(), with @attachments (NULL-terminated; their
+ * id and message_id are ignored) stored in the same transaction: either the
+ * message and all its images are saved, or nothing is. */
+gint64
+hearth_store_add_message_with_attachments (HearthStore                   *self,
+                                           gint64                         chat_id,
+                                           HearthRole                     role,
+                                           const char                    *content,
+                                           const HearthAttachment *const *attachments,
+                                           GError                       **error)
+{
+  g_return_val_if_fail ((guint) role < G_N_ELEMENTS (role_names), 0);
+  g_return_val_if_fail (content != NULL && g_utf8_validate (content, -1, NULL), 0);
+  for (guint i = 0; attachments != NULL && attachments[i] != NULL; i++)
+    g_return_val_if_fail (attachments[i]->mime != NULL && *attachments[i]->mime != '\0'
+                          && attachments[i]->width >= 0 && attachments[i]->height >= 0
+                          && attachments[i]->data != NULL, 0);
+  return insert_message (self, chat_id, role, content, attachments, HEARTH_MESSAGE_COMPLETE, error);
 }
 
 /* An empty assistant message in state STREAMING at the end of the chat;
@@ -458,7 +486,7 @@ hearth_store_begin_streaming (HearthStore *self,
                               gint64       chat_id,
                               GError     **error)
 {
-  return insert_message (self, chat_id, HEARTH_ROLE_ASSISTANT, "", HEARTH_MESSAGE_STREAMING, error);
+  return insert_message (self, chat_id, HEARTH_ROLE_ASSISTANT, "", NULL, HEARTH_MESSAGE_STREAMING, error);
 }
 
 /* Appends @text (whole UTF-8 characters) to a streaming message and commits:
@@ -619,6 +647,40 @@ message_exists (HearthStore *self,
   return rc == SQLITE_ROW;
 }
 
+static gint64
+insert_attachment (HearthStore            *self,
+                   gint64                  message_id,
+                   const HearthAttachment *attachment,
+                   const char             *doing,
+                   GError                **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gsize size;
+  const void *bytes;
+  int rc;
+
+  stmt = _hearth_store_prepare (self,
+                                "INSERT INTO attachments (message_id, mime, width, height, data) "
+                                "VALUES (?, ?, ?, ?, ?)", doing, error);
+  if (stmt == NULL)
+    return 0;
+  bytes = g_bytes_get_data (attachment->data, &size);
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  sqlite3_bind_text (stmt, 2, attachment->mime, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, attachment->width);
+  sqlite3_bind_int (stmt, 4, attachment->height);
+  /* Binding checks the size against SQLite's limit (SQLITE_TOOBIG). */
+  rc = sqlite3_bind_blob64 (stmt, 5, bytes != NULL ? bytes : "", size, SQLITE_STATIC);
+  if (rc != SQLITE_OK)
+    {
+      _hearth_store_fail (self, rc, doing, error);
+      return 0;
+    }
+  if (!_hearth_store_run (self, stmt, doing, error))
+    return 0;
+  return sqlite3_last_insert_rowid (self->db);
+}
+
 /* Stores an image (@data encoded as @mime, @width × @height pixels) with a
  * message; returns its id, or 0 with @error set. */
 gint64
@@ -631,10 +693,7 @@ hearth_store_add_attachment (HearthStore *self,
                              GError     **error)
 {
   const char *doing = "save the attachment";
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  gsize size;
-  const void *bytes;
-  int rc;
+  HearthAttachment attachment = { 0, message_id, (char *) mime, width, height, data };
 
   g_return_val_if_fail (mime != NULL && *mime != '\0', 0);
   g_return_val_if_fail (width >= 0 && height >= 0, 0);
@@ -642,26 +701,7 @@ hearth_store_add_attachment (HearthStore *self,
 
   if (!message_exists (self, message_id, doing, error))
     return 0;
-  stmt = _hearth_store_prepare (self,
-                                "INSERT INTO attachments (message_id, mime, width, height, data) "
-                                "VALUES (?, ?, ?, ?, ?)", doing, error);
-  if (stmt == NULL)
-    return 0;
-  bytes = g_bytes_get_data (data, &size);
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  sqlite3_bind_text (stmt, 2, mime, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 3, width);
-  sqlite3_bind_int (stmt, 4, height);
-  /* Binding checks the size against SQLite's limit (SQLITE_TOOBIG). */
-  rc = sqlite3_bind_blob64 (stmt, 5, bytes != NULL ? bytes : "", size, SQLITE_STATIC);
-  if (rc != SQLITE_OK)
-    {
-      _hearth_store_fail (self, rc, doing, error);
-      return 0;
-    }
-  if (!_hearth_store_run (self, stmt, doing, error))
-    return 0;
-  return sqlite3_last_insert_rowid (self->db);
+  return insert_attachment (self, message_id, &attachment, doing, error);
 }
 
 /* Elements are HearthAttachment, in the order they were added. */

@@ -146,6 +146,10 @@ gboolean   hearth_store_truncate_chat (HearthStore *self, gint64 chat_id, gint64
 /* Attachments */
 gint64     hearth_store_add_attachment (HearthStore *self, gint64 message_id, const char *mime,
                                         int width, int height, GBytes *data, GError **error);
+gint64     hearth_store_add_message_with_attachments (HearthStore *self, gint64 chat_id, HearthRole role,
+                                                      const char *content,
+                                                      const HearthAttachment *const *attachments,
+                                                      GError **error);
 GPtrArray *hearth_store_list_attachments (HearthStore *self, gint64 message_id, GError **error);
 
 /* Search and export */

@@ -22,8 +22,13 @@
  * the same context, attached after the last batch: it delivers what is
  * left and returns the GTask. */
 
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "hearth"
+#endif
+
 #include "hearth-engine.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "chat-template.h"
@@ -54,6 +59,9 @@ struct _HearthModel {
   gboolean        has_template;
   char           *template_note;
   gint            has_vision;     /* atomic: set once the projector is loaded */
+  GMutex          vision_lock;    /* a projector loaded again replaces: */
+  ImagePreprocessConfig vision_config;       /* under vision_lock, once has_vision */
+  guint                 vision_tokens_per_chunk;
 };
 
 struct _HearthSession {
@@ -82,6 +90,7 @@ hearth_model_unref (HearthModel *model)
   g_free (model->arch);
   g_free (model->path);
   g_free (model->template_note);
+  g_mutex_clear (&model->vision_lock);
   g_free (model);
 }
 
@@ -95,6 +104,32 @@ guint64     hearth_model_get_weight_bytes  (HearthModel *m) { return m->weight_b
 gboolean    hearth_model_has_chat_template (HearthModel *m) { return m->has_template; }
 const char *hearth_model_get_chat_template_note (HearthModel *m) { return m->template_note; }
 gboolean    hearth_model_has_vision        (HearthModel *m) { return g_atomic_int_get (&m->has_vision); }
+
+gboolean
+hearth_model_plan_image (HearthModel *model, guint width, guint height, HearthImagePlan *plan,
+                         GError **error)
+{
+  g_return_val_if_fail (model != NULL && plan != NULL, FALSE);
+
+  if (!hearth_model_has_vision (model))
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "no vision projector is loaded for %s; load its mmproj file first",
+                   model->name);
+      return FALSE;
+    }
+  if (width == 0 || height == 0)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "an image of %u × %u pixels has nothing to show", width, height);
+      return FALSE;
+    }
+  g_mutex_lock (&model->vision_lock);
+  vision_prompt_plan_image (&model->vision_config, model->vision_tokens_per_chunk, width, height,
+                            plan);
+  g_mutex_unlock (&model->vision_lock);
+  return TRUE;
+}
 
 HearthSession *
 hearth_session_ref (HearthSession *session)
@@ -443,10 +478,33 @@ typedef struct {
   VisionEncoder      *encoder;
 } LoadedModel;
 
+/* An image of a session's prompt, encoded. Its positions in the prompt (and
+ * in SessionState.cached) all hold key, a negative id taken from the hash
+ * of its bytes: the common prefix of two prompts then ends where their
+ * images differ, and an image already in the KV cache is neither encoded
+ * nor run again. (Two different images at the same place with the same
+ * 31-bit key would be taken for each other: about one chance in 2³¹.) */
+typedef struct {
+  VisionPromptImage layout;
+  float            *embd;   /* f32 [n_rows][n_embd] */
+  guint             n_rows; /* n_chunks · tokens_per_chunk */
+  gint32            key;
+} SessionImage;
+
+static void
+session_image_free (SessionImage *img)
+{
+  g_free (img->embd);
+  g_free (img);
+}
+
 typedef struct {
   LoadedModel  *model;
   LlamaContext *ctx;      /* created by the first generate */
-  GArray       *cached;   /* gint32: the tokens at positions 0..n-1 of the KV cache */
+  GArray       *cached;   /* gint32: the tokens at positions 0..n-1 of the KV cache,
+                           * an image's positions as its key (see SessionImage) */
+  GHashTable   *images;   /* SHA-256 of an image's bytes (hex) -> SessionImage: the
+                           * images of the latest prompt, encoded */
 } SessionState;
 
 struct _EngineState {
@@ -474,6 +532,7 @@ session_state_free (SessionState *s)
 {
   g_clear_pointer (&s->ctx, llama_context_free);
   g_array_unref (s->cached);
+  g_hash_table_unref (s->images);
   g_free (s);
 }
 
@@ -653,29 +712,52 @@ token_text_dup (HearthTokenizer *tok, gint32 id)
   return text != NULL ? g_strndup (text, len) : NULL;
 }
 
-/* The messages as chat templates see them; typed: each content as a list
- * of one {"type": "text", "text": ...} part. */
+/* A conversation as the engine renders it. */
+typedef struct {
+  const char *const *roles;
+  const char *const *contents;
+  const guint       *n_images;  /* per message; NULL: no images */
+  guint              n;
+} Conversation;
+
+static void
+add_typed_part (JsonArray *parts, const char *type, const char *text)
+{
+  JsonObject *part = json_object_new ();
+
+  json_object_set_string_member (part, "type", type);
+  if (text != NULL)
+    json_object_set_string_member (part, "text", text);
+  json_array_add_object_element (parts, part);
+}
+
+/* The messages as chat templates see them, with only the first n_shown
+ * images. typed: each content as a list of one {"type": "text", "text":
+ * ...} part; a message with images always is such a list, its
+ * {"type": "image"} parts first (as multimodal templates expect them). */
 static JsonArray *
-messages_to_json (const char *const *roles, const char *const *contents, guint n,
-                  gboolean typed)
+messages_to_json (const Conversation *c, gboolean typed, guint n_shown)
 {
   JsonArray *messages = json_array_new ();
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < c->n; i++)
     {
       JsonObject *msg = json_object_new ();
-      json_object_set_string_member (msg, "role", roles[i]);
-      if (typed)
+      guint n_images = c->n_images != NULL ? c->n_images[i] : 0;
+      guint shown = MIN (n_images, n_shown);
+
+      n_shown -= shown;
+      json_object_set_string_member (msg, "role", c->roles[i]);
+      if (typed || n_images > 0)
         {
-          JsonObject *part = json_object_new ();
           JsonArray *parts = json_array_new ();
-          json_object_set_string_member (part, "type", "text");
-          json_object_set_string_member (part, "text", contents[i]);
-          json_array_add_object_element (parts, part);
+          for (guint k = 0; k < shown; k++)
+            add_typed_part (parts, "image", NULL);
+          add_typed_part (parts, "text", c->contents[i]);
           json_object_set_array_member (msg, "content", parts);
         }
       else
-        json_object_set_string_member (msg, "content", contents[i]);
+        json_object_set_string_member (msg, "content", c->contents[i]);
       json_array_add_object_element (messages, msg);
     }
   return messages;
@@ -685,7 +767,8 @@ static gboolean
 template_shows (HearthChatTemplate *tpl, gboolean typed, const char *bos, const char *eos)
 {
   static const char *const role = "user", *const probe = "hearth-probe-4f1d";
-  g_autoptr (JsonArray) messages = messages_to_json (&role, &probe, 1, typed);
+  const Conversation c = { &role, &probe, NULL, 1 };
+  g_autoptr (JsonArray) messages = messages_to_json (&c, typed, 0);
   g_autofree char *text = hearth_chat_template_render (tpl, messages, TRUE, bos, eos, NULL);
 
   return text != NULL && strstr (text, probe) != NULL;
@@ -721,6 +804,7 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   HearthModel *h = g_new0 (HearthModel, 1);
 
   g_atomic_ref_count_init (&h->ref);
+  g_mutex_init (&h->vision_lock);
   h->id = id;
   h->path = g_strdup (gguf_file_get_path (file));
   if (!gguf_file_get_string (file, "general.name", &h->name, NULL))
@@ -881,6 +965,8 @@ run_open_session (EngineState *st, Job *job)
   s = g_new0 (SessionState, 1);
   s->model = m;
   s->cached = g_array_new (FALSE, FALSE, sizeof (gint32));
+  s->images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) session_image_free);
   g_hash_table_insert (st->sessions, GUINT_TO_POINTER (ids->id), s);
 }
 
@@ -939,6 +1025,8 @@ typedef struct {
   HearthSession        *session;
   GPtrArray            *roles;     /* char * */
   GPtrArray            *contents;  /* char * */
+  GArray               *n_images;  /* guint: per message */
+  GPtrArray            *images;    /* GBytes: every message's images, in order */
   HearthSamplingParams  params;
   HearthGenerateResult *result;    /* the task's data, filled on the engine thread */
 } GenerateJob;
@@ -949,6 +1037,8 @@ generate_job_free (GenerateJob *g)
   hearth_session_unref (g->session);
   g_ptr_array_unref (g->roles);
   g_ptr_array_unref (g->contents);
+  g_array_unref (g->n_images);
+  g_ptr_array_unref (g->images);
   g_free (g);
 }
 
@@ -959,21 +1049,38 @@ generate_result_free (HearthGenerateResult *result)
   g_free (result);
 }
 
+static Conversation
+generate_job_conversation (GenerateJob *g)
+{
+  return (Conversation) { (const char *const *) g->roles->pdata,
+                          (const char *const *) g->contents->pdata,
+                          (const guint *) g->n_images->data, g->contents->len };
+}
+
+/* What a model without a template reads: the contents one after the
+ * other, roles ignored, each message's images (as markers) before its text. */
 static char *
-render_prompt (LoadedModel *m, GenerateJob *g, GError **error)
+concat_contents (const Conversation *c)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < c->n; i++)
+    {
+      for (guint k = 0; c->n_images != NULL && k < c->n_images[i]; k++)
+        g_string_append (text, VISION_MEDIA_MARKER);
+      g_string_append (text, c->contents[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static char *
+render_prompt (LoadedModel *m, const Conversation *c, GError **error)
 {
   g_autoptr (JsonArray) messages = NULL;
 
   if (m->template == NULL)
-    {
-      GString *text = g_string_new (NULL);
-      for (guint i = 0; i < g->contents->len; i++)
-        g_string_append (text, g->contents->pdata[i]);
-      return g_string_free (text, FALSE);
-    }
-  messages = messages_to_json ((const char *const *) g->roles->pdata,
-                               (const char *const *) g->contents->pdata, g->contents->len,
-                               m->typed_content);
+    return concat_contents (c);
+  messages = messages_to_json (c, m->typed_content, 0);
   return hearth_chat_template_render (m->template, messages, TRUE, m->bos_text, m->eos_text,
                                       error);
 }
@@ -981,9 +1088,9 @@ render_prompt (LoadedModel *m, GenerateJob *g, GError **error)
 /* A rendered template usually writes BOS itself; then the tokenizer must
  * not add a second one. */
 static GArray *
-tokenize_prompt (LoadedModel *m, GenerateJob *g, GError **error)
+tokenize_prompt (LoadedModel *m, const Conversation *c, GError **error)
 {
-  g_autofree char *prompt = render_prompt (m, g, error);
+  g_autofree char *prompt = render_prompt (m, c, error);
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   gboolean chat = m->template != NULL;
 
@@ -995,14 +1102,216 @@ tokenize_prompt (LoadedModel *m, GenerateJob *g, GError **error)
   return g_steal_pointer (&ids);
 }
 
-/* Runs tokens at pos0 and keeps s->cached equal to the cache's contents.
- * After a failure the finished chunks are forgotten: they would merely be
- * run again. */
-static gboolean
-session_forward (SessionState *s, const gint32 *tokens, guint n, guint pos0,
-                 GCancellable *cancel, GError **error)
+typedef struct {
+  LoadedModel        *m;
+  const Conversation *c;
+} ImageRender;
+
+static char *
+render_shown_images (guint n_shown, gpointer user_data, GError **error)
 {
-  gboolean ok = llama_context_forward (s->ctx, tokens, n, pos0, FALSE, cancel, error);
+  ImageRender *r = user_data;
+  g_autoptr (JsonArray) messages = messages_to_json (r->c, r->m->typed_content, n_shown);
+
+  return hearth_chat_template_render (r->m->template, messages, TRUE, r->m->bos_text,
+                                      r->m->eos_text, error);
+}
+
+/* The conversation's text with VISION_MEDIA_MARKER where each of its
+ * n_images images goes. */
+static char *
+render_image_prompt (LoadedModel *m, const Conversation *c, guint n_images, GError **error)
+{
+  ImageRender r = { m, c };
+  g_autofree char *unplaced = NULL;
+
+  if (m->template == NULL)
+    return concat_contents (c);
+  unplaced = g_strdup_printf ("the chat template of %s does not place images, so the model "
+                              "cannot be shown them", m->handle->name);
+  return vision_prompt_render_with_markers (n_images, render_shown_images, &r, unplaced, error);
+}
+
+/* BOS is added only if the rendered text does not start with it. */
+static GArray *
+tokenize_image_prompt (LoadedModel *m, const char *text, const VisionPromptImage *images,
+                       guint n_images, GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GArray) rest = NULL;
+
+  if (hearth_tokenizer_adds_bos (m->tokenizer) &&
+      !(m->bos_text != NULL && *m->bos_text != '\0' && g_str_has_prefix (text, m->bos_text)))
+    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (m->tokenizer) }, 1);
+  rest = vision_prompt_tokenize_images (m->tokenizer, text, FALSE, images, n_images, error);
+  if (rest == NULL)
+    return NULL;
+  g_array_append_vals (ids, rest->data, rest->len);
+  return g_steal_pointer (&ids);
+}
+
+/* Below VISION_IMAGE_POSITION, from the first 32 bits of the hex hash. */
+static gint32
+image_key (const char *hash)
+{
+  char head[9] = { 0 };
+  guint32 bits;
+
+  memcpy (head, hash, 8);
+  bits = (guint32) g_ascii_strtoull (head, NULL, 16);
+  return -2 - (gint32) (bits % (G_MAXINT32 - 2u));
+}
+
+static SessionImage *
+session_image_new (LoadedModel *m, GBytes *bytes, const char *hash, const char *name,
+                   GCancellable *cancel, GError **error)
+{
+  g_autoptr (HearthImage) image = hearth_image_load_bytes (bytes, name, 0, error);
+  g_autoptr (ImageTiles) tiles = NULL;
+  SessionImage *img;
+  float *embd;
+
+  if (image == NULL ||
+      (embd = vision_encoder_encode_image (m->encoder, image, &tiles, NULL, NULL, cancel,
+                                           error)) == NULL)
+    return NULL;
+  img = g_new0 (SessionImage, 1);
+  img->layout = (VisionPromptImage) { tiles->grid_rows, tiles->grid_cols,
+                                      vision_encoder_tokens_per_chunk (m->encoder) };
+  img->embd = embd;
+  img->n_rows = tiles->n_chunks * img->layout.tokens_per_chunk;
+  img->key = image_key (hash);
+  return img;
+}
+
+static gboolean
+image_unused (gpointer hash, gpointer img, gpointer used)
+{
+  (void) hash;
+  return !g_ptr_array_find (used, img, NULL);
+}
+
+/* The conversation's images in order (SessionImage, owned by s->images),
+ * encoded unless the session has them already; the session then forgets
+ * the images the conversation no longer shows. */
+static GPtrArray *
+session_encode_images (SessionState *s, GenerateJob *g, GCancellable *cancel, GError **error)
+{
+  g_autoptr (GPtrArray) used = g_ptr_array_new ();
+  guint k = 0;
+
+  if (g->images->len > 0 && s->model->encoder == NULL)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+                   _("%s cannot see images; pick a vision model such as SmolVLM2 with its "
+                     "mmproj file"), s->model->handle->name);
+      return NULL;
+    }
+  for (guint i = 0; i < g->n_images->len; i++)
+    for (guint j = 0; j < g_array_index (g->n_images, guint, i); j++, k++)
+      {
+        GBytes *bytes = g->images->pdata[k];
+        g_autofree char *hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+        SessionImage *img = g_hash_table_lookup (s->images, hash);
+
+        if (img == NULL)
+          {
+            g_autofree char *name = g_strdup_printf ("image %u of message %u", j + 1, i + 1);
+            if ((img = session_image_new (s->model, bytes, hash, name, cancel, error)) == NULL)
+              return NULL;
+            g_hash_table_insert (s->images, g_steal_pointer (&hash), img);
+          }
+        g_ptr_array_add (used, img);
+      }
+  g_hash_table_foreach_remove (s->images, image_unused, used);
+  return g_steal_pointer (&used);
+}
+
+/* Calls func for each image position of prompt: i, the image, and the
+ * position's row among the image's embeddings. */
+typedef void (*ImagePositionFunc) (guint i, SessionImage *img, guint row, gpointer user_data);
+
+static void
+foreach_image_position (GArray *prompt, GPtrArray *images, ImagePositionFunc func,
+                        gpointer user_data)
+{
+  guint k = 0, row = 0;
+
+  for (guint i = 0; i < prompt->len; i++)
+    {
+      SessionImage *img;
+
+      if (g_array_index (prompt, gint32, i) >= 0)
+        continue;
+      img = images->pdata[k];
+      func (i, img, row, user_data);
+      if (++row == img->n_rows)
+        {
+          row = 0;
+          k++;
+        }
+    }
+}
+
+static void
+set_key (guint i, SessionImage *img, guint row, gpointer prompt)
+{
+  (void) row;
+  g_array_index ((GArray *) prompt, gint32, i) = img->key;
+}
+
+static GArray *
+tokenize_with_images (LoadedModel *m, const Conversation *c, GPtrArray *images, GError **error)
+{
+  g_autoptr (GArray) layouts = g_array_new (FALSE, FALSE, sizeof (VisionPromptImage));
+  g_autofree char *text = NULL;
+  GArray *ids;
+
+  for (guint k = 0; k < images->len; k++)
+    g_array_append_val (layouts, ((SessionImage *) images->pdata[k])->layout);
+  if ((text = render_image_prompt (m, c, images->len, error)) == NULL ||
+      (ids = tokenize_image_prompt (m, text, (const VisionPromptImage *) layouts->data,
+                                    layouts->len, error)) == NULL)
+    return NULL;
+  foreach_image_position (ids, images, set_key, ids);
+  return ids;
+}
+
+typedef struct {
+  guint   from;    /* first prompt position wanted */
+  guint   n_embd;
+  GArray *rows;    /* float: the embeddings gathered */
+} GatherRows;
+
+static void
+gather_row (guint i, SessionImage *img, guint row, gpointer user_data)
+{
+  GatherRows *gr = user_data;
+
+  if (i >= gr->from)
+    g_array_append_vals (gr->rows, img->embd + (gsize) row * gr->n_embd, gr->n_embd);
+}
+
+/* The embeddings of the image positions of prompt from position from on:
+ * f32 [n][n_embd], in prompt order. */
+static GArray *
+gather_image_rows (GArray *prompt, GPtrArray *images, guint from, guint n_embd)
+{
+  GatherRows gr = { from, n_embd, g_array_new (FALSE, FALSE, sizeof (float)) };
+
+  foreach_image_position (prompt, images, gather_row, &gr);
+  return gr.rows;
+}
+
+/* Runs tokens (image positions: the next rows of embd, f32
+ * [n_embd_rows][n_embd]) at pos0 and keeps s->cached equal to the cache's
+ * contents. After a failure the finished chunks are forgotten: they would
+ * merely be run again. */
+static gboolean
+session_forward (SessionState *s, const gint32 *tokens, guint n, guint pos0, const float *embd,
+                 guint n_embd_rows, GCancellable *cancel, GError **error)
+{
+  gboolean ok = vision_prompt_prefill (s->ctx, tokens, n, pos0, embd, n_embd_rows, cancel, error);
 
   g_array_set_size (s->cached, MIN (pos0, s->cached->len));
   if (ok)
@@ -1034,20 +1343,23 @@ lookup_session (EngineState *st, HearthSession *session, GError **error)
   return s;
 }
 
-/* Processes the part of the prompt that is not in the cache yet. At least
- * one token is run, to get logits to sample from. */
+/* Processes the part of the prompt that is not in the cache yet, with the
+ * embeddings of its images from there on. At least one token is run, to
+ * get logits to sample from. */
 static gboolean
-process_prompt (SessionState *s, GArray *prompt, HearthGenerateResult *r, GCancellable *cancel,
-                GError **error)
+process_prompt (SessionState *s, GArray *prompt, GPtrArray *images, HearthGenerateResult *r,
+                GCancellable *cancel, GError **error)
 {
   guint reuse = MIN (common_prefix (s->cached, prompt), prompt->len - 1);
+  guint n_embd = llama_model_get_config (s->model->llama)->n_embd;
   gint64 start = g_get_monotonic_time ();
+  g_autoptr (GArray) rows = gather_image_rows (prompt, images, reuse, n_embd);
   gboolean ok;
 
   r->n_prompt_reused = reuse;
   r->n_prompt_processed = prompt->len - reuse;
   ok = session_forward (s, &g_array_index (prompt, gint32, reuse), prompt->len - reuse, reuse,
-                        cancel, error);
+                        (const float *) rows->data, rows->len / n_embd, cancel, error);
   r->prompt_seconds = (g_get_monotonic_time () - start) / 1e6;
   return ok;
 }
@@ -1075,8 +1387,10 @@ sample_loop (SessionState *s, GenerateJob *g, Outbox *outbox, GString *text,
   gint64 start = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
+  /* The text seen so far, image positions left out. */
   for (guint i = 0; i < s->cached->len; i++)
-    hearth_sampler_accept (sampler, g_array_index (s->cached, gint32, i));
+    if (g_array_index (s->cached, gint32, i) >= 0)
+      hearth_sampler_accept (sampler, g_array_index (s->cached, gint32, i));
 
   for (;;)
     {
@@ -1103,7 +1417,7 @@ sample_loop (SessionState *s, GenerateJob *g, Outbox *outbox, GString *text,
         r->stop_reason = HEARTH_STOP_MAX_TOKENS;
       else if (s->cached->len >= llama_context_get_n_ctx (s->ctx))
         r->stop_reason = HEARTH_STOP_CONTEXT_FULL;
-      else if ((ok = session_forward (s, &id, 1, s->cached->len, cancel, error)))
+      else if ((ok = session_forward (s, &id, 1, s->cached->len, NULL, 0, cancel, error)))
         continue;
       break;
     }
@@ -1118,13 +1432,17 @@ static gboolean
 generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel, GError **error)
 {
   HearthGenerateResult *r = g->result;
+  const Conversation c = generate_job_conversation (g);
   g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GArray) prompt = NULL;
+  g_autoptr (GPtrArray) images = NULL;
   SessionState *s;
   gboolean ok;
 
   if ((s = lookup_session (st, g->session, error)) == NULL ||
-      (prompt = tokenize_prompt (s->model, g, error)) == NULL)
+      (images = session_encode_images (s, g, cancel, error)) == NULL ||
+      (prompt = images->len > 0 ? tokenize_with_images (s->model, &c, images, error)
+                                : tokenize_prompt (s->model, &c, error)) == NULL)
     return FALSE;
   r->n_prompt_tokens = prompt->len;
   if (prompt->len == 0)
@@ -1145,7 +1463,7 @@ generate (EngineState *st, GenerateJob *g, Outbox *outbox, GCancellable *cancel,
       (s->ctx = llama_context_new (s->model->llama, g->session->n_ctx, 0, error)) == NULL)
     return FALSE;
 
-  ok = process_prompt (s, prompt, r, cancel, error) &&
+  ok = process_prompt (s, prompt, images, r, cancel, error) &&
        sample_loop (s, g, outbox, text, cancel, error);
   r->text = g_string_free (g_steal_pointer (&text), FALSE);
   return ok;
@@ -1193,15 +1511,22 @@ hearth_engine_generate_async (HearthEngine *self, HearthSession *session,
   g_return_if_fail (HEARTH_IS_ENGINE (self));
   g_return_if_fail (session != NULL);
   g_return_if_fail (messages != NULL || n_messages == 0);
+  for (guint i = 0; i < n_messages; i++)
+    g_return_if_fail (messages[i].images != NULL || messages[i].n_images == 0);
 
   g = g_new0 (GenerateJob, 1);
   g->session = hearth_session_ref (session);
   g->roles = g_ptr_array_new_full (n_messages, g_free);
   g->contents = g_ptr_array_new_full (n_messages, g_free);
+  g->n_images = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_messages);
+  g->images = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (guint i = 0; i < n_messages; i++)
     {
       g_ptr_array_add (g->roles, g_strdup (messages[i].role));
       g_ptr_array_add (g->contents, g_strdup (messages[i].content));
+      g_array_append_val (g->n_images, messages[i].n_images);
+      for (guint k = 0; k < messages[i].n_images; k++)
+        g_ptr_array_add (g->images, g_bytes_ref (messages[i].images[k]));
     }
   if (params != NULL)
     g->params = *params;
@@ -1298,6 +1623,10 @@ load_vision (EngineState *st, VisionLoadJob *v, GCancellable *cancel, GError **e
   g_clear_pointer (&m->clip, clip_model_free);
   m->clip = g_steal_pointer (&clip);
   m->encoder = encoder;
+  g_mutex_lock (&m->handle->vision_lock);
+  clip_model_get_preprocess_config (m->clip, &m->handle->vision_config);
+  m->handle->vision_tokens_per_chunk = vision_encoder_tokens_per_chunk (encoder);
+  g_mutex_unlock (&m->handle->vision_lock);
   g_atomic_int_set (&m->handle->has_vision, TRUE);
   return TRUE;
 }
@@ -1358,70 +1687,6 @@ describe_job_free (DescribeJob *d)
   g_free (d);
 }
 
-typedef struct {
-  LoadedModel *m;
-  const char  *prompt;
-} ImageTurn;
-
-/* One user turn: [image, prompt] or just [prompt], as multimodal templates
- * (SmolVLM) expect it. */
-static char *
-render_image_turn (guint n_shown, gpointer user_data, GError **error)
-{
-  ImageTurn *turn = user_data;
-  g_autoptr (JsonArray) messages = json_array_new ();
-  JsonObject *msg = json_object_new ();
-  JsonArray *parts = json_array_new ();
-  JsonObject *text = json_object_new ();
-
-  if (n_shown > 0)
-    {
-      JsonObject *image = json_object_new ();
-      json_object_set_string_member (image, "type", "image");
-      json_array_add_object_element (parts, image);
-    }
-  json_object_set_string_member (text, "type", "text");
-  json_object_set_string_member (text, "text", turn->prompt);
-  json_array_add_object_element (parts, text);
-  json_object_set_string_member (msg, "role", "user");
-  json_object_set_array_member (msg, "content", parts);
-  json_array_add_object_element (messages, msg);
-  return hearth_chat_template_render (turn->m->template, messages, TRUE, turn->m->bos_text,
-                                      turn->m->eos_text, error);
-}
-
-/* The prompt text with VISION_MEDIA_MARKER where the image goes. */
-static char *
-render_image_prompt (LoadedModel *m, const char *prompt, GError **error)
-{
-  ImageTurn turn = { m, prompt };
-  g_autofree char *unplaced = NULL;
-
-  if (m->template == NULL)
-    return g_strconcat (VISION_MEDIA_MARKER, prompt, NULL);
-  unplaced = g_strdup_printf ("the chat template of %s does not place images, so it cannot "
-                              "describe them", m->handle->name);
-  return vision_prompt_render_with_markers (1, render_image_turn, &turn, unplaced, error);
-}
-
-/* BOS is added only if the rendered text does not start with it. */
-static GArray *
-tokenize_image_prompt (LoadedModel *m, const char *text, const ImageTiles *tiles, GError **error)
-{
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  g_autoptr (GArray) rest = NULL;
-
-  if (hearth_tokenizer_adds_bos (m->tokenizer) &&
-      !(m->bos_text != NULL && *m->bos_text != '\0' && g_str_has_prefix (text, m->bos_text)))
-    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (m->tokenizer) }, 1);
-  rest = vision_prompt_tokenize (m->tokenizer, text, FALSE, tiles->grid_rows, tiles->grid_cols,
-                                 vision_encoder_tokens_per_chunk (m->encoder), error);
-  if (rest == NULL)
-    return NULL;
-  g_array_append_vals (ids, rest->data, rest->len);
-  return g_steal_pointer (&ids);
-}
-
 /* Samples after a prefilled prompt until EOG or max_tokens. */
 static char *
 sample_reply (LoadedModel *m, LlamaContext *ctx, GArray *prompt,
@@ -1469,6 +1734,10 @@ describe_image (EngineState *st, DescribeJob *d, GCancellable *cancel, GError **
   g_autoptr (GArray) ids = NULL;
   g_autoptr (LlamaContext) ctx = NULL;
   guint max_tokens = d->params.max_tokens > 0 ? d->params.max_tokens : DESCRIBE_DEFAULT_MAX_TOKENS;
+  static const char *const role = "user";
+  static const guint one_image = 1;
+  const Conversation turn = { &role, (const char *const *) &d->prompt, &one_image, 1 };
+  VisionPromptImage layout;
 
   if (m == NULL)
     return NULL;
@@ -1480,9 +1749,12 @@ describe_image (EngineState *st, DescribeJob *d, GCancellable *cancel, GError **
       return NULL;
     }
   if ((embd = vision_encoder_encode_file (m->encoder, d->image_path, &tiles, NULL, NULL, cancel,
-                                          error)) == NULL ||
-      (text = render_image_prompt (m, d->prompt, error)) == NULL ||
-      (ids = tokenize_image_prompt (m, text, tiles, error)) == NULL ||
+                                          error)) == NULL)
+    return NULL;
+  layout = (VisionPromptImage) { tiles->grid_rows, tiles->grid_cols,
+                                 vision_encoder_tokens_per_chunk (m->encoder) };
+  if ((text = render_image_prompt (m, &turn, 1, error)) == NULL ||
+      (ids = tokenize_image_prompt (m, text, &layout, 1, error)) == NULL ||
       (ctx = llama_context_new (m->llama, ids->len + max_tokens, 0, error)) == NULL ||
       !vision_prompt_prefill (ctx, (const gint32 *) ids->data, ids->len, 0, embd,
                               tiles->n_chunks * vision_encoder_tokens_per_chunk (m->encoder),

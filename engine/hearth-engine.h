@@ -67,6 +67,20 @@ const char  *hearth_model_get_chat_template_note (HearthModel *model);
  * (hearth_engine_load_vision_async()). */
 gboolean     hearth_model_has_vision         (HearthModel *model);
 
+typedef struct {
+  guint tile_size;             /* edge of a tile and of the global image, pixels */
+  guint grid_cols, grid_rows;  /* tiles of the refined image (0 x 0: only the global image) */
+  guint refined_width, refined_height;
+  guint n_chunks;              /* tiles + the global image */
+  guint n_tokens;              /* prompt positions the image takes, markers included */
+} HearthImagePlan;
+/* What an image of width x height becomes for model's vision projector: cheap
+ * arithmetic on immutable config, callable from any thread once
+ * hearth_engine_load_vision_finish() succeeded. FALSE with
+ * HEARTH_ENGINE_ERROR_INVALID_ARGUMENT when the model has no projector loaded. */
+gboolean hearth_model_plan_image (HearthModel *model, guint width, guint height,
+                                  HearthImagePlan *plan, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModel, hearth_model_unref)
 
 /* One chat: a KV cache of n_ctx positions on the engine thread, created at
@@ -80,9 +94,14 @@ guint          hearth_session_get_n_ctx (HearthSession *session);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthSession, hearth_session_unref)
 
+/* images: shown to the model before the text, in order (chat templates
+ * write them as {"type": "image"} parts ahead of the text part). The bytes
+ * are referenced until the generation ends. */
 typedef struct {
-  const char *role;    /* "system", "user" or "assistant" */
-  const char *content; /* UTF-8 */
+  const char    *role;     /* "system", "user" or "assistant" */
+  const char    *content;  /* UTF-8 */
+  GBytes *const *images;   /* encoded image files (PNG, JPEG, WebP, ...) shown before the text; may be NULL */
+  guint          n_images;
 } HearthChatMessage;
 
 typedef struct {
@@ -179,6 +198,13 @@ void           hearth_engine_close_session    (HearthEngine  *engine,
  * chat mode: rendering untrusted text apart from the template's markup is
  * left for later.)
  *
+ * A message's images are decoded (as hearth_image_load() does: the size
+ * checked from the header, EXIF orientation, alpha over white), tiled and
+ * encoded by the model's vision projector, and their embeddings take the
+ * image positions of the prompt (hearth_model_plan_image()). The session
+ * keeps the embeddings of the images in its cache, keyed by a hash of their
+ * bytes, so a follow-up neither encodes nor runs them again.
+ *
  * Only tokens not already in the session's KV cache are processed: a
  * follow-up reuses the whole cached conversation, an edited earlier message
  * rewinds to the common prefix. Then tokens are sampled with params (NULL:
@@ -201,8 +227,10 @@ void          hearth_engine_generate_async    (HearthEngine               *engin
 /* TRUE when the generation ended by EOG, max tokens or a full context.
  * Else FALSE with error: HEARTH_ENGINE_ERROR_CANCELLED (also when
  * superseded), _CONTEXT_FULL (the prompt alone does not fit; nothing was
- * run), _INVALID_ARGUMENT (closed session, empty conversation), _TEMPLATE,
- * device errors. result (may be NULL) is filled in either case; on cancellation it holds
+ * run), _INVALID_ARGUMENT (closed session, empty conversation, images
+ * for a model without a vision projector: the message says so for the
+ * user), _TEMPLATE, an image's errors (_UNSUPPORTED: not an image format,
+ * too many pixels; _CORRUPT_FILE: cannot be decoded), device errors. result (may be NULL) is filled in either case; on cancellation it holds
  * the partial text. Free it with hearth_generate_result_clear(). */
 gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
                                                GAsyncResult          *result,

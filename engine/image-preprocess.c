@@ -116,6 +116,29 @@ image_from_pixbuf (GdkPixbuf *pixbuf, const char *path, GError **error)
   return image;
 }
 
+/* What every decoder's output goes through: the decoded size is what
+ * counts (a lying header must not slip through), then the EXIF orientation
+ * and alpha over white. name: the file's path or the caller's label. */
+static HearthImage *
+image_from_frame (GdkPixbuf *frame, const char *name, guint64 max_pixels, GError **error)
+{
+  if ((guint64) gdk_pixbuf_get_width (frame) * gdk_pixbuf_get_height (frame) > max_pixels)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "Image “%s” decoded to %d × %d pixels, more than Hearth accepts",
+                   name, gdk_pixbuf_get_width (frame), gdk_pixbuf_get_height (frame));
+      return NULL;
+    }
+  g_autoptr (GdkPixbuf) oriented = gdk_pixbuf_apply_embedded_orientation (frame);
+  if (oriented == NULL)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                   "Cannot rotate image “%s” to its EXIF orientation", name);
+      return NULL;
+    }
+  return image_from_pixbuf (oriented, name, error);
+}
+
 HearthImage *
 hearth_image_load (const char *path, guint64 max_pixels, GError **error)
 {
@@ -135,22 +158,93 @@ hearth_image_load (const char *path, guint64 max_pixels, GError **error)
                    "Cannot decode image “%s”: %s", path, local_error->message);
       return NULL;
     }
-  /* The decoded size is what counts: a lying header must not slip through. */
-  if ((guint64) gdk_pixbuf_get_width (frame) * gdk_pixbuf_get_height (frame) > max_pixels)
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "Image “%s” decoded to %d × %d pixels, more than Hearth accepts",
-                   path, gdk_pixbuf_get_width (frame), gdk_pixbuf_get_height (frame));
-      return NULL;
-    }
-  g_autoptr (GdkPixbuf) oriented = gdk_pixbuf_apply_embedded_orientation (frame);
-  if (oriented == NULL)
+  return image_from_frame (frame, path, max_pixels, error);
+}
+
+/* What a GdkPixbufLoader reports while it decodes: the header's size,
+ * seen before any pixel is decoded, and how far the rows got. */
+typedef struct {
+  guint64  max_pixels;
+  int      width;
+  int      height;
+  gboolean refused;
+  int      rows_done;  /* the loaders accept a cut-off PNG silently: rows tell */
+} HeaderSize;
+
+/* A 0 × 0 size makes every gdk-pixbuf loader stop before it allocates the
+ * picture (gdk_pixbuf_get_file_info () relies on the same). */
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_data)
+{
+  HeaderSize *size = user_data;
+
+  size->width = width;
+  size->height = height;
+  size->refused = width <= 0 || height <= 0 || (guint64) width * (guint64) height > size->max_pixels;
+  if (size->refused)
+    gdk_pixbuf_loader_set_size (loader, 0, 0);
+}
+
+static void
+on_area_updated (GdkPixbufLoader *loader, int x, int y, int width, int height,
+                 gpointer user_data)
+{
+  HeaderSize *size = user_data;
+
+  size->rows_done = MAX (size->rows_done, y + height);
+}
+
+static void
+set_decode_error (GError **error, const char *name, const HeaderSize *size, GError *local)
+{
+  if (size->refused && size->width > 0 && size->height > 0)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                 "Image “%s” is %d × %d pixels, more than the %" G_GUINT64_FORMAT
+                 " Mpx Hearth decodes; scale it down first",
+                 name, size->width, size->height, size->max_pixels / (1024 * 1024));
+  else if (size->refused)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                 "Image “%s” declares a size of %d × %d pixels", name, size->width, size->height);
+  else if (g_error_matches (local, GDK_PIXBUF_ERROR, GDK_PIXBUF_ERROR_UNKNOWN_TYPE))
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                 "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
+                 "WebP with its loader installed…), or its header is damaged", name);
+  else if (local != NULL)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                 "Cannot decode image “%s”: %s", name, local->message);
+  else
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                 "Cannot decode image “%s”: the data ends after %d of its %d rows", name,
+                 size->rows_done, size->height);
+}
+
+HearthImage *
+hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels, GError **error)
+{
+  HeaderSize size = { max_pixels > 0 ? max_pixels : HEARTH_IMAGE_MAX_PIXELS_DEFAULT, 0, 0, FALSE, 0 };
+  g_autoptr (GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr (GError) local = NULL;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  if (len == 0)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                   "Cannot rotate image “%s” to its EXIF orientation", path);
+                   "Image “%s” is empty", name);
       return NULL;
     }
-  return image_from_pixbuf (oriented, path, error);
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &size);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &size);
+  /* close () runs even after a failed write: a loader must be closed. */
+  gboolean written = gdk_pixbuf_loader_write (loader, data, len, &local);
+  gboolean closed = gdk_pixbuf_loader_close (loader, written ? &local : NULL);
+  GdkPixbuf *frame = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (!written || !closed || size.refused || frame == NULL || size.rows_done < size.height)
+    {
+      set_decode_error (error, name, &size, local);
+      return NULL;
+    }
+  return image_from_frame (frame, name, size.max_pixels, error);
 }
 
 /* ---- resizing, as llama.cpp's mtmd does it -------------------------------- */

@@ -26,6 +26,11 @@ typedef struct {
  * Errors (HEARTH_ENGINE_ERROR): _IO (cannot read), _UNSUPPORTED (no loader
  * for the format, too many pixels), _CORRUPT_FILE (the loader failed). */
 HearthImage *hearth_image_load     (const char *path, guint64 max_pixels, GError **error);
+/* The same for an encoded file in memory; name (e.g. "image 1 of message
+ * 2") stands for the path in messages. The size is checked from the
+ * header before any pixel is decoded, as above. */
+HearthImage *hearth_image_load_bytes (GBytes *bytes, const char *name, guint64 max_pixels,
+                                      GError **error);
 /* Copies rgb [height][width][3]. */
 HearthImage *hearth_image_new_rgb  (guint width, guint height, const guint8 *rgb);
 void         hearth_image_free     (HearthImage *image);

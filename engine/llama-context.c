@@ -3,7 +3,7 @@
 /* llama-context.c: the Llama forward pass on the device.
  *
  * One chunk of tokens is one command buffer with one submit:
- *   x = embed(tokens)
+ *   x = embed(tokens)                                       (or input embeddings, row by row)
  *   for each layer:
  *     xb = rms_norm(x) · attn_norm
  *     q, k, v = Wq·xb, Wk·xb, Wv·xb;  rope(q), rope(k)     (NORMAL: adjacent pairs)
@@ -24,6 +24,8 @@
 /* Scratch activations for up to n_batch tokens, allocated once. */
 typedef struct {
   HvkBuffer  *ids;       /* i32 [n_batch], host-visible: the chunk's token ids */
+  HvkBuffer  *embd_in;   /* f32 [n_batch][n_embd], host-visible: the chunk's input
+                          * embeddings at their rows; allocated by the first use */
   HvkBuffer  *x[2];      /* f32 [n_batch][n_embd]: residual stream, ping-pong (see add_residual) */
   HvkBuffer  *xb;        /* f32 [n_batch][n_embd]: normed input of a sublayer */
   HvkBuffer  *delta;     /* f32 [n_batch][n_embd]: sublayer output before the residual add */
@@ -99,7 +101,7 @@ build_run_state (LlamaContext *ctx, GError **error)
 static void
 free_run_state (LlamaRunState *s, guint n_layer)
 {
-  HvkBuffer **scratch[] = { &s->ids, &s->x[0], &s->x[1], &s->xb, &s->delta, &s->q, &s->k,
+  HvkBuffer **scratch[] = { &s->ids, &s->embd_in, &s->x[0], &s->x[1], &s->xb, &s->delta, &s->q, &s->k,
                             &s->v, &s->att, &s->gate, &s->up, &s->ffn, &s->logits };
 
   for (guint i = 0; i < G_N_ELEMENTS (scratch); i++)
@@ -276,31 +278,78 @@ typedef enum {
   LOGITS_ALL,
 } WantLogits;
 
-/* Records and submits one chunk: n <= n_batch tokens at pos0, given as
- * token ids or, with tokens NULL, as input embeddings embd f32 [n][n_embd]
- * (written straight into the residual stream). */
+/* Stages a chunk's inputs in the host-visible buffers: the token ids, with
+ * a valid id (0) at each embedding row so that get_rows can run over the
+ * whole chunk, and the embedding rows at their rows of s.embd_in.
+ * Returns the number of embedding rows, or -1 with error. */
+static gint
+stage_inputs (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n,
+              GError **error)
+{
+  LlamaRunState *s = &ctx->s;
+  gsize row_floats = ctx->cfg->n_embd;
+  gint32 *ids = hvk_buffer_map (s->ids);
+  float *rows = NULL;
+  gint n_rows = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      ids[i] = MAX (tokens[i], 0);
+      if (tokens[i] >= 0)
+        continue;
+      if (s->embd_in == NULL &&
+          !(s->embd_in = new_scratch (llama_model_get_device (ctx->model),
+                                      (guint64) ctx->n_batch * row_floats * 4, HVK_BUFFER_HOST,
+                                      error)))
+        return -1;
+      rows = rows != NULL ? rows : hvk_buffer_map (s->embd_in);
+      memcpy (rows + i * row_floats, embd + n_rows * row_floats, row_floats * 4);
+      n_rows++;
+    }
+  return n_rows;
+}
+
+/* x[0] = the chunk's inputs: token embeddings looked up for every row,
+ * then each run of embedding rows copied over its rows. */
+static gboolean
+record_inputs (LlamaContext *ctx, const gint32 *tokens, guint n, guint n_embd_rows,
+               GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  guint64 row_bytes = c->n_embd * 4ull;
+
+  if (n_embd_rows < n &&
+      !hvk_op_get_rows (ctx->ops, ctx->rec, ctx->w->token_embd.type, ctx->w->token_embd.view,
+                        c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error))
+    return FALSE;
+  for (guint i = 0; n_embd_rows > 0 && i < n; )
+    {
+      guint end = i;
+      while (end < n && tokens[end] < 0)
+        end++;
+      if (end > i)
+        hvk_recorder_copy (ctx->rec, ctx->s.embd_in, i * row_bytes, ctx->s.x[0], i * row_bytes,
+                           (end - i) * row_bytes);
+      i = end + 1;
+    }
+  return TRUE;
+}
+
+/* Records and submits one chunk: n <= n_batch inputs at pos0, token ids
+ * and (negative ids) the next rows of embd f32 [][n_embd], mixed freely. */
 static gboolean
 run_chunk (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, guint pos0,
            WantLogits want, GCancellable *cancellable, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
+  gint n_embd_rows = stage_inputs (ctx, tokens, embd, n, error);
   gboolean ok;
 
+  if (n_embd_rows < 0)
+    return FALSE;
   ctx->cur = 0;
-  if (tokens == NULL)
-    {
-      if (!hvk_buffer_upload (ctx->s.x[0], 0, embd, (guint64) n * c->n_embd * 4, error))
-        return FALSE;
-      hvk_recorder_begin (ctx->rec);
-      ok = TRUE;
-    }
-  else
-    {
-      memcpy (hvk_buffer_map (ctx->s.ids), tokens, n * sizeof (gint32));
-      hvk_recorder_begin (ctx->rec);
-      ok = hvk_op_get_rows (ctx->ops, ctx->rec, ctx->w->token_embd.type, ctx->w->token_embd.view,
-                            c->n_vocab, c->n_embd, whole (ctx->s.ids), whole (ctx->s.x[0]), n, error);
-    }
+  hvk_recorder_begin (ctx->rec);
+  ok = record_inputs (ctx, tokens, n, n_embd_rows, error);
   for (guint il = 0; ok && il < c->n_layer; il++)
     ok = record_attention (ctx, il, n, pos0, error) && record_ffn (ctx, il, n, error);
   if (ok && want != LOGITS_NONE)
@@ -309,7 +358,8 @@ run_chunk (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, 
 }
 
 static gboolean
-check_forward_args (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0, GError **error)
+check_forward_args (LlamaContext *ctx, const gint32 *tokens, gboolean embd, guint n, guint pos0,
+                    GError **error)
 {
   if (n == 0 || pos0 > ctx->n_past)
     {
@@ -325,8 +375,8 @@ check_forward_args (LlamaContext *ctx, const gint32 *tokens, guint n, guint pos0
                    "new conversation or choose a larger context", n, pos0, ctx->n_ctx);
       return FALSE;
     }
-  for (guint i = 0; tokens != NULL && i < n; i++)
-    if (tokens[i] < 0 || (guint32) tokens[i] >= ctx->cfg->n_vocab)
+  for (guint i = 0; i < n; i++)
+    if ((tokens[i] < 0 && !embd) || (tokens[i] >= 0 && (guint32) tokens[i] >= ctx->cfg->n_vocab))
       {
         g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
                      "token id %d (input %u) is outside the vocabulary of %u tokens",
@@ -345,15 +395,17 @@ set_cancelled (GError **error)
   return FALSE;
 }
 
-/* The forward of n inputs, token ids or (tokens NULL) embeddings. */
+/* The forward of n inputs: token ids, and with embd the rows of embd
+ * where an id is negative. */
 static gboolean
 forward (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, guint pos0,
          gboolean all_logits, GCancellable *cancellable, GError **error)
 {
   guint n_vocab = ctx->cfg->n_vocab;
   guint chunk = all_logits ? ctx->n_logit_rows : ctx->n_batch;
+  gsize embd_row = 0;
 
-  if (!check_forward_args (ctx, tokens, n, pos0, error))
+  if (!check_forward_args (ctx, tokens, embd != NULL, n, pos0, error))
     return FALSE;
 
   ctx->n_past = pos0;
@@ -369,8 +421,7 @@ forward (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, gu
 
       if (g_cancellable_is_cancelled (cancellable))
         return set_cancelled (error);
-      if (!run_chunk (ctx, tokens != NULL ? tokens + done : NULL,
-                      tokens != NULL ? NULL : embd + (gsize) done * ctx->cfg->n_embd,
+      if (!run_chunk (ctx, tokens + done, embd != NULL ? embd + embd_row * ctx->cfg->n_embd : NULL,
                       m, pos0 + done, want, cancellable, &local))
         {
           if (g_error_matches (local, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
@@ -384,6 +435,8 @@ forward (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, gu
       if (want != LOGITS_NONE)
         memcpy (ctx->logits + (gsize) (all_logits ? done : 0) * n_vocab,
                 hvk_buffer_map (ctx->s.logits), (gsize) (all_logits ? m : 1) * n_vocab * 4);
+      for (guint i = 0; i < m; i++)
+        embd_row += tokens[done + i] < 0;
       done += m;
       ctx->n_past = pos0 + done;
     }
@@ -398,10 +451,11 @@ llama_context_forward (LlamaContext *ctx, const gint32 *tokens, guint n, guint p
 }
 
 gboolean
-llama_context_forward_embd (LlamaContext *ctx, const float *embd, guint n, guint pos0,
-                            gboolean all_logits, GCancellable *cancellable, GError **error)
+llama_context_forward_mixed (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n,
+                             guint pos0, gboolean all_logits, GCancellable *cancellable,
+                             GError **error)
 {
-  return forward (ctx, NULL, embd, n, pos0, all_logits, cancellable, error);
+  return forward (ctx, tokens, embd, n, pos0, all_logits, cancellable, error);
 }
 
 const float *

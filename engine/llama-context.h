@@ -30,13 +30,15 @@ gboolean      llama_context_forward (LlamaContext *ctx, const gint32 *tokens, gu
                                      gboolean all_logits, GCancellable *cancellable,
                                      GError **error);
 
-/* The same with input embeddings in place of token ids: embd f32
- * [n][n_embd] enters the first layer as is (image embeddings from a vision
- * encoder, for example). Text and embedding inputs can alternate: each call
- * continues the positions of the last. */
-gboolean      llama_context_forward_embd (LlamaContext *ctx, const float *embd, guint n,
-                                          guint pos0, gboolean all_logits,
-                                          GCancellable *cancellable, GError **error);
+/* The same with some inputs given as embeddings: a negative tokens[i]
+ * stands for the next row of embd f32 [][n_embd] (one row per negative
+ * id), which enters the first layer as is (image embeddings from a vision
+ * encoder, for example). Token and embedding rows share the chunks: one
+ * command buffer per n_batch inputs, whatever their mix. */
+gboolean      llama_context_forward_mixed (LlamaContext *ctx, const gint32 *tokens,
+                                           const float *embd, guint n, guint pos0,
+                                           gboolean all_logits, GCancellable *cancellable,
+                                           GError **error);
 
 /* f32 [n_vocab] logits of output row i: i < 1 after a last-token forward,
  * i < n after an all_logits forward. Valid until the next forward. */

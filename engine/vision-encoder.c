@@ -267,13 +267,10 @@ vision_encoder_encode (VisionEncoder *enc, const ImageTiles *tiles, float *out,
 }
 
 float *
-vision_encoder_encode_file (VisionEncoder *enc, const char *path, ImageTiles **tiles_out,
-                            VisionProgressFunc progress, gpointer user_data,
-                            GCancellable *cancellable, GError **error)
+vision_encoder_encode_image (VisionEncoder *enc, const HearthImage *image, ImageTiles **tiles_out,
+                             VisionProgressFunc progress, gpointer user_data,
+                             GCancellable *cancellable, GError **error)
 {
-  g_autoptr (HearthImage) image = hearth_image_load (path, 0, error);
-  if (image == NULL)
-    return NULL;
   ImagePreprocessConfig config;
   clip_model_get_preprocess_config (enc->model, &config);
   g_autoptr (ImageTiles) tiles = image_tiles_new (image, &config);
@@ -284,4 +281,16 @@ vision_encoder_encode_file (VisionEncoder *enc, const char *path, ImageTiles **t
     return NULL;
   *tiles_out = g_steal_pointer (&tiles);
   return g_steal_pointer (&embd);
+}
+
+float *
+vision_encoder_encode_file (VisionEncoder *enc, const char *path, ImageTiles **tiles_out,
+                            VisionProgressFunc progress, gpointer user_data,
+                            GCancellable *cancellable, GError **error)
+{
+  g_autoptr (HearthImage) image = hearth_image_load (path, 0, error);
+  if (image == NULL)
+    return NULL;
+  return vision_encoder_encode_image (enc, image, tiles_out, progress, user_data, cancellable,
+                                      error);
 }

@@ -33,10 +33,16 @@ gboolean       vision_encoder_encode (VisionEncoder *encoder, const ImageTiles *
                                       VisionProgressFunc progress, gpointer user_data,
                                       GCancellable *cancellable, GError **error);
 
-/* Decodes the image file (hearth_image_load with the default pixel limit),
- * tiles it for this model and encodes it. Returns the embeddings, f32
+/* Tiles image for this model and encodes it. Returns the embeddings, f32
  * [n_chunks · tokens_per_chunk][projection_dim] (g_free), and the tiles in
  * *tiles (for their layout). */
+float         *vision_encoder_encode_image (VisionEncoder *encoder, const HearthImage *image,
+                                            ImageTiles **tiles, VisionProgressFunc progress,
+                                            gpointer user_data, GCancellable *cancellable,
+                                            GError **error);
+
+/* Decodes the image file (hearth_image_load with the default pixel limit),
+ * then encodes it as vision_encoder_encode_image() does. */
 float         *vision_encoder_encode_file (VisionEncoder *encoder, const char *path,
                                            ImageTiles **tiles, VisionProgressFunc progress,
                                            gpointer user_data, GCancellable *cancellable,

@@ -84,6 +84,31 @@ append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint 
   return TRUE;
 }
 
+guint
+vision_prompt_image_n_positions (const VisionPromptImage *image)
+{
+  guint per_tile = 2 + image->tokens_per_chunk;  /* <fake><row_r_col_c> <image>×n */
+  guint row_breaks = image->grid_rows > 0 ? image->grid_rows - 1 : 0;
+  guint global = 4 + image->tokens_per_chunk;    /* "\n\n"<fake><global-img> <image>×n <fake> */
+
+  return image->grid_rows * image->grid_cols * per_tile + row_breaks + global;
+}
+
+void
+vision_prompt_plan_image (const ImagePreprocessConfig *config, guint tokens_per_chunk,
+                          guint width, guint height, HearthImagePlan *plan)
+{
+  VisionPromptImage image;
+
+  image_refined_size (width, height, config, &plan->refined_width, &plan->refined_height);
+  plan->tile_size = config->tile_size;
+  plan->grid_cols = plan->refined_width / config->tile_size;
+  plan->grid_rows = plan->refined_height / config->tile_size;
+  plan->n_chunks = plan->grid_cols * plan->grid_rows + 1;
+  image = (VisionPromptImage) { plan->grid_rows, plan->grid_cols, tokens_per_chunk };
+  plan->n_tokens = vision_prompt_image_n_positions (&image);
+}
+
 static guint
 count_markers (const char *text)
 {
@@ -139,10 +164,9 @@ vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0
                        const float *embd, guint n_embd_rows, GCancellable *cancellable,
                        GError **error)
 {
-  guint n_embd = llama_model_get_config (llama_context_get_model (ctx))->n_embd;
   guint n_image = 0;
   for (guint i = 0; i < n; i++)
-    n_image += ids[i] == VISION_IMAGE_POSITION;
+    n_image += ids[i] < 0;
   if (n_image != n_embd_rows)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
@@ -151,24 +175,9 @@ vision_prompt_prefill (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0
       return FALSE;
     }
 
-  /* Alternating runs of text and image positions, each one forward that
-   * continues the positions of the last (causal throughout, as in mtmd). */
-  guint row = 0;
-  for (guint i = 0; i < n; )
-    {
-      gboolean image = ids[i] == VISION_IMAGE_POSITION;
-      guint end = i + 1;
-      while (end < n && (ids[end] == VISION_IMAGE_POSITION) == image)
-        end++;
-      guint m = end - i;
-      if (image ? !llama_context_forward_embd (ctx, embd + (gsize) row * n_embd, m, pos0 + i,
-                                               FALSE, cancellable, error)
-                : !llama_context_forward (ctx, ids + i, m, pos0 + i, FALSE, cancellable, error))
-        return FALSE;
-      row += image ? m : 0;
-      i = end;
-    }
-  return TRUE;
+  /* One forward for text and image positions alike (causal throughout, as
+   * mtmd's separate text and image batches are). */
+  return llama_context_forward_mixed (ctx, ids, embd, n, pos0, FALSE, cancellable, error);
 }
 
 /* To find the "<image>" of image k (the text may hold the same

@@ -9,6 +9,8 @@
  * where each <image>×n run stands for the n embeddings of one chunk. */
 #pragma once
 
+#include "hearth-engine.h"
+#include "image-preprocess.h"
 #include "llama-context.h"
 #include "tokenizer.h"
 
@@ -16,7 +18,10 @@ G_BEGIN_DECLS
 
 #define VISION_MEDIA_MARKER "<__media__>"
 
-/* In a prompt's ids, the positions that take an image embedding. */
+/* In a prompt's ids, the positions that take an image embedding: what
+ * tokenizing writes. Every negative id is an image position, so a caller
+ * may put its own negative keys there (the engine's sessions name each
+ * image by a hash of its bytes). */
 #define VISION_IMAGE_POSITION (-1)
 
 /* Where one image's embeddings go: its tile grid and rows per chunk. */
@@ -25,6 +30,14 @@ typedef struct {
   guint grid_cols;
   guint tokens_per_chunk;
 } VisionPromptImage;
+
+/* Prompt positions of images' layout above, markers included. */
+guint    vision_prompt_image_n_positions (const VisionPromptImage *image);
+
+/* What an image of width x height becomes for an encoder with config and
+ * tokens_per_chunk embeddings per chunk (the tiling of image_tiles_new()). */
+void     vision_prompt_plan_image (const ImagePreprocessConfig *config, guint tokens_per_chunk,
+                                   guint width, guint height, HearthImagePlan *plan);
 
 /* Tokenizes text (special tokens parsed; add_special: BOS/EOS as the
  * vocabulary asks) with its k-th VISION_MEDIA_MARKER replaced by the
@@ -55,10 +68,11 @@ char    *vision_prompt_render_with_markers (guint n_images, VisionRenderFunc ren
                                             gpointer user_data, const char *unplaced_message,
                                             GError **error);
 
-/* Runs ids[0..n-1] at positions pos0.. through ctx: runs of token ids as
- * tokens, runs of image positions as the next rows of embd (f32
- * [n_embd_rows][n_embd], every row used exactly once). Afterwards the logits
- * of the last position are in the context. */
+/* Runs ids[0..n-1] at positions pos0.. through ctx, token ids as tokens
+ * and image positions (negative ids) as the next rows of embd (f32
+ * [n_embd_rows][n_embd], every row used exactly once), in one forward per
+ * batch of the context whatever the mix. Afterwards the logits of the last
+ * position are in the context. */
 gboolean vision_prompt_prefill  (LlamaContext *ctx, const gint32 *ids, guint n, guint pos0,
                                  const float *embd, guint n_embd_rows,
                                  GCancellable *cancellable, GError **error);

@@ -369,6 +369,52 @@ test_attachments (Fixture      *fixture,
   g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
 }
 
+/* A message and its images are one write: all of them or none. */
+static void
+test_message_with_attachments (Fixture      *fixture,
+                               gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) attachments = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GBytes) png = g_bytes_new_static (tiny_png, sizeof tiny_png);
+  g_autoptr(sqlite3) raw = store_test_open_raw (hearth_store_get_path (fixture->store));
+  HearthAttachment first = { 0, 0, "image/png", 1, 1, png };
+  HearthAttachment refused = { 0, 0, "image/refused", 1, 1, png };
+  const HearthAttachment *both[] = { &first, &first, NULL };
+  const HearthAttachment *with_refused[] = { &first, &refused, NULL };
+  gint64 chat_id = create_chat (fixture->store, "Pictures");
+  gint64 message;
+
+  message = hearth_store_add_message_with_attachments (fixture->store, chat_id, HEARTH_ROLE_USER,
+                                                       "Which is brighter?", both, &error);
+  g_assert_no_error (error);
+  attachments = hearth_store_list_attachments (fixture->store, message, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (attachments->len, ==, 2);
+  g_assert_cmpint (((HearthAttachment *) attachments->pdata[1])->message_id, ==, message);
+  g_assert_true (g_bytes_equal (((HearthAttachment *) attachments->pdata[1])->data, png));
+
+  /* The second image fails (a trigger stands for a full disk): the message
+   * and the first image must not stay behind. */
+  store_test_exec_raw (raw, "CREATE TRIGGER refuse BEFORE INSERT ON attachments "
+                            "WHEN NEW.mime = 'image/refused' BEGIN SELECT RAISE (ABORT, 'refused'); END");
+  g_assert_cmpint (hearth_store_add_message_with_attachments (fixture->store, chat_id, HEARTH_ROLE_USER,
+                                                              "Lost?", with_refused, &error), ==, 0);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  messages = hearth_store_list_messages (fixture->store, chat_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 1);
+  g_assert_cmpint (store_test_query_int (raw, "SELECT COUNT(*) FROM attachments"), ==, 2);
+
+  /* No chat: nothing at all. */
+  g_assert_cmpint (hearth_store_add_message_with_attachments (fixture->store, 31337, HEARTH_ROLE_USER,
+                                                              "Anyone?", both, &error), ==, 0);
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
+  g_assert_cmpint (store_test_query_int (raw, "SELECT COUNT(*) FROM attachments"), ==, 2);
+}
+
 /* ---- search ---- */
 
 static HearthSearchHit *
@@ -581,6 +627,7 @@ main (int    argc,
   ADD_TEST ("/store/messages/streaming", test_streaming_message);
   ADD_TEST ("/store/messages/truncate-and-resend", test_truncate_and_resend);
   ADD_TEST ("/store/attachments/add-list", test_attachments);
+  ADD_TEST ("/store/attachments/with-message", test_message_with_attachments);
   ADD_TEST ("/store/search/stemming-prefix-and-odd-input", test_search);
   ADD_TEST ("/store/export/markdown", test_export_markdown);
   ADD_TEST ("/store/export/json", test_export_json);

@@ -1,9 +1,11 @@
 #define G_LOG_DOMAIN "hearth-chat-view"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "hearth-chat-view.h"
 #include "hearth-composer.h"
+#include "hearth-image-preview.h"
 #include "hearth-message-row.h"
 
 struct _HearthChatView {
@@ -13,6 +15,11 @@ struct _HearthChatView {
   GtkScrolledWindow  *scroller;
   GtkListView        *list_view;
   HearthComposer     *composer;
+  GtkRevealer        *vision_hint;
+  GtkLabel           *vision_hint_label;
+  GtkWidget          *vision_hint_button;
+  char               *vision_model_name; /* a model found on disk that sees images, or NULL */
+  char               *vision_model_path;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
   GSignalGroup       *messages_signals;
@@ -109,13 +116,159 @@ update_generating (HearthChatView *self)
                                   hearth_conversation_get_generating (self->conversation));
 }
 
+/* ---- images ---- */
+
+static HearthModel *
+current_model (HearthChatView *self)
+{
+  HearthSession *session = self->conversation != NULL ? hearth_conversation_get_session (self->conversation) : NULL;
+
+  return session != NULL ? hearth_session_get_model (session) : NULL;
+}
+
+/* The model cannot see images: say which one can, keeping the message. */
+static void
+show_vision_hint (HearthChatView *self, HearthModel *model)
+{
+  g_autofree char *text = NULL;
+
+  if (self->vision_model_path != NULL)
+    {
+      g_autofree char *button = g_strdup_printf (_("Use %s"), self->vision_model_name);
+
+      text = g_strdup_printf (_("%s cannot see images. Switch this chat to %s, which can; your message and "
+                                "images stay here."), hearth_model_get_name (model), self->vision_model_name);
+      gtk_button_set_label (GTK_BUTTON (self->vision_hint_button), button);
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->vision_hint_button),
+                                              g_variant_new_string (self->vision_model_path));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->vision_hint_button), "win.set-model");
+    }
+  else
+    {
+      g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+
+      text = g_strdup_printf (_("%s cannot see images. Put a model that can, with its mmproj file (for example "
+                                "SmolVLM2), in %s; your message and images stay here."),
+                              hearth_model_get_name (model), folder);
+    }
+  gtk_widget_set_visible (self->vision_hint_button, self->vision_model_path != NULL);
+  gtk_label_set_text (self->vision_hint_label, text);
+  gtk_revealer_set_reveal_child (self->vision_hint, TRUE);
+}
+
+/* Of HearthImageAttachment: what the composer holds, NULL for none. */
+static GPtrArray *
+composer_images (HearthChatView *self)
+{
+  GListModel *images = hearth_composer_get_images (self->composer);
+  guint n = g_list_model_get_n_items (images);
+  GPtrArray *array;
+
+  if (n == 0)
+    return NULL;
+  array = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (array, g_list_model_get_item (images, i));
+  return array;
+}
+
 static gboolean
 on_composer_send (HearthChatView *self, const char *text)
 {
+  g_autoptr(GPtrArray) images = composer_images (self);
+  HearthModel *model = current_model (self);
+
   if (self->conversation == NULL)
     return FALSE;
+  if (images != NULL && model != NULL && !hearth_model_has_vision (model))
+    {
+      show_vision_hint (self, model);
+      return FALSE;
+    }
+  gtk_revealer_set_reveal_child (self->vision_hint, FALSE);
   self->at_bottom = TRUE;
-  return hearth_conversation_send (self->conversation, text);
+  return hearth_conversation_send_with_images (self->conversation, text, images);
+}
+
+/* Prompt positions all the composer's images take for model, 0 when it
+ * cannot tell. */
+static guint
+composer_image_tokens (HearthChatView *self, HearthModel *model)
+{
+  GListModel *images = hearth_composer_get_images (self->composer);
+  guint n_tokens = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
+    {
+      g_autoptr(HearthImageAttachment) image = g_list_model_get_item (images, i);
+      HearthImagePlan plan;
+
+      if (!hearth_model_plan_image (model, hearth_image_attachment_get_width (image),
+                                    hearth_image_attachment_get_height (image), &plan, NULL))
+        return 0;
+      n_tokens += plan.n_tokens;
+    }
+  return n_tokens;
+}
+
+/* What the model will see of image: its tiles over the picture, and what
+ * they cost of the context. */
+static void
+show_plan (HearthChatView *self, HearthImagePreview *preview, HearthImageAttachment *image)
+{
+  HearthModel *model = current_model (self);
+  HearthSession *session = self->conversation != NULL ? hearth_conversation_get_session (self->conversation) : NULL;
+  g_autofree char *summary = NULL;
+  HearthImagePlan plan;
+  guint n_ctx, used;
+
+  if (model == NULL || !hearth_model_has_vision (model) ||
+      !hearth_model_plan_image (model, hearth_image_attachment_get_width (image),
+                                hearth_image_attachment_get_height (image), &plan, NULL))
+    {
+      hearth_image_preview_set_summary (preview, _("Load a model that can see images to see how it cuts this "
+                                                   "one into tiles and what it costs."));
+      return;
+    }
+  hearth_image_preview_set_grid (preview, plan.grid_cols, plan.grid_rows, plan.refined_width, plan.refined_height);
+  n_ctx = hearth_session_get_n_ctx (session);
+  /* What is left once every attached image is in the context. */
+  used = hearth_conversation_get_context_used (self->conversation) + composer_image_tokens (self, model);
+  /* Translators: image tokens · tile grid and tile size · context positions
+   * left after the attached images, of the context's size */
+  summary = g_strdup_printf (_("%u image tokens · %u × %u tiles of %u px and an overview · %u of %u context left"),
+                             plan.n_tokens, plan.grid_cols, plan.grid_rows, plan.tile_size,
+                             used < n_ctx ? n_ctx - used : 0, n_ctx);
+  hearth_image_preview_set_summary (preview, summary);
+}
+
+static void
+on_image_activated (HearthChatView *self, HearthImageAttachment *image)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  HearthImagePreview *preview = hearth_image_preview_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, image);
+
+  show_plan (self, preview, image);
+  gtk_window_present (GTK_WINDOW (preview));
+}
+
+void
+hearth_chat_view_set_vision_model (HearthChatView *self, const char *name, const char *path)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
+  g_return_if_fail ((name == NULL) == (path == NULL));
+
+  g_free (self->vision_model_name);
+  g_free (self->vision_model_path);
+  self->vision_model_name = g_strdup (name);
+  self->vision_model_path = g_strdup (path);
+}
+
+HearthComposer *
+hearth_chat_view_get_composer (HearthChatView *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_VIEW (self), NULL);
+  return self->composer;
 }
 
 void
@@ -138,6 +291,7 @@ hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *con
   g_signal_group_set_target (self->conversation_signals, conversation);
   g_signal_group_set_target (self->messages_signals, messages);
   self->at_bottom = TRUE;
+  gtk_revealer_set_reveal_child (self->vision_hint, FALSE);
   update_page (self);
   update_generating (self);
 }
@@ -167,6 +321,8 @@ hearth_chat_view_dispose (GObject *object)
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
+  g_clear_pointer (&self->vision_model_name, g_free);
+  g_clear_pointer (&self->vision_model_path, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_CHAT_VIEW);
   G_OBJECT_CLASS (hearth_chat_view_parent_class)->dispose (object);
 }
@@ -187,6 +343,10 @@ hearth_chat_view_class_init (HearthChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, list_view);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, composer);
   gtk_widget_class_bind_template_callback (widget_class, on_composer_send);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, vision_hint);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, vision_hint_label);
+  gtk_widget_class_bind_template_child (widget_class, HearthChatView, vision_hint_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_image_activated);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "chatview");
 }

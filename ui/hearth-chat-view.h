@@ -5,6 +5,7 @@
 
 #include <gtk/gtk.h>
 
+#include "hearth-composer.h"
 #include "hearth-conversation.h"
 
 G_BEGIN_DECLS
@@ -15,5 +16,9 @@ G_DECLARE_FINAL_TYPE (HearthChatView, hearth_chat_view, HEARTH, CHAT_VIEW, GtkWi
 void                hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation);
 HearthConversation *hearth_chat_view_get_conversation (HearthChatView *self);
 void                hearth_chat_view_focus_composer   (HearthChatView *self);
+HearthComposer     *hearth_chat_view_get_composer     (HearthChatView *self);
+/* A model on disk that can see images, offered when images are sent to a
+ * model that cannot; NULL, NULL when none was found. */
+void                hearth_chat_view_set_vision_model (HearthChatView *self, const char *name, const char *path);
 
 G_END_DECLS

@@ -2,12 +2,15 @@
 
 #include <glib/gi18n.h>
 
+#include "hearth-image-preview.h"
+#include "hearth-image-thumbnail.h"
 #include "hearth-message-row.h"
 
 struct _HearthMessageRow {
   GtkWidget            parent_instance;
   GtkWidget           *bubble;
   GtkLabel            *author;
+  GtkFlowBox          *images;
   GtkLabel            *text;
   GtkLabel            *status;
   HearthMessageObject *message;
@@ -55,6 +58,35 @@ on_state_changed (HearthMessageRow *self)
 }
 
 static void
+on_thumbnail_activated (HearthMessageRow *self, HearthImageThumbnail *thumbnail)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  HearthImagePreview *preview = hearth_image_preview_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                          hearth_image_thumbnail_get_image (thumbnail));
+
+  gtk_window_present (GTK_WINDOW (preview));
+}
+
+static void
+show_images (HearthMessageRow *self)
+{
+  GPtrArray *images = self->message != NULL ? hearth_message_object_get_images (self->message) : NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->images))) != NULL)
+    gtk_flow_box_remove (self->images, child);
+  for (guint i = 0; images != NULL && i < images->len; i++)
+    {
+      GtkWidget *thumbnail = hearth_image_thumbnail_new (images->pdata[i], FALSE);
+
+      g_signal_connect_object (thumbnail, "activated", G_CALLBACK (on_thumbnail_activated), self,
+                               G_CONNECT_SWAPPED);
+      gtk_flow_box_append (self->images, thumbnail);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->images), images != NULL && images->len > 0);
+}
+
+static void
 unbind (HearthMessageRow *self)
 {
   if (self->message == NULL)
@@ -62,6 +94,7 @@ unbind (HearthMessageRow *self)
   g_clear_signal_handler (&self->content_handler, self->message);
   g_clear_signal_handler (&self->state_handler, self->message);
   g_clear_object (&self->message);
+  show_images (self);
 }
 
 void
@@ -94,6 +127,7 @@ hearth_message_row_set_message (HearthMessageRow *self, HearthMessageObject *mes
       gtk_widget_add_css_class (self->bubble, "assistant");
       gtk_widget_remove_css_class (self->bubble, "user");
     }
+  show_images (self);
   show_state (self);
 }
 
@@ -132,6 +166,7 @@ hearth_message_row_class_init (HearthMessageRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, author);
+  gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, images);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, text);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, status);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

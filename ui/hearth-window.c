@@ -44,6 +44,11 @@ struct _HearthWindow {
   char               *loading_path; /* being loaded, or NULL */
   GCancellable       *load_cancellable;
   GCancellable       *scan_cancellable;
+  /* images-ui */
+  GPtrArray          *found;        /* of HearthModelInfo, from the last scan; NULL before it */
+  GCancellable       *vision_cancellable; /* the projector being loaded, or NULL */
+  guint               vision_pulse;
+  char               *pending_image; /* for the chat being made by win.new-chat-with-image */
   GSettings          *settings;     /* NULL when the schema is not installed */
   gboolean            ready;        /* the chats were read from the store */
 };
@@ -51,6 +56,7 @@ struct _HearthWindow {
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void ensure_model (HearthWindow *self);
+static void ensure_vision (HearthWindow *self);
 static void open_store (HearthWindow *self);
 
 static void
@@ -238,7 +244,10 @@ update_actions (HearthWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.regenerate",
                                  self->conversation != NULL && hearth_conversation_can_regenerate (self->conversation));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-load", self->loading_path != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-load",
+                                 self->loading_path != NULL || self->vision_cancellable != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat-with-image", self->ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.attach-image", has_chat);
 }
 
 static void
@@ -362,9 +371,12 @@ update_main_page (HearthWindow *self)
 
 /* ---- the model ---- */
 
+static void stop_loading_vision (HearthWindow *self);
+
 static void
 stop_loading (HearthWindow *self)
 {
+  stop_loading_vision (self);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -417,6 +429,7 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   if (hearth_model_get_chat_template_note (self->model) != NULL)
     show_toast (self, hearth_model_get_chat_template_note (self->model));
   ensure_model (self);
+  ensure_vision (self);
 }
 
 static void
@@ -459,6 +472,107 @@ ensure_model (HearthWindow *self)
   update_actions (self);
 }
 
+/* ---- seeing images: the projector of the loaded model ---- */
+
+static const HearthModelInfo *
+found_model_info (HearthWindow *self, const char *path)
+{
+  for (guint i = 0; self->found != NULL && i < self->found->len; i++)
+    {
+      const HearthModelInfo *info = self->found->pdata[i];
+
+      if (g_str_equal (info->path, path))
+        return info;
+    }
+  return NULL;
+}
+
+static gboolean
+pulse_vision_progress (gpointer user_data)
+{
+  HearthWindow *self = user_data;
+
+  gtk_progress_bar_pulse (self->load_progress);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_loading_vision (HearthWindow *self)
+{
+  if (self->vision_cancellable == NULL)
+    return;
+  g_cancellable_cancel (self->vision_cancellable);
+  g_clear_object (&self->vision_cancellable);
+  g_clear_handle_id (&self->vision_pulse, g_source_remove);
+  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+}
+
+static void
+vision_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hearth_engine_load_vision_finish (NULL, result, &error)
+      && g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
+    return;
+  if (is_closed (self))
+    return;
+  /* Not cancelled, so it is still the current load. */
+  g_clear_object (&self->vision_cancellable);
+  g_clear_handle_id (&self->vision_pulse, g_source_remove);
+  gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Images cannot be used with %s: %s"),
+                                                  hearth_model_get_name (self->model), error->message);
+      show_toast (self, message);
+    }
+  update_actions (self);
+}
+
+/* Right after the text model: its vision projector, when the catalog
+ * found one beside it.  The engine has no progress for it: the bar pulses. */
+static void
+ensure_vision (HearthWindow *self)
+{
+  const HearthModelInfo *info;
+  g_autofree char *label = NULL;
+
+  if (self->model == NULL || hearth_model_has_vision (self->model) || self->vision_cancellable != NULL
+      || self->loading_path != NULL)
+    return;
+  info = found_model_info (self, hearth_model_get_path (self->model));
+  if (info == NULL || info->mmproj_path == NULL)
+    return;
+  label = g_strdup_printf (_("Loading image support for %s"), hearth_model_get_name (self->model));
+  self->vision_cancellable = g_cancellable_new ();
+  gtk_label_set_text (self->load_label, label);
+  gtk_progress_bar_set_fraction (self->load_progress, 0);
+  gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
+  self->vision_pulse = g_timeout_add (100, pulse_vision_progress, self);
+  hearth_engine_load_vision_async (self->engine, self->model, info->mmproj_path, self->vision_cancellable,
+                                   vision_loaded, g_object_ref (self));
+  update_actions (self);
+}
+
+/* What the chat view offers when images go to a model that cannot see. */
+static void
+offer_vision_model (HearthWindow *self)
+{
+  for (guint i = 0; i < self->found->len; i++)
+    {
+      const HearthModelInfo *info = self->found->pdata[i];
+
+      if (info->runnable && hearth_model_info_has_vision (info))
+        {
+          hearth_chat_view_set_vision_model (self->chat_view, info->name, info->path);
+          return;
+        }
+    }
+  hearth_chat_view_set_vision_model (self->chat_view, NULL, NULL);
+}
+
 /* ---- actions ---- */
 
 /* A chat created or restored by a job: listed and selected. */
@@ -476,6 +590,13 @@ chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     show_toast (self, error->message);
   else
     insert_and_select (self, chat);
+  if (self->pending_image != NULL)
+    {
+      g_autofree char *path = g_steal_pointer (&self->pending_image);
+
+      if (chat != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.attach-image", "s", path);
+    }
 }
 
 /* New chats start with the model in use, the one being loaded or the
@@ -498,6 +619,29 @@ static void
 new_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   new_chat (HEARTH_WINDOW (widget));
+}
+
+/* win.attach-image ("s", a file path): into the current chat's composer. */
+static void
+attach_image_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  hearth_composer_add_file (hearth_chat_view_get_composer (self->chat_view), file);
+  hearth_chat_view_focus_composer (self->chat_view);
+}
+
+/* win.new-chat-with-image ("s", a file path): a new chat with the current
+ * model, the image in its composer ready for a question. */
+static void
+new_chat_with_image_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  g_free (self->pending_image);
+  self->pending_image = g_variant_dup_string (parameter, NULL);
+  new_chat (self);
 }
 
 static void
@@ -703,6 +847,10 @@ models_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   for (guint i = 0; i < models->len; i++)
     gtk_list_box_append (self->found_models, found_model_row (models->pdata[i]));
+  g_clear_pointer (&self->found, g_ptr_array_unref);
+  self->found = g_ptr_array_ref (models);
+  offer_vision_model (self);
+  ensure_vision (self);
   gtk_widget_set_visible (GTK_WIDGET (self->found_models), models->len > 0);
 }
 
@@ -836,6 +984,8 @@ hearth_window_dispose (GObject *object)
   stop_loading (self);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
+  g_clear_pointer (&self->found, g_ptr_array_unref);
+  g_clear_pointer (&self->pending_image, g_free);
   if (self->conversation_signals != NULL)
     g_signal_group_set_target (self->conversation_signals, NULL);
   g_clear_object (&self->conversation_signals);
@@ -896,6 +1046,9 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
+  /* images-ui */
+  gtk_widget_class_install_action (widget_class, "win.attach-image", "s", attach_image_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-chat-with-image", "s", new_chat_with_image_activated);
 }
 
 /* The window keeps its size across runs.  An uninstalled build without
@@ -944,6 +1097,10 @@ hearth_window_init (HearthWindow *self)
     models_dir, "Llama-3.2-3B-Instruct-Q4_K_M.gguf", "SmolVLM2-2.2B-Instruct-Q4_K_M.gguf",
     "mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf");
   adw_status_page_set_description (self->no_model_page, no_model);
+
+  /* images-ui: images dropped anywhere on the window go to the composer. */
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (
+    hearth_composer_new_drop_target (hearth_chat_view_get_composer (self->chat_view))));
 }
 
 HearthWindow *
