@@ -398,6 +398,32 @@ on_folders_set (gpointer data)
   return folders[0] != NULL;
 }
 
+static gboolean
+on_picture_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) pictures = ui_find_all (GTK_WIDGET (data), GTK_TYPE_PICTURE);
+
+  return pictures->len == 1 && gtk_picture_get_paintable (pictures->pdata[0]) != NULL;
+}
+
+typedef struct {
+  UiFixture *f;
+  guint      n_chats_before;
+} Asked;
+
+static gboolean
+on_asked (gpointer data)
+{
+  Asked *asked = data;
+  HearthWindow *window = asked->f->window;
+  HearthComposer *composer = hearth_chat_view_get_composer (hearth_window_get_chat_view (window));
+  g_autoptr(GPtrArray) stacks = ui_find_all (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK);
+
+  return g_list_model_get_n_items (hearth_window_get_chats (window)) == asked->n_chats_before + 1 &&
+         g_list_model_get_n_items (hearth_composer_get_images (composer)) == 1 && stacks->len > 0 &&
+         g_strcmp0 (adw_view_stack_get_visible_child_name (stacks->pdata[0]), "chats") == 0;
+}
+
 static void
 drive_search (UiFixture *f)
 {
@@ -480,12 +506,27 @@ drive_search (UiFixture *f)
   /* Insensitive unless the window has the action to start such a chat. */
   g_assert_cmpint (gtk_widget_is_sensitive (ask), ==, window_has_action (f->window, "win.new-chat-with-image"));
   /* The large picture arrives from a thumbnail thread. */
-  ui_settle (2000);
+  ui_wait_for (on_picture_shown, view, "the photo large");
   ui_save_screenshot (GTK_WIDGET (f->window), "photos-detail");
   gtk_widget_activate_action (GTK_WIDGET (view), "photos.back", NULL);
   wait_for_page (view, "results");
 
   check_cache_permissions ();
+
+  /* Asking about the photo: a new chat with it in the composer, on the
+   * Chats page. */
+  if (gtk_widget_is_sensitive (ask))
+    {
+      guint n_chats = g_list_model_get_n_items (hearth_window_get_chats (f->window));
+      Asked asked = { f, n_chats };
+
+      g_signal_emit_by_name (grids->pdata[0], "activate", 0);
+      wait_for_page (view, "detail");
+      ui_click_button (GTK_WIDGET (view), "_Ask About This Photo");
+      ui_wait_for (on_asked, &asked, "a new chat with the photo");
+    }
+  else
+    g_test_message ("win.new-chat-with-image is not in this build: Ask About This Photo stays insensitive");
 }
 
 static void

@@ -46,6 +46,7 @@ struct _HearthPhotosView {
   AdwActionRow       *detail_file;
   GtkWidget          *ask_button;
 
+  AdwViewStack       *view_stack;     /* the window's Chats | Photos, weak */
   HearthPhotoLibrary *library;
   GSettings          *settings;       /* NULL: folders kept in memory_folders */
   char              **memory_folders;
@@ -564,7 +565,9 @@ hearth_photos_view_open_result (HearthPhotosView *self, guint position)
   set_row (self->detail_text, hit->visible_text);
   adw_action_row_set_subtitle (self->detail_taken, "");
   adw_action_row_set_subtitle (self->detail_file, hit->path);
+  /* Insensitive while the window has no such action. */
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->ask_button), g_variant_new_string (hit->path));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->ask_button), "win.new-chat-with-image");
   hearth_thumbnail_load_async (hit->path, DETAIL_SIZE, self->detail_cancellable, detail_thumbnail_loaded,
                                g_object_ref (self));
   hearth_photo_library_get_photo_async (self->library, hit->path, self->detail_cancellable, detail_photo_found,
@@ -577,6 +580,15 @@ static void
 on_grid_activate (HearthPhotosView *self, guint position)
 {
   hearth_photos_view_open_result (self, position);
+}
+
+/* The button's action (win.new-chat-with-image) made the chat; it is on
+ * the Chats page. */
+static void
+on_ask_clicked (HearthPhotosView *self)
+{
+  if (self->view_stack != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, "chats");
 }
 
 static void
@@ -664,7 +676,8 @@ hearth_photos_view_set_property (GObject *object, guint prop_id, const GValue *v
   switch (prop_id)
     {
     case PROP_VIEW_STACK:
-      adw_view_switcher_set_stack (self->switcher, g_value_get_object (value));
+      g_set_weak_pointer (&self->view_stack, g_value_get_object (value));
+      adw_view_switcher_set_stack (self->switcher, self->view_stack);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -682,6 +695,7 @@ hearth_photos_view_dispose (GObject *object)
   g_clear_object (&self->search_cancellable);
   g_clear_object (&self->years_cancellable);
   g_clear_object (&self->detail_cancellable);
+  g_clear_weak_pointer (&self->view_stack);
   g_clear_object (&self->library);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->memory_folders, g_strfreev);
@@ -732,6 +746,7 @@ hearth_photos_view_class_init (HearthPhotosViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, ask_button);
   gtk_widget_class_bind_template_callback (widget_class, on_query_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_grid_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_ask_clicked);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   gtk_widget_class_install_action (widget_class, "photos.add-folder", NULL, add_folder_activated);
