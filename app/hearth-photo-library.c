@@ -350,7 +350,9 @@ worker_set_folders (gpointer data)
       g_autoptr(GFile) folder = g_file_new_for_path (self->w_folders[i]);
       watch_tree (self, folder);
     }
-  post_update (self, HEARTH_PHOTO_LIBRARY_UP_TO_DATE, NULL, NULL, TRUE);
+  /* A run in progress goes on; the new folders are scanned after it. */
+  post_update (self, self->running ? HEARTH_PHOTO_LIBRARY_INDEXING : HEARTH_PHOTO_LIBRARY_UP_TO_DATE, NULL, NULL,
+               TRUE);
   start_run (self);
   return G_SOURCE_REMOVE;
 }
@@ -765,13 +767,6 @@ hearth_photo_library_get_error (HearthPhotoLibrary *self)
 {
   g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
   return self->error;
-}
-
-const char *
-hearth_photo_library_get_model_name (HearthPhotoLibrary *self)
-{
-  g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
-  return self->model_status == MODEL_READY ? hearth_model_get_name (self->model) : NULL;
 }
 
 void

@@ -63,8 +63,6 @@ void                    hearth_photo_library_get_progress (HearthPhotoLibrary *s
                                                            HearthPhotoLibraryProgress *progress);
 /* Why the model could not be used or the last run stopped; NULL if none. */
 const char             *hearth_photo_library_get_error    (HearthPhotoLibrary *self);
-/* The vision model's name once it is loaded, else NULL. */
-const char             *hearth_photo_library_get_model_name (HearthPhotoLibrary *self);
 
 /* The photo being described finishes first; resuming continues with the
  * next one. */

@@ -2,8 +2,6 @@
 
 /* hearth-photo-cell.c: a thumbnail and the matched words. */
 
-#include <glib/gi18n.h>
-
 #include "hearth-photo-cell.h"
 #include "hearth-thumbnail-cache.h"
 
@@ -60,13 +58,6 @@ hearth_photo_cell_set_result (HearthPhotoCell *self, HearthPhotoResult *result)
   self->cancellable = g_cancellable_new ();
   hearth_thumbnail_load_async (hearth_photo_result_get_path (result), HEARTH_PHOTO_CELL_SIZE, self->cancellable,
                                thumbnail_loaded, g_object_ref (self));
-}
-
-HearthPhotoResult *
-hearth_photo_cell_get_result (HearthPhotoCell *self)
-{
-  g_return_val_if_fail (HEARTH_IS_PHOTO_CELL (self), NULL);
-  return self->result;
 }
 
 gboolean

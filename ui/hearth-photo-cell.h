@@ -19,7 +19,6 @@ G_DECLARE_FINAL_TYPE (HearthPhotoCell, hearth_photo_cell, HEARTH, PHOTO_CELL, Gt
 GtkWidget         *hearth_photo_cell_new        (void);
 /* NULL clears the cell. */
 void               hearth_photo_cell_set_result (HearthPhotoCell *self, HearthPhotoResult *result);
-HearthPhotoResult *hearth_photo_cell_get_result (HearthPhotoCell *self);
 /* Whether the thumbnail is shown (FALSE while loading or on the placeholder). */
 gboolean           hearth_photo_cell_has_thumbnail (HearthPhotoCell *self);
 /* Whether the photo could not be read and the placeholder is shown. */

@@ -22,7 +22,6 @@ struct _HearthPhotosView {
 
   AdwViewSwitcher    *switcher;
   GtkWidget          *back_button;
-  GtkMenuButton      *folders_button;
   GtkListBox         *folder_list;
   GtkRevealer        *progress_revealer;
   GtkLabel           *progress_label;
@@ -721,7 +720,6 @@ hearth_photos_view_class_init (HearthPhotosViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, content);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, switcher);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, back_button);
-  gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, folders_button);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, folder_list);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, progress_label);
