@@ -689,23 +689,6 @@ test_indexing (void)
 
 /* ---- main ---- */
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 /* XDG_PICTURES_DIR, the cache and the library live in a folder of their
  * own; GLib reads these variables once, so they are set first. */
 static void
@@ -746,6 +729,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui-photos/indexing", test_indexing);
   status = ui_test_run ();
   if (library_root != NULL)
-    remove_tree (library_root);
+    ui_remove_folder (library_root);
   return status;
 }

@@ -392,3 +392,11 @@ ui_test_run (void)
     }
   return status;
 }
+
+void
+ui_remove_folder (const char *path)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (path);
+
+  remove_tree (folder);
+}

@@ -79,4 +79,8 @@ gboolean    ui_start_chat_with_stories (UiFixture *f);
 void        ui_test_init             (int *argc, char ***argv);
 int         ui_test_run              (void);
 
+/* photos-ui: deletes a folder a test made, with everything in it (links
+ * are removed, not followed). */
+void        ui_remove_folder         (const char *path);
+
 G_END_DECLS
