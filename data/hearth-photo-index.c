@@ -289,6 +289,34 @@ hearth_photo_index_list_folders (HearthPhotoIndex *self,
   return _hearth_store_collect_rows (self->store, stmt, string_from_row, g_free, doing, error);
 }
 
+gboolean
+hearth_photo_index_remove_folder (HearthPhotoIndex *self,
+                                  const char       *path,
+                                  GError          **error)
+{
+  const char *doing = "remove the photo folder";
+  g_autoptr(sqlite3_stmt) photos = NULL;
+  g_autoptr(sqlite3_stmt) folder = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  /* Deleting the rows one statement at a time keeps the full-text index
+   * in step through the photos_fts_delete trigger. */
+  if ((photos = _hearth_store_prepare (self->store,
+         "DELETE FROM photos WHERE folder_id = (SELECT id FROM folders WHERE path = ?1)", doing, error)) == NULL ||
+      (folder = _hearth_store_prepare (self->store, "DELETE FROM folders WHERE path = ?1", doing, error)) == NULL ||
+      !hearth_photo_index_begin (self, error))
+    return FALSE;
+  sqlite3_bind_text (photos, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_text (folder, 1, path, -1, SQLITE_STATIC);
+  if (!_hearth_store_run (self->store, photos, doing, error) || !_hearth_store_run (self->store, folder, doing, error))
+    {
+      hearth_photo_index_rollback (self);
+      return FALSE;
+    }
+  return hearth_photo_index_commit (self, error);
+}
+
 /* ---- scanning ---- */
 
 gboolean
@@ -600,6 +628,26 @@ hearth_photo_index_count (HearthPhotoIndex  *self,
         }
     }
   return rc == SQLITE_DONE;
+}
+
+static gpointer
+year_from_row (sqlite3_stmt *stmt)
+{
+  return GINT_TO_POINTER (sqlite3_column_int (stmt, 0));
+}
+
+GPtrArray *
+hearth_photo_index_list_years (HearthPhotoIndex *self,
+                               GError          **error)
+{
+  const char *doing = "list the photos' years";
+  g_autoptr(sqlite3_stmt) stmt = _hearth_store_prepare (self->store,
+    "SELECT DISTINCT CAST (strftime ('%Y', coalesce (captured_at, mtime) / 1000000, 'unixepoch') AS INTEGER) AS y "
+    "FROM photos WHERE state = 'described' ORDER BY y DESC", doing, error);
+
+  if (stmt == NULL)
+    return NULL;
+  return _hearth_store_collect_rows (self->store, stmt, year_from_row, NULL, doing, error);
 }
 
 /* ---- search ---- */
@@ -982,4 +1030,37 @@ hearth_photo_index_search (HearthPhotoIndex       *self,
     g_ptr_array_set_size (hits, limit);
   find_matched_words (self, &words, hits);
   return g_steal_pointer (&hits);
+}
+
+/* SQLite's progress callback: non-zero interrupts the statement. */
+static int
+on_search_progress (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+/* Virtual-machine steps between checks: about a millisecond of ranking. */
+#define CANCEL_CHECK_STEPS 4000
+
+GPtrArray *
+hearth_photo_index_search_cancellable (HearthPhotoIndex       *self,
+                                       const char             *text,
+                                       const HearthPhotoQuery *query,
+                                       GCancellable           *cancellable,
+                                       GError                **error)
+{
+  g_autoptr(GError) search_error = NULL;
+  GPtrArray *hits;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (cancellable != NULL)
+    sqlite3_progress_handler (self->store->db, CANCEL_CHECK_STEPS, on_search_progress, cancellable);
+  hits = hearth_photo_index_search (self, text, query, &search_error);
+  sqlite3_progress_handler (self->store->db, 0, NULL, NULL);
+  if (hits == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (hits == NULL)
+    g_propagate_error (error, g_steal_pointer (&search_error));
+  return hits;
 }

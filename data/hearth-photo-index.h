@@ -16,7 +16,7 @@
  * Times are Unix microseconds (UTC). No location is stored. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -108,6 +108,9 @@ void     hearth_photo_index_rollback (HearthPhotoIndex *self);
 /* Library folders. add returns the folder's id (existing or new), 0 on error. */
 gint64     hearth_photo_index_add_folder   (HearthPhotoIndex *self, const char *path, GError **error);
 GPtrArray *hearth_photo_index_list_folders (HearthPhotoIndex *self, GError **error); /* char * */
+/* photos-ui: forgets a library folder and its photos (the files stay);
+ * TRUE too when it was not a library folder. */
+gboolean   hearth_photo_index_remove_folder (HearthPhotoIndex *self, const char *path, GError **error);
 
 /* A folder scan: is_current tells whether @path is recorded with this size
  * and mtime (then the file need not be read); record_file records a file
@@ -129,6 +132,10 @@ gboolean     hearth_photo_index_set_described (HearthPhotoIndex *self, gint64 ph
 gboolean     hearth_photo_index_set_failed    (HearthPhotoIndex *self, gint64 photo_id, const char *reason,
                                                GError **error);
 gboolean     hearth_photo_index_count         (HearthPhotoIndex *self, HearthPhotoCounts *counts, GError **error);
+/* photos-ui: the years (UTC) of the described photos' capture times (the
+ * file's mtime when not known), newest first, for a date filter. Elements:
+ * GINT_TO_POINTER (year). */
+GPtrArray   *hearth_photo_index_list_years    (HearthPhotoIndex *self, GError **error);
 
 /* Described photos matching any word of @text (English stemming; "bic*"
  * matches as a prefix), ranked by BM25 with description > objects > text
@@ -136,6 +143,13 @@ gboolean     hearth_photo_index_count         (HearthPhotoIndex *self, HearthPho
  * @query may be NULL. Elements are HearthPhotoHit. */
 GPtrArray *hearth_photo_index_search (HearthPhotoIndex *self, const char *text,
                                       const HearthPhotoQuery *query, GError **error);
+/* photos-ui: the same, stopped within a few thousand SQLite steps when
+ * @cancellable is cancelled (G_IO_ERROR_CANCELLED), so that a query typed
+ * over by a newer one does not hold up the connection: a query of stop
+ * words only ranks every photo. */
+GPtrArray *hearth_photo_index_search_cancellable (HearthPhotoIndex *self, const char *text,
+                                                  const HearthPhotoQuery *query, GCancellable *cancellable,
+                                                  GError **error);
 
 const char *hearth_photo_state_to_string (HearthPhotoState state);
 void hearth_photo_free     (HearthPhoto *photo);

@@ -452,6 +452,74 @@ test_private_file (Fixture *f, gconstpointer data)
   g_assert_cmpint (store_test_query_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'photos_fts'"), ==, 1);
 }
 
+/* ---- photos-ui: years, removing a folder, cancelling a search ---- */
+
+static void
+test_list_years (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) years = NULL;
+  g_autoptr(GDateTime) y2019 = g_date_time_new_utc (2019, 7, 1, 0, 0, 0);
+  g_autoptr(GDateTime) y2021 = g_date_time_new_utc (2021, 12, 31, 23, 0, 0);
+
+  add_described (f, f->folder_id, "/photos/a.jpg", "a dog", "dog", "", g_date_time_to_unix (y2019) * G_USEC_PER_SEC);
+  add_described (f, f->folder_id, "/photos/b.jpg", "a cat", "cat", "", g_date_time_to_unix (y2021) * G_USEC_PER_SEC);
+  add_described (f, f->folder_id, "/photos/c.jpg", "a cow", "cow", "", g_date_time_to_unix (y2021) * G_USEC_PER_SEC);
+  years = hearth_photo_index_list_years (f->index, &error);
+  g_assert_no_error (error);
+  /* Newest first, each once; photos without a capture time count by mtime (1970). */
+  g_assert_cmpuint (years->len, ==, 2);
+  g_assert_cmpint (GPOINTER_TO_INT (years->pdata[0]), ==, 2021);
+  g_assert_cmpint (GPOINTER_TO_INT (years->pdata[1]), ==, 2019);
+}
+
+static void
+test_remove_folder (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 other = hearth_photo_index_add_folder (f->index, "/other", &error);
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  HearthPhotoCounts counts;
+
+  g_assert_no_error (error);
+  add_described (f, f->folder_id, "/photos/a.jpg", "a dog on a beach", "dog", "", 0);
+  add_described (f, other, "/other/b.jpg", "a dog in a park", "dog", "", 0);
+  g_assert_true (hearth_photo_index_remove_folder (f->index, "/other", &error));
+  g_assert_no_error (error);
+  /* Gone from the rows, the folders and the full-text index. */
+  hits = search (f, "dog", NULL);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (hit_path (hits, 0), ==, "/photos/a.jpg");
+  g_assert_true (hearth_photo_index_count (f->index, &counts, &error));
+  g_assert_cmpuint (counts.n_described, ==, 1);
+  folders = hearth_photo_index_list_folders (f->index, &error);
+  g_assert_cmpuint (folders->len, ==, 1);
+  /* A folder that is not in the library is no error. */
+  g_assert_true (hearth_photo_index_remove_folder (f->index, "/nowhere", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_search_cancellable (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+
+  add_library (f);
+  hits = hearth_photo_index_search_cancellable (f->index, "dog beach", NULL, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hits->len, >, 0);
+  g_cancellable_cancel (cancellable);
+  g_assert_null (hearth_photo_index_search_cancellable (f->index, "dog beach", NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The connection searches as before afterwards. */
+  again = search (f, "dog beach", NULL);
+  g_assert_cmpuint (again->len, ==, hits->len);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -469,6 +537,9 @@ main (int argc, char **argv)
   ADD ("/photo-index/delete-drops-out", test_delete_drops_out);
   ADD ("/photo-index/hash-change-redescribes", test_hash_change_redescribes);
   ADD ("/photo-index/private-file", test_private_file);
+  ADD ("/photo-index/list-years", test_list_years);
+  ADD ("/photo-index/remove-folder", test_remove_folder);
+  ADD ("/photo-index/search-cancellable", test_search_cancellable);
 #undef ADD
   return g_test_run ();
 }

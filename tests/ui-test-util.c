@@ -451,3 +451,11 @@ ui_search (UiFixture *f, const char *text)
   /* The entry reports a change after its own short delay. */
   ui_wait_for (search_finished, &(Search) { f, text }, "the search results");
 }
+
+void
+ui_remove_folder (const char *path)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (path);
+
+  remove_tree (folder);
+}

@@ -88,5 +88,8 @@ int         ui_test_run              (void);
 void        ui_search                (UiFixture *f, const char *text);
 /* Mapped widgets of type below root that have css_class. */
 GPtrArray  *ui_find_with_class       (GtkWidget *root, GType type, const char *css_class);
+/* photos-ui: deletes a folder a test made, with everything in it (links
+ * are removed, not followed). */
+void        ui_remove_folder         (const char *path);
 
 G_END_DECLS

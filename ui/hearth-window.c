@@ -10,6 +10,7 @@
 #include "hearth-search-results.h"
 #include "hearth-session-cache.h"
 #include "model-catalog.h"
+#include "hearth-photos-view.h"
 #include "hearth-window.h"
 
 struct _HearthWindow {
@@ -32,6 +33,8 @@ struct _HearthWindow {
   AdwStatusPage      *no_model_page;
   GtkListBox         *found_models;
   HearthChatView     *chat_view;
+  AdwViewStack       *views;        /* photos-ui: Chats | Photos */
+  HearthPhotosView   *photos_view;
 
   HearthStoreWorker  *worker;
   HearthEngine       *engine;
@@ -1283,6 +1286,9 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, no_model_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, found_models);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, chat_view);
+  g_type_ensure (HEARTH_TYPE_PHOTOS_VIEW);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, views);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, photos_view);
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.delete-chat", NULL, delete_chat_activated);
@@ -1372,6 +1378,7 @@ hearth_window_new (HearthApplication *application)
   on_selection_changed (self);
   open_store (self);
   scan_models (self);
+  hearth_photos_view_setup (self->photos_view, self->engine, self->settings);
   return self;
 }
 
@@ -1408,4 +1415,11 @@ hearth_window_get_page_name (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
   return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+HearthPhotosView *
+hearth_window_get_photos_view (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->photos_view;
 }

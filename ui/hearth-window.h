@@ -6,6 +6,7 @@
 
 #include "hearth-application.h"
 #include "hearth-chat-view.h"
+#include "hearth-photos-view.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,7 @@ HearthModel    *hearth_window_get_model      (HearthWindow *self);
 gboolean        hearth_window_get_ready      (HearthWindow *self);
 /* The name of the visible page of the chat pane: "no-chats", "no-model" or "chat". */
 const char     *hearth_window_get_page_name  (HearthWindow *self);
+/* photos-ui: the Photos page. */
+HearthPhotosView *hearth_window_get_photos_view (HearthWindow *self);
 
 G_END_DECLS
