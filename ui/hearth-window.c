@@ -935,25 +935,34 @@ export_json_run (HearthStore *store, gpointer data, GError **error)
   return hearth_store_export_json (store, edit->chat_id, edit->text, error) ? g_strdup (edit->text) : NULL;
 }
 
+/* A store job that wrote a file: a toast names it (done_format has one
+ * %s), or a dialog with failed_heading says why not.  TRUE when written. */
+static gboolean
+show_file_outcome (HearthWindow *self, const char *path, const GError *error, const char *failed_heading,
+                   const char *done_format)
+{
+  g_autofree char *message = NULL;
+
+  if (path == NULL)
+    {
+      show_error_dialog (self, failed_heading, error->message);
+      return FALSE;
+    }
+  message = g_strdup_printf (done_format, path);
+  show_toast (self, message);
+  return TRUE;
+}
+
 static void
 chat_exported (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = hearth_store_worker_run_finish (NULL, result, &error);
-  g_autofree char *message = NULL;
 
-  if (is_closed (self))
-    return;
-
-  if (path == NULL)
-    {
-      show_error_dialog (self, _("Could Not Export the Chat"), error->message);
-      return;
-    }
-  /* Translators: %s is a file path */
-  message = g_strdup_printf (_("Chat exported to %s"), path);
-  show_toast (self, message);
+  if (!is_closed (self))
+    /* Translators: %s is a file path */
+    show_file_outcome (self, path, error, _("Could Not Export the Chat"), _("Chat exported to %s"));
 }
 
 /* What the file chooser was opened for: the chat as it was then. */
@@ -1144,20 +1153,12 @@ moved_aside (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(HearthWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *moved_path = hearth_store_worker_move_aside_finish (NULL, result, &error);
-  g_autofree char *message = NULL;
 
-  if (is_closed (self))
-    return;
-
-  if (moved_path == NULL)
-    {
-      show_error_dialog (self, _("Could Not Move the Chat History Aside"), error->message);
-      return;
-    }
-  /* Translators: %s is a file path */
-  message = g_strdup_printf (_("The old chat history was kept as %s"), moved_path);
-  show_toast (self, message);
-  open_store (self);
+  if (!is_closed (self) &&
+      /* Translators: %s is a file path */
+      show_file_outcome (self, moved_path, error, _("Could Not Move the Chat History Aside"),
+                         _("The old chat history was kept as %s")))
+    open_store (self);
 }
 
 static void
