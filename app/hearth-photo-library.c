@@ -772,6 +772,13 @@ hearth_photo_library_get_error (HearthPhotoLibrary *self)
   return self->error;
 }
 
+HearthModel *
+hearth_photo_library_get_model (HearthPhotoLibrary *self)
+{
+  g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
+  return self->model_status == MODEL_READY ? self->model : NULL;
+}
+
 void
 hearth_photo_library_pause (HearthPhotoLibrary *self)
 {
