@@ -460,27 +460,44 @@ stop_loading (HearthWindow *self)
   gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
 }
 
+
+typedef struct {
+  HearthWindow *window;
+  GCancellable *cancellable; /* the load's, cancelled when it was stopped or replaced */
+} ModelLoad;
+
+/* Only the current load's progress arrives: the engine drops that of a
+ * cancelled job. */
 static void
 on_load_progress (double fraction, gpointer user_data)
 {
-  HearthWindow *self = user_data;
+  ModelLoad *load = user_data;
 
-  gtk_progress_bar_set_fraction (self->load_progress, fraction);
+  gtk_progress_bar_set_fraction (load->window->load_progress, fraction);
 }
 
 static void
 model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthWindow) self = user_data;
+  ModelLoad *load = user_data;
+  g_autoptr(HearthWindow) self = load->window;
+  g_autoptr(GCancellable) cancellable = load->cancellable;
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthModel) model = hearth_engine_load_model_finish (NULL, result, &error);
   g_autofree char *path = NULL;
 
+  g_free (load);
   if (is_closed (self))
     return;
 
-  if (g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
-    return;
+  /* Stopped or replaced, even if it finished first: not this window's
+   * model any more, and loading_path names another one. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      if (model != NULL)
+        hearth_engine_unload_model (self->engine, model);
+      return;
+    }
   path = g_steal_pointer (&self->loading_path);
   stop_loading (self);
   if (model == NULL)
@@ -516,6 +533,7 @@ start_loading (HearthWindow *self, const char *path)
 {
   g_autofree char *name = g_path_get_basename (path);
   g_autofree char *label = g_strdup_printf (_("Loading %s"), name);
+  ModelLoad *load = g_new (ModelLoad, 1);
 
   stop_loading (self);
   self->loading_path = g_strdup (path);
@@ -523,8 +541,10 @@ start_loading (HearthWindow *self, const char *path)
   gtk_label_set_text (self->load_label, label);
   gtk_progress_bar_set_fraction (self->load_progress, 0);
   gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
+  load->window = g_object_ref (self);
+  load->cancellable = g_object_ref (self->load_cancellable);
   hearth_engine_load_model_async (self->engine, path, on_load_progress, self->load_cancellable,
-                                  model_loaded, g_object_ref (self));
+                                  model_loaded, load);
 }
 
 /* Brings the selected chat's model in: nothing to do, a new session on the
