@@ -614,8 +614,9 @@ set_model_status (HearthPhotoLibrary *self, ModelStatus status, const char *erro
 
 static void try_next_candidate (HearthPhotoLibrary *self, const char *last_error);
 
-/* A candidate that cannot be used gives way to the next one: the catalog
- * pairs the only projector of a folder with every model in it. */
+/* A candidate that cannot be used (a file that fails to load, a projector
+ * the engine refuses) gives way to the next one. Unloading ends only this
+ * library's hold on the model: a chat using the same file keeps it. */
 static void
 candidate_failed (HearthPhotoLibrary *self, const GError *error)
 {
@@ -665,7 +666,9 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
                                    vision_loaded, g_object_ref (self));
 }
 
-/* Loads the next candidate; last_error says why the one before failed. */
+/* Loads the next candidate; last_error says why the one before failed.
+ * When a chat has the same file loaded (with its projector), the engine
+ * shares that model instead of loading a second copy. */
 static void
 try_next_candidate (HearthPhotoLibrary *self, const char *last_error)
 {
@@ -767,6 +770,13 @@ hearth_photo_library_get_error (HearthPhotoLibrary *self)
 {
   g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
   return self->error;
+}
+
+HearthModel *
+hearth_photo_library_get_model (HearthPhotoLibrary *self)
+{
+  g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
+  return self->model_status == MODEL_READY ? self->model : NULL;
 }
 
 void

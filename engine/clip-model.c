@@ -103,7 +103,7 @@ read_config (GgufFile *file, ClipConfig *c, GError **error)
       !read_u32 (file, "clip.vision.feed_forward_length", &c->n_ff, error) ||
       !read_u32 (file, "clip.vision.block_count", &c->n_layer, error) ||
       !read_u32 (file, "clip.vision.attention.head_count", &c->n_head, error) ||
-      !read_u32 (file, "clip.vision.projection_dim", &c->projection_dim, error) ||
+      !clip_file_get_projection_dim (file, &c->projection_dim, error) ||
       !read_u32 (file, "clip.vision.projector.scale_factor", &c->scale_factor, error) ||
       !read_rgb (file, "clip.vision.image_mean", 0.5f, c->image_mean, error) ||
       !read_rgb (file, "clip.vision.image_std", 0.5f, c->image_std, error))
@@ -292,16 +292,28 @@ clip_model_free (ClipModel *model)
 }
 
 gboolean
-clip_model_check_text_width (ClipModel *model, guint32 text_n_embd, GError **error)
+clip_check_text_width (guint32 projection_dim, guint32 text_n_embd, GError **error)
 {
-  if (model->config.projection_dim == text_n_embd)
+  if (projection_dim == text_n_embd)
     return TRUE;
   g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
                "The vision projector writes %u-wide embeddings (clip.vision.projection_dim) but "
                "the text model's embeddings are %u wide: the mmproj file does not belong to "
                "this model; pick the mmproj published with it",
-               model->config.projection_dim, text_n_embd);
+               projection_dim, text_n_embd);
   return FALSE;
+}
+
+gboolean
+clip_model_check_text_width (ClipModel *model, guint32 text_n_embd, GError **error)
+{
+  return clip_check_text_width (model->config.projection_dim, text_n_embd, error);
+}
+
+gboolean
+clip_file_get_projection_dim (GgufFile *file, guint32 *projection_dim, GError **error)
+{
+  return read_u32 (file, "clip.vision.projection_dim", projection_dim, error);
 }
 
 const ClipConfig *

@@ -52,6 +52,15 @@ void               clip_model_free (ClipModel *model);
  * both files' numbers otherwise (a mismatched mmproj / model pair). */
 gboolean           clip_model_check_text_width (ClipModel *model, guint32 text_n_embd,
                                                 GError **error);
+/* The same rule on the numbers alone, for callers that only read metadata
+ * (the model catalog pairing projectors with models): projection_dim is
+ * the projector's clip.vision.projection_dim. */
+gboolean           clip_check_text_width       (guint32 projection_dim, guint32 text_n_embd,
+                                                GError **error);
+/* clip.vision.projection_dim of an mmproj file, from its metadata alone:
+ * the width of the embeddings it writes. _CORRUPT_FILE when missing or 0. */
+gboolean           clip_file_get_projection_dim (GgufFile *file, guint32 *projection_dim,
+                                                 GError **error);
 
 const ClipConfig  *clip_model_get_config  (ClipModel *model);
 /* The tiling this encoder was trained with. */

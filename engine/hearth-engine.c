@@ -29,6 +29,7 @@
 #include "hearth-engine.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "chat-template.h"
@@ -471,8 +472,37 @@ job_compare (gconstpointer a, gconstpointer b, gpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* Engine-thread state */
 
+/* Which file a model or projector was read from: the same file, whatever
+ * path names it, and not one replaced since (size, mtime). */
+typedef struct {
+  guint64 dev, ino, size;
+  gint64  mtime;
+} FileIdentity;
+
+static gboolean
+file_identity_read (const char *path, FileIdentity *id)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  id->dev = st.st_dev;
+  id->ino = st.st_ino;
+  id->size = st.st_size;
+  id->mtime = st.st_mtime;
+  return TRUE;
+}
+
+static gboolean
+file_identity_equal (const FileIdentity *a, const FileIdentity *b)
+{
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime == b->mtime;
+}
+
 typedef struct {
   HearthModel        *handle;
+  FileIdentity        file;      /* a load of the same file shares this model */
+  guint               n_users;   /* loads not yet balanced by an unload */
   LlamaModel         *llama;
   HearthTokenizer    *tokenizer;
   HearthChatTemplate *template;  /* NULL: a plain text model */
@@ -480,6 +510,7 @@ typedef struct {
   char               *bos_text;  /* for the template; NULL if none */
   char               *eos_text;
   ClipModel          *clip;      /* NULL: no vision projector loaded */
+  FileIdentity        clip_file; /* when clip is set: loading it again changes nothing */
   VisionEncoder      *encoder;
 } LoadedModel;
 
@@ -861,10 +892,25 @@ load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancel
   return m;
 }
 
+/* The model already loaded from the file id names, or NULL. */
+static LoadedModel *
+find_loaded_file (EngineState *st, const FileIdentity *id)
+{
+  GHashTableIter iter;
+  LoadedModel *m;
+
+  g_hash_table_iter_init (&iter, st->models);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &m))
+    if (file_identity_equal (&m->file, id))
+      return m;
+  return NULL;
+}
+
 static void
 run_load (EngineState *st, Job *job)
 {
   LoadJob *lj = job->data;
+  FileIdentity file = { 0 };
   LoadedModel *m;
 
   if (g_cancellable_is_cancelled (job->cancel))
@@ -872,8 +918,16 @@ run_load (EngineState *st, Job *job)
       set_cancelled (&job->error, "loading the model");
       return;
     }
-  m = load_model (st, lj->id, lj->path, job->outbox, job->cancel, &job->error);
-  if (m == NULL)
+  /* A file that cannot be read is left to load_model, for its message. */
+  if (file_identity_read (lj->path, &file) && (m = find_loaded_file (st, &file)) != NULL)
+    m->n_users++;
+  else if ((m = load_model (st, lj->id, lj->path, job->outbox, job->cancel, &job->error)) != NULL)
+    {
+      m->file = file;
+      m->n_users = 1;
+      g_hash_table_insert (st->models, GUINT_TO_POINTER (lj->id), m);
+    }
+  else
     {
       /* Vulkan reports its own flavour of "cancelled". */
       if (g_error_matches (job->error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_CANCELLED))
@@ -883,7 +937,6 @@ run_load (EngineState *st, Job *job)
         }
       return;
     }
-  g_hash_table_insert (st->models, GUINT_TO_POINTER (lj->id), m);
   outbox_post_progress (job->outbox, 1.0);
   job->value = hearth_model_ref (m->handle);
   job->value_free = (GDestroyNotify) hearth_model_unref;
@@ -929,7 +982,8 @@ run_unload (EngineState *st, Job *job)
   GHashTableIter iter;
   SessionState *s;
 
-  if (m == NULL)
+  /* Another user still holds it: its weights and sessions stay. */
+  if (m == NULL || --m->n_users > 0)
     return;
   g_hash_table_iter_init (&iter, st->sessions);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &s))
@@ -1787,9 +1841,18 @@ load_vision (EngineState *st, VisionLoadJob *v, GCancellable *cancel, GError **e
   LoadedModel *m = lookup_model (st, v->model, error);
   g_autoptr (GgufFile) file = NULL;
   g_autoptr (ClipModel) clip = NULL;
+  FileIdentity clip_file = { 0 };
   VisionEncoder *encoder;
 
-  if (m == NULL || (file = gguf_file_open (v->mmproj_path, error)) == NULL ||
+  if (m == NULL)
+    return FALSE;
+  /* The projector another user of the model loaded already: nothing to do,
+   * and the sessions keep their encoded images. (A file that cannot be
+   * read is left to gguf_file_open, for its message.) */
+  if (file_identity_read (v->mmproj_path, &clip_file) && m->clip != NULL &&
+      file_identity_equal (&m->clip_file, &clip_file))
+    return TRUE;
+  if ((file = gguf_file_open (v->mmproj_path, error)) == NULL ||
       (clip = clip_model_load (st->device, file, NULL, NULL, cancel, error)) == NULL ||
       !clip_model_check_text_width (clip, llama_model_get_config (m->llama)->n_embd, error) ||
       (encoder = vision_encoder_new (clip, error)) == NULL)
@@ -1798,6 +1861,7 @@ load_vision (EngineState *st, VisionLoadJob *v, GCancellable *cancel, GError **e
   g_clear_pointer (&m->encoder, vision_encoder_free);
   g_clear_pointer (&m->clip, clip_model_free);
   m->clip = g_steal_pointer (&clip);
+  m->clip_file = clip_file;
   m->encoder = encoder;
   g_mutex_lock (&m->handle->vision_lock);
   clip_model_get_preprocess_config (m->clip, &m->handle->vision_config);

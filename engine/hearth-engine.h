@@ -41,8 +41,11 @@ typedef enum {
 } HearthEnginePriority;
 
 /* A model loaded on the engine thread. The handle is immutable and may be
- * shared between threads; the weights stay on the device until
- * hearth_engine_unload_model() or until the engine is finalized. */
+ * shared between threads. Loads of the same file share one model: each
+ * successful load is one user of it, ended by one
+ * hearth_engine_unload_model(); the weights stay on the device until the
+ * last user unloads it or the engine is finalized. A reference
+ * (hearth_model_ref()) only keeps the handle, not the weights. */
 typedef struct _HearthModel HearthModel;
 
 HearthModel *hearth_model_ref                (HearthModel *model);
@@ -163,7 +166,12 @@ G_DECLARE_FINAL_TYPE (HearthEngine, hearth_engine, HEARTH, ENGINE, GObject)
 HearthEngine *hearth_engine_new (void);
 
 /* Maps the GGUF at path, reads its tokenizer and chat template and uploads
- * the weights. progress (may be NULL) and callback get user_data.
+ * the weights. When that file (the same device and inode, size and mtime,
+ * whatever path names it) is loaded already, its model is shared instead:
+ * nothing is read, progress jumps to 1, and hearth_model_get_path() is the
+ * path of the first load. Either way the caller becomes one more user of
+ * the model and balances it with one hearth_engine_unload_model().
+ * progress (may be NULL) and callback get user_data.
  * Errors: HEARTH_ENGINE_ERROR_IO, _CORRUPT_FILE (not a GGUF, missing
  * key), _UNSUPPORTED (architecture, tensor type, tokenizer), _TEMPLATE,
  * _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY and the device's
@@ -179,9 +187,12 @@ HearthModel  *hearth_engine_load_model_finish (HearthEngine  *engine,
                                                GAsyncResult  *result,
                                                GError       **error);
 
-/* Frees the model's weights and closes its sessions on the engine thread,
- * after the jobs queued before this call. Later jobs on the model or its
- * sessions fail with HEARTH_ENGINE_ERROR_INVALID_ARGUMENT. */
+/* Ends one user's hold on the model (see hearth_engine_load_model_async()),
+ * after the jobs queued before this call. When it was the last user, the
+ * model's weights are freed and its sessions closed on the engine thread,
+ * and later jobs on the model or its sessions fail with
+ * HEARTH_ENGINE_ERROR_INVALID_ARGUMENT; while others hold it, it and all
+ * its sessions keep working (close yours with hearth_engine_close_session()). */
 void          hearth_engine_unload_model      (HearthEngine *engine,
                                                HearthModel  *model);
 
@@ -273,9 +284,12 @@ gboolean      hearth_engine_fit_context_finish (HearthEngine  *engine,
 /* photos: images through a vision model.
  *
  * Loads the vision projector (an mmproj GGUF: SigLIP encoder and idefics3
- * connector) for model, which must be its text half. Errors: those of
- * loading a model, and _INVALID_ARGUMENT for a projector whose width does
- * not match the model's. */
+ * connector) for model, which must be its text half. The model's users
+ * share it: when that projector file is loaded for the model already,
+ * nothing happens (and sessions keep their encoded images); another one
+ * replaces it for every user. Errors: those of loading a model, and
+ * _INVALID_ARGUMENT for a projector whose width does not match the
+ * model's. */
 void          hearth_engine_load_vision_async  (HearthEngine        *engine,
                                                 HearthModel         *model,
                                                 const char          *mmproj_path,

@@ -3,7 +3,8 @@
 /* model-catalog.c: finds and describes GGUF models on disk. Files are
  * mapped only long enough to read their metadata and tensor table; nothing
  * is copied. A folder is listed once, then its models are paired with the
- * vision projectors (mmproj files) found beside them. */
+ * vision projectors (mmproj files) found beside them that fit them; a
+ * model described alone is paired the same way with those of its folder. */
 
 #ifndef GETTEXT_PACKAGE
 #define GETTEXT_PACKAGE "hearth"
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clip-model.h"
 #include "gguf.h"
 #include "weight-upload.h"
 #include "model-catalog.h"
@@ -326,10 +328,14 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   info->memory_estimate = estimate_memory (file, info->architecture, info->n_ctx);
   info->unsupported_reason = unsupported_reason (file, info->architecture, unrunnable);
   info->runnable = info->unsupported_reason == NULL;
+  info->n_embd = (guint32) MIN (arch_u64 (file, info->architecture, "embedding_length", 0), G_MAXUINT32);
 
-  /* Only projectors carry this; it is moved to their model when paired. */
+  /* Only projectors carry these; the type is moved to their model when paired. */
   if (g_strcmp0 (info->architecture, "clip") == 0)
-    gguf_file_get_string (file, "clip.projector_type", &info->projector_type, NULL);
+    {
+      gguf_file_get_string (file, "clip.projector_type", &info->projector_type, NULL);
+      clip_file_get_projection_dim (file, &info->projection_dim, NULL);
+    }
 }
 
 static char *
@@ -436,24 +442,48 @@ attach_projector (HearthModelInfo *model, HearthModelInfo *projector)
     model->memory_estimate += projector->file_size;
 }
 
-/* A projector whose name matches the model's, else the only one there is. */
+/* The projector writes into the model's embedding space: the engine's own
+ * rule, on the widths both headers state. */
+static gboolean
+projector_fits (const HearthModelInfo *model, const HearthModelInfo *projector)
+{
+  return model->error == NULL && projector->error == NULL && projector->projection_dim > 0 &&
+         clip_check_text_width (projector->projection_dim, model->n_embd, NULL);
+}
+
+/* Among the projectors that fit the model, the one named like it, else the
+ * only one; NULL when none fits or several do and none is named like it. */
+static HearthModelInfo *
+pick_projector (const HearthModelInfo *model, GPtrArray *projectors)
+{
+  g_autofree char *model_key = pairing_key (model->path);
+  HearthModelInfo *only = NULL;
+  guint n_fitting = 0;
+
+  for (guint i = 0; i < projectors->len; i++)
+    {
+      HearthModelInfo *projector = g_ptr_array_index (projectors, i);
+      g_autofree char *projector_key = NULL;
+
+      if (!projector_fits (model, projector))
+        continue;
+      projector_key = pairing_key (projector->path);
+      if (strcmp (model_key, projector_key) == 0)
+        return projector;
+      only = projector;
+      n_fitting++;
+    }
+  return n_fitting == 1 ? only : NULL;
+}
+
 static void
 pair_projectors (GPtrArray *models, GPtrArray *projectors)
 {
-  for (guint i = 0; i < models->len && projectors->len > 0; i++)
+  for (guint i = 0; i < models->len; i++)
     {
       HearthModelInfo *model = g_ptr_array_index (models, i);
-      g_autofree char *model_key = pairing_key (model->path);
-      HearthModelInfo *match = projectors->len == 1 ? g_ptr_array_index (projectors, 0) : NULL;
+      HearthModelInfo *match = pick_projector (model, projectors);
 
-      for (guint j = 0; j < projectors->len; j++)
-        {
-          HearthModelInfo *projector = g_ptr_array_index (projectors, j);
-          g_autofree char *projector_key = pairing_key (projector->path);
-
-          if (strcmp (model_key, projector_key) == 0)
-            match = projector;
-        }
       if (match != NULL)
         attach_projector (model, match);
     }
@@ -503,6 +533,13 @@ is_later_split_part (const char *name)
          of[-5 + end] == '\0' && part > 1;
 }
 
+/* A GGUF file to describe: a regular file, and not a later split part. */
+static gboolean
+is_gguf_to_describe (const char *path, const GStatBuf *st)
+{
+  return S_ISREG (st->st_mode) && has_gguf_suffix (path) && !is_later_split_part (path);
+}
+
 static gboolean
 scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth, GError **error)
 {
@@ -524,8 +561,7 @@ scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth
           if (!scan_folder (scan, child, source, depth + 1, error))
             return FALSE;
         }
-      else if (S_ISREG (st.st_mode) && has_gguf_suffix (child) && !is_later_split_part (child) &&
-               first_visit (scan, &st))
+      else if (is_gguf_to_describe (child, &st) && first_visit (scan, &st))
         {
           HearthModelInfo *info = hearth_model_catalog_inspect_file (child, source, NULL, scan->n_ctx);
 
@@ -535,6 +571,118 @@ scan_folder (Scan *scan, const char *path, HearthModelSource source, guint depth
   pair_projectors (models, projectors);
   g_ptr_array_extend_and_steal (scan->models, g_steal_pointer (&models));
   return TRUE;
+}
+
+/* ---- One model and the projectors beside it ------------------------------ */
+
+/* The projectors among the GGUF files of folder, but for the file skipped
+ * (by name); NULL when cancelled. */
+static GPtrArray *
+list_projectors (const char *folder, const char *skipped, guint32 n_ctx, GCancellable *cancellable,
+                 GError **error)
+{
+  g_autoptr (GPtrArray) names = list_folder (folder);
+  g_autoptr (GPtrArray) projectors = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_model_info_free);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *child = g_build_filename (folder, name, NULL);
+      g_autoptr (HearthModelInfo) info = NULL;
+      GStatBuf st;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      if (strcmp (name, skipped) == 0 || g_stat (child, &st) != 0 || !is_gguf_to_describe (child, &st))
+        continue;
+      info = hearth_model_catalog_inspect_file (child, HEARTH_MODEL_SOURCE_USER, NULL, n_ctx);
+      if (is_projector (info))
+        g_ptr_array_add (projectors, g_steal_pointer (&info));
+    }
+  return g_steal_pointer (&projectors);
+}
+
+HearthModelInfo *
+hearth_model_catalog_describe (const char    *path,
+                               guint32        n_ctx,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr (HearthModelInfo) model = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (GPtrArray) projectors = NULL;
+  HearthModelInfo *match;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  model = hearth_model_catalog_inspect_file (path, HEARTH_MODEL_SOURCE_USER, NULL, n_ctx);
+  /* Nothing could fit: the folder need not be read. */
+  if (model->error != NULL || model->n_embd == 0 || is_projector (model))
+    return g_steal_pointer (&model);
+  folder = g_path_get_dirname (path);
+  name = g_path_get_basename (path);
+  projectors = list_projectors (folder, name, n_ctx, cancellable, error);
+  if (projectors == NULL)
+    return NULL;
+  match = pick_projector (model, projectors);
+  if (match != NULL)
+    attach_projector (model, match);
+  return g_steal_pointer (&model);
+}
+
+typedef struct {
+  char    *path;
+  guint32  n_ctx;
+} DescribeTaskData;
+
+static void
+describe_task_data_free (DescribeTaskData *data)
+{
+  g_free (data->path);
+  g_free (data);
+}
+
+static void
+describe_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  DescribeTaskData *data = task_data;
+  GError *error = NULL;
+  HearthModelInfo *info = hearth_model_catalog_describe (data->path, data->n_ctx, cancellable, &error);
+
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, (GDestroyNotify) hearth_model_info_free);
+}
+
+void
+hearth_model_catalog_describe_async (const char         *path,
+                                     guint32             n_ctx,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  DescribeTaskData *data;
+
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new (DescribeTaskData, 1);
+  data->path = g_strdup (path);
+  data->n_ctx = n_ctx;
+  g_task_set_source_tag (task, hearth_model_catalog_describe_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) describe_task_data_free);
+  g_task_run_in_thread (task, describe_thread);
+}
+
+HearthModelInfo *
+hearth_model_catalog_describe_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ---- Ollama ------------------------------------------------------------- */
@@ -613,7 +761,7 @@ scan_ollama_manifest (Scan *scan, const char *models_dir, const char *manifest_p
       g_autoptr (HearthModelInfo) projector =
         hearth_model_catalog_inspect_file (projector_blob, HEARTH_MODEL_SOURCE_OLLAMA, NULL, scan->n_ctx);
 
-      if (g_strcmp0 (projector->architecture, "clip") == 0)
+      if (g_strcmp0 (projector->architecture, "clip") == 0 && projector_fits (info, projector))
         attach_projector (info, projector);
     }
   g_ptr_array_add (scan->models, info);

@@ -44,6 +44,9 @@ typedef struct {
                                 * capped at context_length */
   char   *mmproj_path;         /* vision projector GGUF, NULL if none: the model sees images */
   char   *projector_type;      /* clip.projector_type of mmproj_path ("idefics3"), or NULL */
+  guint32 n_embd;              /* <arch>.embedding_length, 0 if the file does not say */
+  guint32 projection_dim;      /* projectors (architecture clip): the width of the embeddings
+                                * they write, clip.vision.projection_dim; 0 otherwise */
   gboolean runnable;           /* Hearth can run it */
   char   *unsupported_reason;  /* why not, for the user; NULL when runnable or on error */
   char   *error;               /* why the file could not be read, NULL if it could */
@@ -70,21 +73,30 @@ GPtrArray       *hearth_model_catalog_default_locations (const char        *home
                                                          const char *const *user_dirs);
 
 /* Describes one GGUF file (never fails: problems land in info->error). The
- * projector is not searched for; mmproj_path may be set by the caller. */
+ * projector is not searched for; mmproj_path may be set by the caller (see
+ * hearth_model_catalog_describe() for a file with its projector). */
 HearthModelInfo *hearth_model_catalog_inspect_file (const char       *path,
                                                     HearthModelSource source,
                                                     const char       *mmproj_path,
                                                     guint32           n_ctx);
 
 /* Blocking scan of every location; run it on a worker thread. Returns the
- * chat models found (mmproj files are attached to their models, not
- * listed), each file once even when reachable through several locations,
- * sorted by name. Hidden folders are skipped, symlink loops are detected
- * and recursion stops at a fixed depth. n_ctx 0 means the default. Fails
- * only when cancelled (G_IO_ERROR_CANCELLED). Elements: HearthModelInfo.
- * The async variant runs the scan in a GTask thread; it keeps a reference
- * to locations, which must not change until the callback ran. A split
- * model ("-00001-of-00003.gguf") is listed once, through its first part. */
+ * chat models found, each file once even when reachable through several
+ * locations, sorted by name. Hidden folders are skipped, symlink loops are
+ * detected and recursion stops at a fixed depth. n_ctx 0 means the
+ * default. Fails only when cancelled (G_IO_ERROR_CANCELLED). Elements:
+ * HearthModelInfo. The async variant runs the scan in a GTask thread; it
+ * keeps a reference to locations, which must not change until the
+ * callback ran. A split model ("-00001-of-00003.gguf") is listed once,
+ * through its first part.
+ *
+ * mmproj files are not listed but attached to a model of their folder, and
+ * only to one they fit: their projection_dim must be its n_embd (the rule
+ * the engine applies when it loads a projector). Among several that fit,
+ * the one named like the model wins ("mmproj-SmolVLM2-2.2B-Instruct-Q8_0"
+ * for "SmolVLM2-2.2B-Instruct-Q4_K_M"); several that fit and none named
+ * like it leave the model without one. An Ollama model gets the projector
+ * of its manifest when it fits. */
 GPtrArray       *hearth_model_catalog_scan        (GPtrArray      *locations,
                                                    guint32         n_ctx,
                                                    GCancellable   *cancellable,
@@ -96,6 +108,25 @@ void             hearth_model_catalog_scan_async  (GPtrArray          *locations
                                                    gpointer            user_data);
 GPtrArray       *hearth_model_catalog_scan_finish (GAsyncResult   *result,
                                                    GError        **error);
+
+/* Describes the GGUF at path (as hearth_model_catalog_inspect_file() does,
+ * source HEARTH_MODEL_SOURCE_USER) with the projector the scan would pair
+ * it with among the GGUF files beside it: for a model opened directly or
+ * named by a chat, wherever it lies. Blocking (it reads the folder and the
+ * headers of its GGUF files; no weights): run it on a worker thread, or
+ * through the async variant. Fails only when cancelled
+ * (G_IO_ERROR_CANCELLED). */
+HearthModelInfo *hearth_model_catalog_describe        (const char     *path,
+                                                       guint32         n_ctx,
+                                                       GCancellable   *cancellable,
+                                                       GError        **error);
+void             hearth_model_catalog_describe_async  (const char         *path,
+                                                       guint32             n_ctx,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+HearthModelInfo *hearth_model_catalog_describe_finish (GAsyncResult   *result,
+                                                       GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModelInfo, hearth_model_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthModelLocation, hearth_model_location_free)

@@ -7,8 +7,11 @@
  * a responsive main loop and shutdown with a generation in flight. Every
  * callback is checked to run on the test's main thread. */
 
-#include <glib.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <utime.h>
 
 #include "hearth-engine.h"
 
@@ -627,25 +630,106 @@ test_chat_template (void)
   hearth_engine_unload_model (engine, chat);
 }
 
-/* Unloading a model closes its sessions: a later generate says so. */
+/* A copy of stories260K in a new folder, a model of its own. */
+static char *
+copy_model (const char *dir)
+{
+  g_autofree char *from = model_path ();
+  char *to = g_build_filename (dir, "stories-copy.gguf", NULL);
+  g_autoptr (GFile) source = g_file_new_for_path (from);
+  g_autoptr (GFile) target = g_file_new_for_path (to);
+  g_autoptr (GError) error = NULL;
+
+  g_file_copy (source, target, G_FILE_COPY_NONE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return to;
+}
+
+/* Spoils the GGUF magic in place, keeping the size and the mtime: a load
+ * that read the file again would fail. */
 static void
-test_unload (void)
+garble_in_place (const char *path)
+{
+  GStatBuf st;
+  struct utimbuf times;
+  FILE *f;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  f = g_fopen (path, "r+b");
+  g_assert_nonnull (f);
+  g_assert_cmpint (fwrite ("XXXX", 1, 4, f), ==, 4);
+  g_assert_cmpint (fclose (f), ==, 0);
+  times.actime = st.st_atime;
+  times.modtime = st.st_mtime;
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+}
+
+static void
+assert_generates (HearthSession *session, gboolean works)
+{
+  Gen g;
+
+  gen_run (&g, session, once, 1, 4);
+  if (works)
+    g_assert_no_error (g.error);
+  else
+    {
+      g_assert_error (g.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
+      g_test_message ("%s", g.error->message);
+    }
+  gen_clear (&g);
+}
+
+/* Loads of the same file share one model, through any path to it: a
+ * second load reads nothing (the file was spoiled in place meanwhile) and
+ * its progress jumps to 1. Unloading by one user keeps the model and its
+ * sessions working for the other; the last unload frees it and closes its
+ * sessions: a later generate says so. */
+static void
+test_shared_load (void)
 {
   g_autofree char *path = model_path ();
-  g_autoptr (HearthModel) second = NULL;
+  g_autofree char *dir = NULL, *copy = NULL, *alias = NULL;
+  g_autoptr (HearthModel) again = NULL, first = NULL, second = NULL;
   g_autoptr (HearthSession) session = NULL;
-  Load l = { 0 };
-  Gen g;
+  Load l_again = { 0 }, l_first = { 0 }, l_second = { 0 };
 
   if (!ensure_model ())
     return;
-  second = load (engine, path, &l);
+  again = load (engine, path, &l_again);
+  g_assert_true (again == model);
+  g_assert_cmpuint (l_again.n_progress, ==, 1);
+  g_assert_cmpfloat (l_again.last_fraction, ==, 1.0);
+  hearth_engine_unload_model (engine, again);
+
+  dir = g_dir_make_tmp ("hearth-engine-share-XXXXXX", NULL);
+  copy = copy_model (dir);
+  alias = g_build_filename (dir, "another-name.gguf", NULL);
+  g_assert_cmpint (link (copy, alias), ==, 0);
+  first = load (engine, copy, &l_first);
+  g_assert_true (first != model);
+  garble_in_place (copy);
+  second = load (engine, alias, &l_second);
+  g_assert_true (second == first);
+  g_assert_cmpstr (hearth_model_get_path (second), ==, copy);
+  g_assert_cmpuint (l_second.n_progress, ==, 1);
+
   session = hearth_engine_new_session (engine, second, 64);
+  assert_generates (session, TRUE);
+  hearth_engine_unload_model (engine, first);
+  assert_generates (session, TRUE);
   hearth_engine_unload_model (engine, second);
-  gen_run (&g, session, once, 1, 4);
-  g_assert_error (g.error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT);
-  g_test_message ("%s", g.error->message);
-  gen_clear (&g);
+  assert_generates (session, FALSE);
+  /* The shared engine's own model is untouched. */
+  {
+    g_autoptr (HearthSession) own = hearth_engine_new_session (engine, model, 64);
+    assert_generates (own, TRUE);
+    hearth_engine_close_session (engine, own);
+  }
+
+  g_assert_cmpint (g_unlink (alias), ==, 0);
+  g_assert_cmpint (g_unlink (copy), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 /* Dropping the engine from a token callback, mid-generation: finalize
@@ -702,7 +786,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/context-limits", test_context_limits);
   g_test_add_func ("/engine/main-loop-responsive", test_main_loop_responsive);
   g_test_add_func ("/engine/chat-template", test_chat_template);
-  g_test_add_func ("/engine/unload", test_unload);
+  g_test_add_func ("/engine/shared-load", test_shared_load);
   /* Last: it drops the shared engine. */
   g_test_add_func ("/engine/shutdown-generating", test_shutdown_generating);
   status = g_test_run ();

@@ -215,14 +215,15 @@ test_plan (void)
  * starts with llama.cpp's greedy pieces and equals describe_image's; the
  * follow-up reuses every position of the first turn and encodes nothing;
  * another image in the same place is not mistaken for the first, nor is
- * the same image seen through another projector (Q8_0). */
+ * the same image seen through another projector (Q8_0); the same projector
+ * loaded again keeps the cache. */
 static void
 test_generate_and_follow_up (void)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (HearthSession) session = NULL;
   g_autoptr (GBytes) photo = NULL, other = NULL;
-  g_autofree char *photo_path = NULL, *q8_0 = NULL;
+  g_autofree char *photo_path = NULL, *f16 = NULL, *q8_0 = NULL;
   g_autoptr (GString) ref_start = g_string_new (NULL);
   JsonObject *ref;
   JsonArray *pieces;
@@ -281,6 +282,18 @@ test_generate_and_follow_up (void)
   g_assert_no_error (w3.error);
   g_assert_cmpuint (w3.result.n_prompt_reused, <, w1.result.n_prompt_tokens - plan.n_tokens);
   g_assert_cmpuint (w3.result.n_prompt_processed, >=, other_plan.n_tokens - 2);
+  wait_clear (&w3);
+
+  /* The projector the model has, loaded again (as a second user of the
+   * model would): nothing changes, the image stays in the cache. */
+  f16 = hearth_test_shared_path ("models/random/smolvlm-tiny-mmproj-f16.gguf");
+  load_projector (f16);
+  {
+    HearthChatMessage turn1b[] = { { "user", QUESTION, &other, 1 } };
+    generate (session, turn1b, 1, 4, &w3);
+  }
+  g_assert_no_error (w3.error);
+  g_assert_cmpuint (w3.result.n_prompt_reused, >=, w3.result.n_prompt_tokens - 1);
   wait_clear (&w3);
 
   q8_0 = hearth_test_shared_path ("models/random/smolvlm-tiny-mmproj-q8_0.gguf");

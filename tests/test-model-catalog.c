@@ -33,6 +33,9 @@ typedef struct {
   const char *projector_type;  /* clip only */
   guint32     split_count;     /* split.count, 0 for none */
   const char *rope_scaling;    /* <arch>.rope.scaling.type, NULL for none */
+  guint32     width;           /* <arch>.embedding_length, or clip.vision.projection_dim;
+                                * 0: N_EMBD (the tensors keep N_EMBD: the catalog reads
+                                * no shapes) */
 } FakeModel;
 
 static void put_u32 (GByteArray *b, guint32 v) { guint32 le = GUINT32_TO_LE (v); g_byte_array_append (b, (guint8 *) &le, 4); }
@@ -83,7 +86,7 @@ write_fake_model (const char *path, const FakeModel *m)
   g_autoptr (GByteArray) b = g_byte_array_new ();
   gboolean clip = strcmp (m->arch, "clip") == 0;
   guint64 n_kv = 1 + (m->name != NULL) + (m->file_type >= 0) + (m->split_count > 0) + (m->rope_scaling != NULL) +
-                 (clip ? 1 : 8);
+                 (clip ? 2 : 8);
   guint64 norm_offset = G_GUINT64_CONSTANT (32) * ((m->matrix_bytes + 31) / 32);
   g_autoptr (GError) error = NULL;
   guint header_len;
@@ -106,12 +109,15 @@ write_fake_model (const char *path, const FakeModel *m)
       put_kv_string (b, key, m->rope_scaling);
     }
   if (clip)
-    put_kv_string (b, "clip.projector_type", m->projector_type);
+    {
+      put_kv_string (b, "clip.projector_type", m->projector_type);
+      put_kv_u32 (b, NULL, "clip.vision.projection_dim", m->width > 0 ? m->width : N_EMBD);
+    }
   else
     {
       put_kv_u32 (b, m->arch, "block_count", N_LAYER);
       put_kv_u32 (b, m->arch, "context_length", N_CTX_TRAIN);
-      put_kv_u32 (b, m->arch, "embedding_length", N_EMBD);
+      put_kv_u32 (b, m->arch, "embedding_length", m->width > 0 ? m->width : N_EMBD);
       put_kv_u32 (b, m->arch, "attention.head_count", N_HEAD);
       put_kv_u32 (b, m->arch, "attention.head_count_kv", N_HEAD_KV);
       put_kv_u32 (b, m->arch, "feed_forward_length", N_FF);
@@ -547,6 +553,151 @@ test_shared_smolvlm (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* ---- Pairing projectors by width --------------------------------------- */
+
+typedef struct {
+  const char *file;
+  FakeModel   model;
+} FakeFile;
+
+/* stories260K is a 64-wide Llama, SmolVLM2's text model 576 wide; the
+ * 2.2B one is 2048 wide. "mmproj-model-f16.gguf" is a name people really
+ * download projectors under. */
+static const FakeFile mixed_folder[] = {
+  { "mixed/stories260K.gguf", { "llama", "stories260K", 1, 1, BYTES_F16, NULL, 0, NULL, 64 } },
+  { "mixed/SmolVLM2-256M-Video-Instruct-Q8_0.gguf", { "llama", NULL, 7, 8, BYTES_Q8_0, NULL, 0, NULL, 576 } },
+  { "mixed/mmproj-model-f16.gguf", { "clip", NULL, 1, 1, BYTES_F16, "idefics3", 0, NULL, 576 } },
+  /* Several that fit: the name decides; one named like Tiny that does not fit it. */
+  { "several/SmolVLM2-2.2B-Instruct-Q4_K_M.gguf", { "llama", NULL, 15, 12, BYTES_Q4_K, NULL, 0, NULL, 2048 } },
+  { "several/Tiny-F16.gguf", { "llama", NULL, 1, 1, BYTES_F16, NULL, 0, NULL, 64 } },
+  { "several/mmproj-Other-2.2B-f16.gguf", { "clip", NULL, 1, 1, BYTES_F16, "idefics3", 0, NULL, 2048 } },
+  { "several/mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf", { "clip", NULL, 7, 8, BYTES_Q8_0, "idefics3", 0, NULL, 2048 } },
+  { "several/mmproj-Tiny-F16.gguf", { "clip", NULL, 1, 1, BYTES_F16, "idefics3", 0, NULL, 2048 } },
+};
+
+/* Model file -> the projector it must get (NULL: none). */
+static const struct { const char *model; const char *projector; } expected_pairs[] = {
+  { "mixed/stories260K.gguf", NULL },
+  { "mixed/SmolVLM2-256M-Video-Instruct-Q8_0.gguf", "mixed/mmproj-model-f16.gguf" },
+  { "several/SmolVLM2-2.2B-Instruct-Q4_K_M.gguf", "several/mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf" },
+  { "several/Tiny-F16.gguf", NULL },
+};
+
+static char *
+make_pairing_folders (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *root = g_dir_make_tmp ("hearth-catalog-pairs-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (mixed_folder); i++)
+    {
+      g_autofree char *path = g_build_filename (root, mixed_folder[i].file, NULL);
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      write_fake_model (path, &mixed_folder[i].model);
+    }
+  return root;
+}
+
+static void
+remove_tree (const char *root)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", root);
+
+  g_assert_cmpint (system (command), ==, 0);
+}
+
+static void
+check_pair (const HearthModelInfo *m, const char *root, const char *projector)
+{
+  g_autofree char *expected = projector != NULL ? g_build_filename (root, projector, NULL) : NULL;
+
+  g_test_message ("%s: projector %s", m->path, m->mmproj_path != NULL ? m->mmproj_path : "(none)");
+  g_assert_null (m->error);
+  g_assert_cmpstr (m->mmproj_path, ==, expected);
+  g_assert_true (hearth_model_info_has_vision (m) == (projector != NULL));
+}
+
+/* The scan gives a projector only to the models it fits, the name deciding
+ * among several that do. */
+static void
+test_pair_by_width (void)
+{
+  g_autofree char *root = make_pairing_folders ();
+  g_autoptr (GPtrArray) locations = NULL;
+  g_autoptr (GPtrArray) models = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_unsetenv ("LLAMA_CACHE");
+  g_unsetenv ("OLLAMA_MODELS");
+  locations = hearth_model_catalog_default_locations (root, root, (const char *const[]) { root, NULL });
+  models = hearth_model_catalog_scan (locations, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (models->len, ==, G_N_ELEMENTS (expected_pairs));
+  for (gsize i = 0; i < G_N_ELEMENTS (expected_pairs); i++)
+    {
+      g_autofree char *path = g_build_filename (root, expected_pairs[i].model, NULL);
+      const HearthModelInfo *m = NULL;
+
+      for (guint j = 0; j < models->len; j++)
+        if (g_str_equal (((HearthModelInfo *) models->pdata[j])->path, path))
+          m = models->pdata[j];
+      g_assert_nonnull (m);
+      check_pair (m, root, expected_pairs[i].projector);
+    }
+  remove_tree (root);
+}
+
+static void
+describe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* A model opened directly gets the projector the scan would give it: the
+ * same rule, from the files beside it. Cancelled, nothing comes back. */
+static void
+test_describe_beside (void)
+{
+  g_autofree char *root = make_pairing_folders ();
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (expected_pairs); i++)
+    {
+      g_autofree char *path = g_build_filename (root, expected_pairs[i].model, NULL);
+      g_autoptr (HearthModelInfo) m = hearth_model_catalog_describe (path, 0, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (m->source, ==, HEARTH_MODEL_SOURCE_USER);
+      check_pair (m, root, expected_pairs[i].projector);
+    }
+
+  {
+    g_autofree char *path = g_build_filename (root, expected_pairs[1].model, NULL);
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (GAsyncResult) cancelled_result = NULL;
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (HearthModelInfo) m = NULL;
+
+    hearth_model_catalog_describe_async (path, 0, NULL, describe_done, &result);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    m = hearth_model_catalog_describe_finish (result, &error);
+    g_assert_no_error (error);
+    check_pair (m, root, expected_pairs[1].projector);
+
+    g_cancellable_cancel (cancellable);
+    hearth_model_catalog_describe_async (path, 0, cancellable, describe_done, &cancelled_result);
+    while (cancelled_result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_null (hearth_model_catalog_describe_finish (cancelled_result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  remove_tree (root);
+}
+
 /* Runs hearth-cli models ARGS... with the fake home as $HOME; returns the exit status. */
 static int
 run_cli (FakeHome *h, const char *const *args, char **out)
@@ -644,5 +795,7 @@ main (int argc, char **argv)
   g_test_add_func ("/catalog/scan-async", test_scan_async);
   g_test_add_func ("/catalog/shared-smolvlm", test_shared_smolvlm);
   g_test_add_func ("/catalog/cli", test_cli);
+  g_test_add_func ("/catalog/pair-by-width", test_pair_by_width);
+  g_test_add_func ("/catalog/describe-beside", test_describe_beside);
   return g_test_run ();
 }

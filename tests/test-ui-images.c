@@ -40,8 +40,8 @@ static gboolean
 link_vision_pair (void)
 {
   const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  /* Two projectors: the catalog then pairs by name only (one projector
-   * alone would be given to stories260K too). */
+  /* Two projectors that fit: the catalog gives the model the one named
+   * like it. */
   const char *sources[] = { "smolvlm-tiny-text-f16.gguf", "smolvlm-tiny-mmproj-f16.gguf",
                             "smolvlm-tiny-mmproj-q8_0.gguf" };
   const char *names[] = { VISION_TEXT, VISION_MMPROJ, "mmproj-SmolVLM2-tiny-Q8_0.gguf" };

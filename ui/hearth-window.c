@@ -46,12 +46,15 @@ struct _HearthWindow {
   GSignalGroup       *chat_signals; /* of the selected chat */
 
   HearthModel        *model;        /* loaded, or NULL */
+  char               *model_path;   /* the path self->model was loaded through: the chat's, which
+                                     * may name a model shared with the Photos indexer otherwise
+                                     * than hearth_model_get_path() does */
   char               *loading_path; /* being loaded, or NULL */
   GCancellable       *load_cancellable;
   GCancellable       *scan_cancellable;
   /* images-ui */
   GPtrArray          *found;        /* of HearthModelInfo, from the last scan; NULL before it */
-  GCancellable       *vision_cancellable; /* the projector being loaded, or NULL */
+  GCancellable       *vision_cancellable; /* the projector being looked for or loaded, or NULL */
   guint               vision_pulse;
   char               *pending_image; /* for the chat being made by win.new-chat-with-image */
   GSettings          *settings;     /* NULL when the schema is not installed */
@@ -434,7 +437,7 @@ update_main_page (HearthWindow *self)
   const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
   gboolean has_model = path != NULL &&
                        (g_strcmp0 (path, self->loading_path) == 0 ||
-                        (self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model))));
+                        g_strcmp0 (path, self->model_path) == 0);
 
   if (chat == NULL)
     gtk_stack_set_visible_child_name (self->main_stack, "no-chats");
@@ -457,27 +460,44 @@ stop_loading (HearthWindow *self)
   gtk_revealer_set_reveal_child (self->load_revealer, FALSE);
 }
 
+
+typedef struct {
+  HearthWindow *window;
+  GCancellable *cancellable; /* the load's, cancelled when it was stopped or replaced */
+} ModelLoad;
+
+/* Only the current load's progress arrives: the engine drops that of a
+ * cancelled job. */
 static void
 on_load_progress (double fraction, gpointer user_data)
 {
-  HearthWindow *self = user_data;
+  ModelLoad *load = user_data;
 
-  gtk_progress_bar_set_fraction (self->load_progress, fraction);
+  gtk_progress_bar_set_fraction (load->window->load_progress, fraction);
 }
 
 static void
 model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthWindow) self = user_data;
+  ModelLoad *load = user_data;
+  g_autoptr(HearthWindow) self = load->window;
+  g_autoptr(GCancellable) cancellable = load->cancellable;
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthModel) model = hearth_engine_load_model_finish (NULL, result, &error);
   g_autofree char *path = NULL;
 
+  g_free (load);
   if (is_closed (self))
     return;
 
-  if (g_error_matches (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED))
-    return;
+  /* Stopped or replaced, even if it finished first: not this window's
+   * model any more, and loading_path names another one. */
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      if (model != NULL)
+        hearth_engine_unload_model (self->engine, model);
+      return;
+    }
   path = g_steal_pointer (&self->loading_path);
   stop_loading (self);
   if (model == NULL)
@@ -500,6 +520,8 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_pointer (&self->model, hearth_model_unref);
     }
   self->model = g_steal_pointer (&model);
+  g_free (self->model_path);
+  self->model_path = g_steal_pointer (&path);
   if (hearth_model_get_chat_template_note (self->model) != NULL)
     show_toast (self, hearth_model_get_chat_template_note (self->model));
   ensure_model (self);
@@ -511,6 +533,7 @@ start_loading (HearthWindow *self, const char *path)
 {
   g_autofree char *name = g_path_get_basename (path);
   g_autofree char *label = g_strdup_printf (_("Loading %s"), name);
+  ModelLoad *load = g_new (ModelLoad, 1);
 
   stop_loading (self);
   self->loading_path = g_strdup (path);
@@ -518,8 +541,10 @@ start_loading (HearthWindow *self, const char *path)
   gtk_label_set_text (self->load_label, label);
   gtk_progress_bar_set_fraction (self->load_progress, 0);
   gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
+  load->window = g_object_ref (self);
+  load->cancellable = g_object_ref (self->load_cancellable);
   hearth_engine_load_model_async (self->engine, path, on_load_progress, self->load_cancellable,
-                                  model_loaded, g_object_ref (self));
+                                  model_loaded, load);
 }
 
 /* Brings the selected chat's model in: nothing to do, a new session on the
@@ -530,7 +555,7 @@ ensure_model (HearthWindow *self)
   HearthChatObject *chat = current_chat (self);
   const char *path = chat != NULL ? hearth_chat_object_get_model_path (chat) : NULL;
 
-  if (path != NULL && self->model != NULL && g_str_equal (path, hearth_model_get_path (self->model)))
+  if (path != NULL && g_strcmp0 (path, self->model_path) == 0)
     {
       if (hearth_conversation_get_session (self->conversation) == NULL)
         {
@@ -610,23 +635,21 @@ vision_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_actions (self);
 }
 
-/* Right after the text model: its vision projector, when the catalog
- * found one beside it.  The engine has no progress for it: the bar pulses. */
+/* The engine has no progress for the projector: the bar pulses. Only
+ * projectors the engine runs (idefics3) are loaded: another would only
+ * fail. */
 static void
-ensure_vision (HearthWindow *self)
+load_projector (HearthWindow *self, const HearthModelInfo *info)
 {
-  const HearthModelInfo *info;
   g_autofree char *label = NULL;
 
-  if (self->model == NULL || hearth_model_has_vision (self->model) || self->vision_cancellable != NULL
-      || self->loading_path != NULL)
-    return;
-  info = found_model_info (self, hearth_model_get_path (self->model));
-  /* Only projectors the engine runs (idefics3): another would only fail. */
-  if (info == NULL || !hearth_model_info_has_vision (info))
-    return;
+  if (!hearth_model_info_has_vision (info))
+    {
+      vision_load_ended (self);
+      update_actions (self);
+      return;
+    }
   label = g_strdup_printf (_("Loading image support for %s"), hearth_model_get_name (self->model));
-  self->vision_cancellable = g_cancellable_new ();
   gtk_label_set_text (self->load_label, label);
   gtk_progress_bar_set_fraction (self->load_progress, 0);
   gtk_revealer_set_reveal_child (self->load_revealer, TRUE);
@@ -635,6 +658,40 @@ ensure_vision (HearthWindow *self)
   hearth_engine_load_vision_async (self->engine, self->model, info->mmproj_path, self->vision_cancellable,
                                    vision_loaded, g_object_ref (self));
   update_actions (self);
+}
+
+static void
+model_described (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(HearthWindow) self = user_data;
+  g_autoptr(HearthModelInfo) info = hearth_model_catalog_describe_finish (result, NULL);
+
+  /* It fails only when cancelled: another model, or the window closes. */
+  if (info == NULL || is_closed (self))
+    return;
+  load_projector (self, info);
+}
+
+/* Right after the text model: its vision projector. The catalog's scan
+ * paired it already when the model lies in the catalog's folders (or is
+ * Ollama's); else, opened directly, the catalog looks beside it, by the
+ * same rule. The look-up counts as part of loading the projector: it is
+ * cancelled with it. */
+static void
+ensure_vision (HearthWindow *self)
+{
+  const HearthModelInfo *info;
+
+  if (self->model == NULL || hearth_model_has_vision (self->model) || self->vision_cancellable != NULL
+      || self->loading_path != NULL)
+    return;
+  self->vision_cancellable = g_cancellable_new ();
+  info = found_model_info (self, self->model_path);
+  if (info != NULL)
+    load_projector (self, info);
+  else
+    hearth_model_catalog_describe_async (self->model_path, 0, self->vision_cancellable, model_described,
+                                         g_object_ref (self));
 }
 
 /* What the chat view offers when images go to a model that cannot see. */
@@ -689,8 +746,8 @@ new_chat (HearthWindow *self, GAsyncReadyCallback done)
                                                           : NULL;
   const char *model_path = self->loading_path;
 
-  if (model_path == NULL && self->model != NULL)
-    model_path = hearth_model_get_path (self->model);
+  if (model_path == NULL)
+    model_path = self->model_path;
   if (model_path == NULL && default_model != NULL && *default_model != '\0')
     model_path = default_model;
   run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, done);
@@ -1246,6 +1303,7 @@ hearth_window_dispose (GObject *object)
   if (self->model != NULL)
     hearth_engine_unload_model (self->engine, self->model);
   g_clear_pointer (&self->model, hearth_model_unref);
+  g_clear_pointer (&self->model_path, g_free);
   g_clear_object (&self->selection);
   g_clear_object (&self->chats);
   g_clear_object (&self->settings);
