@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "hearth-photo-index.h"
+#include "image-format-test-util.h"
 #include "photo-indexer.h"
 #include "shared-test-util.h"
 
@@ -44,6 +45,31 @@ save_image (const char *path, const char *type, guint8 red)
   g_assert_no_error (error);
 }
 
+/* A HEIC or AVIF photo (16x12) at dir/name, encoded from a PNG in
+ * scratch; FALSE, with the reason logged, when this system lacks the
+ * encoder or the loader. */
+static gboolean
+save_encoded (const char *scratch, const char *dir, const char *name, guint8 red)
+{
+  g_autofree char *png = g_build_filename (scratch, "source.png", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *why_not = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 12);
+  gboolean made;
+
+  gdk_pixbuf_fill (pixbuf, ((guint32) red << 24) | 0x8040ffu);
+  gdk_pixbuf_save (pixbuf, png, "png", &error, NULL);
+  g_assert_no_error (error);
+  made = hearth_test_encode_image (png, path, &why_not);
+  g_assert_cmpint (g_unlink (png), ==, 0);
+  if (!made)
+    g_test_message ("Not indexing a %s photo: %s", name, why_not);
+  else
+    g_assert_true (photo_indexer_is_photo_name (name));
+  return made;
+}
+
 static void
 write_bytes (const char *path, const void *data, gsize size)
 {
@@ -62,6 +88,19 @@ get_photo (HearthPhotoIndex *index, const char *dir, const char *name)
 
   g_assert_no_error (error);
   return photo;
+}
+
+/* A photo made by save_encoded (): indexed with the size read from its
+ * header, and described. */
+static void
+assert_encoded_described (HearthPhotoIndex *index, const char *dir, const char *name)
+{
+  g_autoptr (HearthPhoto) photo = get_photo (index, dir, name);
+
+  g_assert_nonnull (photo);
+  g_assert_cmpint (photo->state, ==, HEARTH_PHOTO_DESCRIBED);
+  g_assert_cmpint (photo->width, ==, 16);
+  g_assert_cmpint (photo->height, ==, 12);
 }
 
 /* The random-weight SmolVLM2 pair in ../shared; FALSE with the test
@@ -90,7 +129,10 @@ test_index_folder (void)
 {
   g_autofree char *text = NULL, *mmproj = NULL, *tmp = NULL, *lib = NULL, *db = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *expect = NULL;
   g_autoptr (GError) error = NULL;
+  gboolean heic, avif;   /* whether this system can make and read them */
+  guint n_encoded;
 
   if (!find_smolvlm_pair (&text, &mmproj))
     return;
@@ -119,14 +161,21 @@ test_index_folder (void)
     write_bytes (broken, "\xff\xd8\xff\xe0 not really a JPEG", 22);
     write_bytes (notes, "not a photo", 11);
     g_assert_cmpint (symlink (lib, loop), ==, 0);
+    heic = save_encoded (tmp, sub, "phone.heic", 0x60);
+    avif = save_encoded (tmp, lib, "web.avif", 0xa0);
+    n_encoded = heic + avif;
   }
 
-  /* First run: three photos described, the corrupt one failed. */
+  /* First run: the photos described, the corrupt one failed. */
   {
     const char *args[] = { "index", "--db", db, "-m", text, "--mmproj", mmproj, "-n", "4", lib, NULL };
     out = run_cli (args);
-    g_assert_nonnull (strstr (out, "0 unchanged, 4 new,"));
-    g_assert_nonnull (strstr (out, "described: 3, failed: 1"));
+    expect = g_strdup_printf ("0 unchanged, %u new,", 4 + n_encoded);
+    g_assert_nonnull (strstr (out, expect));
+    g_clear_pointer (&expect, g_free);
+    expect = g_strdup_printf ("described: %u, failed: 1", 3 + n_encoded);
+    g_assert_nonnull (strstr (out, expect));
+    g_clear_pointer (&expect, g_free);
     g_clear_pointer (&out, g_free);
   }
   {
@@ -145,6 +194,10 @@ test_index_folder (void)
     g_assert_cmpint (broken->state, ==, HEARTH_PHOTO_FAILED);
     g_assert_nonnull (broken->failure);
     g_assert_null (thumb);
+    if (heic)
+      assert_encoded_described (index, lib, "2024/phone.heic");
+    if (avif)
+      assert_encoded_described (index, lib, "web.avif");
 
     /* The nonsense description is still searchable. */
     if (red->description[0] != '\0')
@@ -170,7 +223,9 @@ test_index_folder (void)
     g_assert_cmpint (g_rename (from, to), ==, 0);
     g_assert_cmpint (g_unlink (gone), ==, 0);
     out = run_cli (args);
-    g_assert_nonnull (strstr (out, "2 unchanged, 0 new, 0 edited, 1 moved, 0 copied, 1 removed"));
+    expect = g_strdup_printf ("%u unchanged, 0 new, 0 edited, 1 moved, 0 copied, 1 removed", 2 + n_encoded);
+    g_assert_nonnull (strstr (out, expect));
+    g_clear_pointer (&expect, g_free);
     g_assert_nonnull (strstr (out, "described: 0, failed: 0"));
     g_clear_pointer (&out, g_free);
     after = get_photo (index, lib, "renamed.png");
@@ -185,7 +240,8 @@ test_index_folder (void)
   {
     const char *args[] = { "index", "--db", db, "-m", text, "--mmproj", mmproj, "-n", "4", lib, NULL };
     out = run_cli (args);
-    g_assert_nonnull (strstr (out, "3 unchanged, 0 new, 0 edited, 0 moved, 0 copied, 0 removed"));
+    expect = g_strdup_printf ("%u unchanged, 0 new, 0 edited, 0 moved, 0 copied, 0 removed", 3 + n_encoded);
+    g_assert_nonnull (strstr (out, expect));
     g_assert_nonnull (strstr (out, "described: 0, failed: 0"));
   }
 
