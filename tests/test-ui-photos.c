@@ -21,6 +21,7 @@
 #include "hearth-photo-result.h"
 #include "hearth-photos-view.h"
 #include "hearth-thumbnail-cache.h"
+#include "shared-test-util.h"
 #include "ui-test-util.h"
 
 static char *library_root;  /* a temporary folder for everything below */
@@ -638,42 +639,17 @@ drive_indexing (UiFixture *f)
   g_clear_pointer (&watched_path, g_free);
 }
 
-/* The pair as the model catalog pairs them: "<name>-f16" and "mmproj-<name>-f16". */
-static gboolean
-link_vision_pair (void)
-{
-  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
-  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
-  const char *pair[][2] = {
-    { "smolvlm-tiny-text-f16.gguf", "smolvlm-tiny-f16.gguf" },
-    { "smolvlm-tiny-mmproj-f16.gguf", "mmproj-smolvlm-tiny-f16.gguf" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (pair); i++)
-    {
-      g_autofree char *target = shared != NULL ? g_build_filename (shared, "models", "random", pair[i][0], NULL) : NULL;
-      g_autofree char *absolute = NULL;
-      g_autofree char *link = g_build_filename (models, pair[i][1], NULL);
-
-      if (target == NULL || !g_file_test (target, G_FILE_TEST_EXISTS))
-        return FALSE;
-      absolute = g_canonicalize_filename (target, NULL);
-      g_assert_cmpint (g_mkdir_with_parents (models, 0700), ==, 0);
-      if (!g_file_test (link, G_FILE_TEST_EXISTS))
-        g_assert_cmpint (symlink (absolute, link), ==, 0);
-    }
-  return TRUE;
-}
-
 static void
 test_indexing (void)
 {
+  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+
   if (library_root == NULL)
     {
       g_test_skip ("../shared/fixtures/images is missing (HEARTH_SHARED_DIR)");
       return;
     }
-  if (!link_vision_pair ())
+  if (!hearth_test_link_vision_pair (models))
     {
       g_test_skip ("../shared/models/random/smolvlm-tiny-{text,mmproj}-f16.gguf are missing (HEARTH_SHARED_DIR)");
       return;
