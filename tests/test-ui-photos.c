@@ -12,7 +12,11 @@
  *   /ui-photos/indexing: the random SmolVLM2 pair from ../shared/models
  *     (skipped without it) describes the pending photos; indexing is paused
  *     and resumed; a photo dropped into a library folder is picked up by
- *     the folder monitor, and forgotten when it is deleted. */
+ *     the folder monitor, and forgotten when it is deleted.
+ *   /ui-photos/close-while-describing: closing the window in the middle of
+ *     a description frees the photo library at once (its description is
+ *     cancelled, not waited for); the photo stays pending and is described
+ *     after the next start. */
 
 #include <glib/gstdio.h>
 
@@ -663,6 +667,73 @@ test_indexing (void)
   ui_test_run_app (drive_indexing);
 }
 
+/* ---- closing the window while a photo is described ---- */
+
+static gboolean
+on_library_gone (gpointer data)
+{
+  return *(HearthPhotoLibrary **) data == NULL;
+}
+
+static void
+drive_close_while_describing (UiFixture *f)
+{
+  HearthPhotosView *view = show_photos (f);
+  HearthPhotoLibrary *library = hearth_photos_view_get_library (view);
+  g_autoptr(HearthPhoto) photo = NULL;
+  gint64 start;
+  double seconds;
+
+  ui_wait_for (on_indexing_started, view, "indexing");
+  /* Into the photo's tiles or its first tokens, far from its last. */
+  ui_settle (3000);
+  g_object_add_weak_pointer (G_OBJECT (library), (gpointer *) &library);
+  start = g_get_monotonic_time ();
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  ui_wait_for (on_library_gone, &library, "the photo library freed with its window");
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_test_message ("the photo library was freed %.2f s after the window closed", seconds);
+  g_assert_cmpfloat (seconds, <, 10);
+  photo = indexed_photo (watched_path);
+  g_assert_nonnull (photo);
+  g_assert_cmpint (photo->state, ==, HEARTH_PHOTO_PENDING);
+}
+
+static void
+drive_describe_after_restart (UiFixture *f)
+{
+  show_photos (f);
+  wait_polling (on_photo_described, "the interrupted photo described after the restart");
+}
+
+static void
+test_close_while_describing (void)
+{
+  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+
+  if (library_root == NULL)
+    {
+      g_test_skip ("../shared/fixtures/images is missing (HEARTH_SHARED_DIR)");
+      return;
+    }
+  if (!hearth_test_link_vision_pair (models))
+    {
+      g_test_skip ("../shared/models/random/smolvlm-tiny-{text,mmproj}-f16.gguf are missing (HEARTH_SHARED_DIR)");
+      return;
+    }
+  {
+    g_autoptr(GSettings) settings = app_settings ();
+    const char *both[] = { pictures_dir, more_dir, NULL };
+    g_settings_set_strv (settings, "photo-folders", both);
+  }
+  /* New since the last run: the one photo left to describe. */
+  watched_path = in_dir (more_dir, "interrupted.png");
+  make_image (watched_path, 11);
+  ui_test_run_app (drive_close_while_describing);
+  ui_test_run_app (drive_describe_after_restart);
+  g_clear_pointer (&watched_path, g_free);
+}
+
 /* ---- main ---- */
 
 /* XDG_PICTURES_DIR, the cache and the library live in a folder of their
@@ -703,6 +774,7 @@ main (int argc, char **argv)
     make_library ();
   g_test_add_func ("/ui-photos/search", test_search);
   g_test_add_func ("/ui-photos/indexing", test_indexing);
+  g_test_add_func ("/ui-photos/close-while-describing", test_close_while_describing);
   status = ui_test_run ();
   if (library_root != NULL)
     ui_remove_folder (library_root);
