@@ -607,7 +607,7 @@ drive_indexing (UiFixture *f)
   g_autofree char *truncated = in_dir (more_dir, "truncated.png");
   g_autofree char *trip = in_dir (pictures_dir, "trip");
   g_autoptr(HearthPhoto) failed = NULL;
-  HearthPhotoLibraryProgress before, after;
+  HearthPhotoLibraryProgress at_pause, before, after;
 
   /* The folders from the first run; the vision model is found now. */
   ui_wait_for (on_indexing_started, view, "indexing");
@@ -615,13 +615,20 @@ drive_indexing (UiFixture *f)
   /* Paused: the photo being described finishes, then nothing moves. */
   ui_click_button (GTK_WIDGET (view), "_Pause");
   wait_for_state (view, HEARTH_PHOTO_LIBRARY_PAUSED, "paused");
-  /* The photo being described when the pause came still finishes. */
-  ui_settle (6000);
-  hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &before);
+  hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &at_pause);
+  /* The photo being described when the pause came still finishes, in
+   * seconds or in half a minute depending on the machine's load: the count
+   * is read until it stood still for 3 s. */
+  after = at_pause;
+  do
+    {
+      before = after;
+      ui_settle (3000);
+      hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &after);
+    }
+  while (after.done != before.done);
   ui_save_screenshot (GTK_WIDGET (f->window), "photos-paused");
-  ui_settle (3000);
-  hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &after);
-  g_assert_cmpuint (after.done, ==, before.done);
+  g_assert_cmpuint (after.done, <=, at_pause.done + 1);
   g_assert_cmpuint (after.n_pending, >, 0);
   ui_click_button (GTK_WIDGET (view), "_Resume");
   wait_for_state (view, HEARTH_PHOTO_LIBRARY_UP_TO_DATE, "indexing done");
