@@ -91,13 +91,18 @@ hearth_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
-/* The windows are gone: finish the store's queued writes, then stop the
- * engine (which waits for its running job to notice). */
+/* Windows that app.quit left open are destroyed first: each cancels its
+ * engine work (a photo being described, a generation) and lets go of the
+ * engine. Then the store's queued writes are finished and the engine
+ * stopped (it waits for its running job to notice). */
 static void
 hearth_application_shutdown (GApplication *application)
 {
   HearthApplication *self = HEARTH_APPLICATION (application);
+  GList *windows;
 
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (application))) != NULL)
+    gtk_window_destroy (windows->data);
   G_APPLICATION_CLASS (hearth_application_parent_class)->shutdown (application);
 
   g_clear_object (&self->engine);

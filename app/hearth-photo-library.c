@@ -29,6 +29,7 @@ struct _HearthPhotoLibrary {
   /* set once */
   HearthEngine *engine;
   char         *db_path;
+  guint         max_tokens;   /* before the first request to the worker */
   GMainContext *owner;
   GMainContext *context;
   GMainLoop    *loop;
@@ -365,7 +366,7 @@ worker_set_indexer (gpointer data)
   g_autoptr(GError) error = NULL;
 
   /* The indexer opens its own connection to the index, here. */
-  if ((self->indexer = photo_indexer_new (self->engine, request->model, self->db_path, 0, &error)) == NULL)
+  if ((self->indexer = photo_indexer_new (self->engine, request->model, self->db_path, self->max_tokens, &error)) == NULL)
     {
       post_update (self, HEARTH_PHOTO_LIBRARY_FAILED, NULL, error->message, FALSE);
       return G_SOURCE_REMOVE;
@@ -719,6 +720,15 @@ find_model (HearthPhotoLibrary *self)
 }
 
 /* ---- the owner: API ---- */
+
+void
+hearth_photo_library_set_max_tokens (HearthPhotoLibrary *self, guint max_tokens)
+{
+  g_return_if_fail (HEARTH_IS_PHOTO_LIBRARY (self));
+  g_return_if_fail (self->folders[0] == NULL);
+
+  self->max_tokens = max_tokens;
+}
 
 void
 hearth_photo_library_set_folders (HearthPhotoLibrary *self, const char *const *folders)

@@ -13,8 +13,10 @@
  * The vision model is the first runnable model with a SmolVLM (idefics3)
  * projector that the model catalog finds; it is loaded only once there
  * are folders to index. Indexing runs at the engine's background
- * priority, so chat always goes first. Photos still pending when the app
- * quits are described after the next start. */
+ * priority, so chat always goes first. Disposing the library (the app
+ * quitting) cancels the photo being described, which the engine notices
+ * within a token or a batch of image tiles; that photo and the others
+ * still pending are described after the next start. */
 #pragma once
 
 #include <gio/gio.h>
@@ -52,6 +54,10 @@ G_DECLARE_FINAL_TYPE (HearthPhotoLibrary, hearth_photo_library, HEARTH, PHOTO_LI
  *   "index-changed": descriptions were added or photos went away, so
  *   results shown may be out of date. */
 HearthPhotoLibrary *hearth_photo_library_new (HearthEngine *engine, const char *db_path);
+
+/* The longest description, in tokens (0: the indexer's default); call it
+ * before the first set_folders (). */
+void                hearth_photo_library_set_max_tokens (HearthPhotoLibrary *self, guint max_tokens);
 
 /* Absolute paths. Folders that are no longer listed are dropped from the
  * index with their photos; the others are scanned and watched. */

@@ -34,8 +34,9 @@ static void
 set_unknown_format (GError **error, const char *name)
 {
   g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-               "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF, "
-               "WebP with its loader installed…), or its header is damaged", name);
+               "“%s” is not an image format Hearth can read (PNG, JPEG, GIF, BMP, TIFF; "
+               "WebP, HEIF and AVIF with their GdkPixbuf loaders installed…), or its header "
+               "is damaged", name);
 }
 
 /* The size a header announces, before any pixel is decoded. */

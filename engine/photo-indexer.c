@@ -145,29 +145,41 @@ photo_description_parse (const char *answer, PhotoDescription *out)
 
 /* ---- file types ---- */
 
-static const struct { const char *format; const char *extensions[3]; } photo_formats[] = {
-  { "jpeg", { "jpg", "jpeg", "jpe" } },
-  { "png",  { "png" } },
-  { "webp", { "webp" } },
-  { "gif",  { "gif" } },
-  { "heif", { "heif", "heic" } },
-  { "avif", { "avif" } },
+/* Photos by MIME type; the file name extensions come from the loader
+ * that reads them, so a format is indexed only where it can be decoded.
+ * Loader names are no key: libheif's registers itself as "heif/avif". */
+static const char *const photo_mime_types[] = {
+  "image/jpeg", "image/png", "image/webp", "image/gif", "image/heif", "image/heic", "image/avif",
 };
+
+static gboolean
+is_photo_format (GdkPixbufFormat *format)
+{
+  g_auto (GStrv) mime_types = gdk_pixbuf_format_get_mime_types (format);
+
+  for (guint i = 0; mime_types != NULL && mime_types[i] != NULL; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (photo_mime_types); k++)
+      if (g_ascii_strcasecmp (mime_types[i], photo_mime_types[k]) == 0)
+        return TRUE;
+  return FALSE;
+}
 
 static gpointer
 find_photo_extensions (gpointer data)
 {
-  GHashTable *extensions = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *extensions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GSList *formats = gdk_pixbuf_get_formats ();
 
   (void) data;
   for (GSList *l = formats; l != NULL; l = l->next)
     {
-      const char *name = gdk_pixbuf_format_get_name (l->data);
-      for (guint i = 0; i < G_N_ELEMENTS (photo_formats); i++)
-        if (g_strcmp0 (name, photo_formats[i].format) == 0)
-          for (guint e = 0; e < 3 && photo_formats[i].extensions[e] != NULL; e++)
-            g_hash_table_add (extensions, (gpointer) photo_formats[i].extensions[e]);
+      g_auto (GStrv) names = NULL;
+
+      if (!is_photo_format (l->data))
+        continue;
+      names = gdk_pixbuf_format_get_extensions (l->data);
+      for (guint e = 0; names != NULL && names[e] != NULL; e++)
+        g_hash_table_add (extensions, g_ascii_strdown (names[e], -1));
     }
   g_slist_free (formats);
   return extensions;

@@ -2,6 +2,8 @@
 
 #include "shared-test-util.h"
 
+#include <unistd.h>
+
 char *
 hearth_test_shared_path (const char *relative)
 {
@@ -43,4 +45,29 @@ hearth_test_run_cli (const char *const *args, int *wait_status)
   if (err != NULL && *err != '\0')
     g_test_message ("stderr: %s", err);
   return out;
+}
+
+gboolean
+hearth_test_link_vision_pair (const char *models_dir)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  const char *pair[][2] = {
+    { "smolvlm-tiny-text-f16.gguf", "smolvlm-tiny-f16.gguf" },
+    { "smolvlm-tiny-mmproj-f16.gguf", "mmproj-smolvlm-tiny-f16.gguf" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pair); i++)
+    {
+      g_autofree char *target = shared != NULL ? g_build_filename (shared, "models", "random", pair[i][0], NULL) : NULL;
+      g_autofree char *absolute = NULL;
+      g_autofree char *link = g_build_filename (models_dir, pair[i][1], NULL);
+
+      if (target == NULL || !g_file_test (target, G_FILE_TEST_EXISTS))
+        return FALSE;
+      absolute = g_canonicalize_filename (target, NULL);
+      g_assert_cmpint (g_mkdir_with_parents (models_dir, 0700), ==, 0);
+      if (!g_file_test (link, G_FILE_TEST_EXISTS))
+        g_assert_cmpint (symlink (absolute, link), ==, 0);
+    }
+  return TRUE;
 }

@@ -13,4 +13,9 @@ char *hearth_test_shared_path (const char *relative);
  * returns its stdout and its wait status in *wait_status. */
 char *hearth_test_run_cli (const char *const *args, int *wait_status);
 
+/* Links the random-weight SmolVLM2 pair from ../shared/models/random into
+ * models_dir under the names the model catalog pairs ("<name>-f16.gguf"
+ * and "mmproj-<name>-f16.gguf"); FALSE when the pair is missing. */
+gboolean hearth_test_link_vision_pair (const char *models_dir);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 
 #include "hearth-engine-error.h"
 #include "hearth-image-attachment.h"
+#include "image-format-test-util.h"
 
 /* A big-endian TIFF block for an EXIF APP1 segment: IFD0 holds Orientation
  * 6 ("rotate 90° clockwise to view") and a pointer to a GPS IFD with
@@ -89,6 +90,33 @@ bytes_contain (GBytes *bytes, const char *needle)
   return memmem (data, size, needle, strlen (needle)) != NULL;
 }
 
+/* The attachment's bytes, which must be a PNG. */
+static GdkPixbuf *
+decode_png (GBytes *png)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("png", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, png, &error));
+  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (gdk_pixbuf_format_get_name (gdk_pixbuf_loader_get_format (loader)), ==, "png");
+  return g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
+}
+
+/* Nothing but pixels: no EXIF (neither an eXIf chunk nor text), no TIFF
+ * block that could hold GPS. */
+static void
+assert_no_metadata (GBytes *png)
+{
+  g_assert_false (bytes_contain (png, "Exif"));
+  g_assert_false (bytes_contain (png, "eXIf"));
+  g_assert_false (bytes_contain (png, "tEXt"));
+  g_assert_false (bytes_contain (png, "zTXt"));
+  g_assert_false (bytes_contain (png, "iTXt"));
+  g_assert_false (bytes_contain (png, "MM\x00\x2a"));
+}
+
 static void
 assert_colour (GdkPixbuf *pixbuf, int x, int y, guint8 r, guint8 g, guint8 b)
 {
@@ -128,7 +156,6 @@ test_strips_metadata (void)
   g_autoptr(GBytes) after = NULL;
   g_autoptr(GdkPixbuf) source = NULL;
   g_autoptr(GdkPixbuf) stored = NULL;
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new_with_type ("png", NULL);
   g_autoptr(HearthImageAttachment) attachment = NULL;
   g_autofree char *contents = NULL;
   gsize size;
@@ -150,24 +177,14 @@ test_strips_metadata (void)
   g_assert_cmpuint (hearth_image_attachment_get_width (attachment), ==, 16);
   g_assert_cmpuint (hearth_image_attachment_get_height (attachment), ==, 32);
   png = hearth_image_attachment_get_png (attachment);
-  g_assert_true (gdk_pixbuf_loader_write_bytes (loader, png, &error));
-  g_assert_true (gdk_pixbuf_loader_close (loader, &error));
-  g_assert_no_error (error);
-  stored = g_object_ref (gdk_pixbuf_loader_get_pixbuf (loader));
-  g_assert_cmpstr (gdk_pixbuf_format_get_name (gdk_pixbuf_loader_get_format (loader)), ==, "png");
+  stored = decode_png (png);
   g_assert_cmpint (gdk_pixbuf_get_width (stored), ==, 16);
   g_assert_cmpint (gdk_pixbuf_get_height (stored), ==, 32);
   assert_colour (stored, 8, 4, 255, 0, 0);
   assert_colour (stored, 8, 27, 0, 0, 255);
 
-  /* Nothing but pixels: no EXIF (neither an eXIf chunk nor text), no GPS. */
   g_assert_null (gdk_pixbuf_get_option (stored, "orientation"));
-  g_assert_false (bytes_contain (png, "Exif"));
-  g_assert_false (bytes_contain (png, "eXIf"));
-  g_assert_false (bytes_contain (png, "tEXt"));
-  g_assert_false (bytes_contain (png, "zTXt"));
-  g_assert_false (bytes_contain (png, "iTXt"));
-  g_assert_false (bytes_contain (png, "MM\x00\x2a"));
+  assert_no_metadata (png);
 
   /* The original is untouched. */
   g_file_get_contents (path, &contents, &size, &error);
@@ -176,6 +193,54 @@ test_strips_metadata (void)
   g_assert_true (g_bytes_equal (original, after));
 
   g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A HEIC photo (made by heif-enc from the JPEG with EXIF and GPS, which
+ * it copies into the HEIF's Exif item) becomes a PNG of its pixels alone. */
+static void
+test_heic_becomes_png (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hearth-attach-XXXXXX", NULL);
+  g_autofree char *jpeg = write_jpeg_with_exif (dir);
+  g_autofree char *heic = g_build_filename (dir, "photo.heic", NULL);
+  g_autofree char *why_not = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) original = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) stored = NULL;
+  g_autoptr(HearthImageAttachment) attachment = NULL;
+  gsize size;
+  GBytes *png;
+
+  if (!hearth_test_encode_image (jpeg, heic, &why_not))
+    {
+      g_test_skip (why_not);
+      g_unlink (jpeg);
+      g_rmdir (dir);
+      return;
+    }
+  g_file_get_contents (heic, &contents, &size, &error);
+  g_assert_no_error (error);
+  original = g_bytes_new_take (g_steal_pointer (&contents), size);
+  g_assert_true (bytes_contain (original, "Exif"));
+
+  attachment = load_async (heic, &error);
+  g_assert_no_error (error);
+  png = hearth_image_attachment_get_png (attachment);
+  stored = decode_png (png);
+  /* HEIF turns pictures with irot/imir, not EXIF: as heif-enc stored it. */
+  g_assert_cmpint (gdk_pixbuf_get_width (stored), ==, 32);
+  g_assert_cmpint (gdk_pixbuf_get_height (stored), ==, 16);
+  g_assert_cmpuint (hearth_image_attachment_get_width (attachment), ==, 32);
+  g_assert_cmpuint (hearth_image_attachment_get_height (attachment), ==, 16);
+  assert_colour (stored, 4, 8, 255, 0, 0);
+  assert_colour (stored, 27, 8, 0, 0, 255);
+
+  assert_no_metadata (png);
+
+  g_unlink (heic);
+  g_unlink (jpeg);
   g_rmdir (dir);
 }
 
@@ -248,5 +313,6 @@ main (int argc, char **argv)
   g_test_add_func ("/image-attachment/strips-metadata", test_strips_metadata);
   g_test_add_func ("/image-attachment/refuses-broken-files", test_refuses_broken_files);
   g_test_add_func ("/image-attachment/refuses-gigantic-images", test_refuses_gigantic_images);
+  g_test_add_func ("/image-attachment/heic-becomes-png", test_heic_becomes_png);
   return g_test_run ();
 }

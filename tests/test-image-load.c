@@ -14,6 +14,7 @@
 #include <jpeglib.h>
 
 #include "hearth-engine-error.h"
+#include "image-format-test-util.h"
 #include "image-preprocess.h"
 
 /* ---- a tiny PNG writer (stored deflate blocks, no zlib needed) ----------- */
@@ -370,13 +371,11 @@ test_alpha_over_white (Fixture *f, gconstpointer data)
   g_assert_cmpmem (image->rgb, 9, expect, 9);
 }
 
-/* A JPEG whose EXIF says "rotate 90° clockwise to view" (orientation 6):
- * a 16x8 picture, left half red and right half blue, must come out 8x16
- * with red on top. The APP1 segment is inserted after SOI by hand. */
-static void
-test_exif_orientation (Fixture *f, gconstpointer data)
+/* 16x8: left half red, right half blue. */
+static GdkPixbuf *
+make_two_halves (void)
 {
-  g_autoptr (GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 8);
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 8);
   for (int y = 0; y < 8; y++)
     for (int x = 0; x < 16; x++)
       {
@@ -385,6 +384,15 @@ test_exif_orientation (Fixture *f, gconstpointer data)
         p[1] = 0;
         p[2] = x < 8 ? 0 : 255;
       }
+  return pixbuf;
+}
+
+/* A JPEG of make_two_halves () whose EXIF says "rotate 90° clockwise to
+ * view" (orientation 6). The APP1 segment is inserted after SOI by hand. */
+static char *
+write_rotated_jpeg (Fixture *f, const char *name)
+{
+  g_autoptr (GdkPixbuf) pixbuf = make_two_halves ();
   g_autofree char *jpeg = NULL;
   gsize jpeg_len = 0;
   g_autoptr (GError) error = NULL;
@@ -402,17 +410,126 @@ test_exif_orientation (Fixture *f, gconstpointer data)
   g_byte_array_append (file, (const guint8 *) jpeg, 2);
   g_byte_array_append (file, exif, sizeof exif);
   g_byte_array_append (file, (const guint8 *) jpeg + 2, jpeg_len - 2);
-  g_autofree char *path = write_file (f, "rotated.jpg", file->data, file->len);
+  return write_file (f, name, file->data, file->len);
+}
 
-  g_autoptr (HearthImage) image = load_image (path, 0, &error);
-  g_assert_no_error (error);
+/* The pixel (x, y) is within tolerance of (r, g, b). */
+static void
+assert_pixel (const HearthImage *image, guint x, guint y, guint8 r, guint8 g, guint8 b, int tolerance)
+{
+  const guint8 *p = image->rgb + ((gsize) y * image->width + x) * 3;
+  g_assert_cmpint (ABS ((int) p[0] - r), <=, tolerance);
+  g_assert_cmpint (ABS ((int) p[1] - g), <=, tolerance);
+  g_assert_cmpint (ABS ((int) p[2] - b), <=, tolerance);
+}
+
+/* make_two_halves () turned upright: 8x16, red on top. */
+static void
+assert_upright (const HearthImage *image)
+{
   g_assert_cmpuint (image->width, ==, 8);
   g_assert_cmpuint (image->height, ==, 16);
-  const guint8 *top = image->rgb + (2 * 8 + 4) * 3, *bottom = image->rgb + (13 * 8 + 4) * 3;
-  g_assert_cmpuint (top[0], >, 200);
-  g_assert_cmpuint (top[2], <, 50);
-  g_assert_cmpuint (bottom[0], <, 50);
-  g_assert_cmpuint (bottom[2], >, 200);
+  assert_pixel (image, 4, 2, 255, 0, 0, 50);
+  assert_pixel (image, 4, 13, 0, 0, 255, 50);
+}
+
+/* The rotated JPEG of make_two_halves () must come out 8x16, red on top. */
+static void
+test_exif_orientation (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = write_rotated_jpeg (f, "rotated.jpg");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthImage) image = load_image (path, 0, &error);
+  g_assert_no_error (error);
+  assert_upright (image);
+}
+
+/* make_two_halves () as a PNG, encoded as name (.heic or .avif) and
+ * decoded: the same size, colours close to the PNG's. The path, or NULL
+ * with the test skipped when the encoder or loader is missing. */
+static char *
+check_encoded_halves (Fixture *f, const char *name)
+{
+  g_autoptr (GdkPixbuf) pixbuf = make_two_halves ();
+  g_autofree char *png = g_build_filename (f->dir, "halves.png", NULL);
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autofree char *why_not = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthImage) image = NULL;
+
+  gdk_pixbuf_save (pixbuf, png, "png", &error, NULL);
+  g_assert_no_error (error);
+  if (!hearth_test_encode_image (png, path, &why_not))
+    {
+      g_test_skip (why_not);
+      return NULL;
+    }
+  image = load_image (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 16);
+  g_assert_cmpuint (image->height, ==, 8);
+  /* Away from the edge between the halves, which 4:2:0 chroma blurs. */
+  for (guint y = 0; y < 8; y++)
+    {
+      assert_pixel (image, 2, y, 255, 0, 0, 12);
+      assert_pixel (image, 13, y, 0, 0, 255, 12);
+    }
+  return g_steal_pointer (&path);
+}
+
+/* HEIC (libheif's loader). HEIF turns pictures with its irot/imir boxes,
+ * which libheif applies; the EXIF orientation it may carry is a copy
+ * (phones write both), so applying it too would turn the picture twice.
+ * heif-enc 1.15 copies a JPEG's EXIF without irot: the pixels stay as
+ * stored. */
+static void
+test_heic (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = check_encoded_halves (f, "picture.heic");
+  g_autofree char *rotated_jpeg = NULL;
+  g_autofree char *rotated = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *why_not = NULL;
+  g_autoptr (HearthImage) image = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+
+  if (path == NULL)
+    return;
+  rotated_jpeg = write_rotated_jpeg (f, "rotated.jpg");
+  rotated = g_build_filename (f->dir, "rotated.heic", NULL);
+  g_assert_true (hearth_test_encode_image (rotated_jpeg, rotated, &why_not));
+  g_file_get_contents (rotated, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (memmem (contents, len, "Exif", 4));
+  image = load_image (rotated, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (image->width, ==, 16);
+  g_assert_cmpuint (image->height, ==, 8);
+  assert_pixel (image, 2, 4, 255, 0, 0, 50);
+  assert_pixel (image, 13, 4, 0, 0, 255, 50);
+}
+
+/* AVIF. avifenc turns a JPEG's EXIF orientation into irot/imir, which the
+ * loader applies: the rotated JPEG comes out upright like the JPEG does. */
+static void
+test_avif (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = check_encoded_halves (f, "picture.avif");
+  g_autofree char *rotated_jpeg = NULL;
+  g_autofree char *rotated = NULL;
+  g_autofree char *why_not = NULL;
+  g_autoptr (HearthImage) image = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (path == NULL)
+    return;
+  rotated_jpeg = write_rotated_jpeg (f, "rotated.jpg");
+  rotated = g_build_filename (f->dir, "rotated.avif", NULL);
+  g_assert_true (hearth_test_encode_image (rotated_jpeg, rotated, &why_not));
+  image = load_image (rotated, 0, &error);
+  g_assert_no_error (error);
+  assert_upright (image);
 }
 
 static gboolean
@@ -534,6 +651,8 @@ main (int argc, char **argv)
   ADD ("/image/exif-orientation", test_exif_orientation);
   ADD ("/image/webp", test_webp);
   ADD ("/image/cmyk-jpeg", test_cmyk_jpeg);
+  ADD ("/image/heic", test_heic);
+  ADD ("/image/avif", test_avif);
 #undef ADD
   g_test_add_func ("/image/tiny-image-tiles", test_tiny_image_tiles);
   return g_test_run ();

@@ -346,16 +346,17 @@ resume_activated (GtkWidget *widget, const char *action_name, GVariant *paramete
 static void
 years_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthPhotosView) self = user_data;
+  HearthPhotosView *self = user_data;  /* no reference: see the dispose */
   g_autoptr(GPtrArray) years = hearth_photo_library_list_years_finish (NULL, result, NULL);
   g_autoptr(GtkStringList) names = NULL;
   gpointer selected_year = NULL;
-  guint selected = gtk_drop_down_get_selected (self->year_filter);
+  guint selected;
   guint position = 0;
 
   /* Cancelled, or the index could not be read: the filter stays. */
   if (years == NULL)
     return;
+  selected = gtk_drop_down_get_selected (self->year_filter);
   if (selected != GTK_INVALID_LIST_POSITION && selected > 0 && selected <= self->years->len)
     selected_year = self->years->pdata[selected - 1];
   names = gtk_string_list_new (NULL);
@@ -382,7 +383,7 @@ list_years (HearthPhotosView *self)
   g_clear_object (&self->years_cancellable);
   self->years_cancellable = g_cancellable_new ();
   hearth_photo_library_list_years_async (self->library, self->years_cancellable, years_listed,
-                                         g_object_ref (self));
+                                         self);
 }
 
 /* ---- searching ---- */
@@ -390,7 +391,7 @@ list_years (HearthPhotosView *self)
 static void
 searched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthPhotosView) self = user_data;
+  HearthPhotosView *self = user_data;  /* no reference: see the dispose */
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) hits = hearth_photo_library_search_finish (NULL, result, &error);
   g_autoptr(GPtrArray) items = NULL;
@@ -460,7 +461,7 @@ start_search (HearthPhotosView *self)
   read_filters (self, &query, &folder);
   self->search_cancellable = g_cancellable_new ();
   hearth_photo_library_search_async (self->library, text, &query, self->search_cancellable, searched,
-                                     g_object_ref (self));
+                                     self);
 }
 
 static void
@@ -484,7 +485,7 @@ on_index_changed (HearthPhotosView *self)
 static void
 detail_thumbnail_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthPhotosView) self = user_data;
+  HearthPhotosView *self = user_data;  /* no reference: see the dispose */
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkPixbuf) pixbuf = hearth_thumbnail_load_finish (result, &error);
   g_autoptr(GdkTexture) texture = NULL;
@@ -518,7 +519,7 @@ format_taken (const HearthPhoto *photo)
 static void
 detail_photo_found (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(HearthPhotosView) self = user_data;
+  HearthPhotosView *self = user_data;  /* no reference: see the dispose */
   g_autoptr(GError) error = NULL;
   g_autoptr(HearthPhoto) photo = hearth_photo_library_get_photo_finish (NULL, result, &error);
   g_autofree char *taken = NULL;
@@ -568,9 +569,9 @@ hearth_photos_view_open_result (HearthPhotosView *self, guint position)
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->ask_button), g_variant_new_string (hit->path));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->ask_button), "win.new-chat-with-image");
   hearth_thumbnail_load_async (hit->path, DETAIL_SIZE, self->detail_cancellable, detail_thumbnail_loaded,
-                               g_object_ref (self));
+                               self);
   hearth_photo_library_get_photo_async (self->library, hit->path, self->detail_cancellable, detail_photo_found,
-                                        g_object_ref (self));
+                                        self);
   self->detail_open = TRUE;
   update_page (self);
 }
@@ -676,13 +677,42 @@ hearth_photos_view_set_property (GObject *object, guint prop_id, const GValue *v
     {
     case PROP_VIEW_STACK:
       g_set_weak_pointer (&self->view_stack, g_value_get_object (value));
-      adw_view_switcher_set_stack (self->switcher, self->view_stack);
+      if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
+        adw_view_switcher_set_stack (self->switcher, self->view_stack);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
+/* The switcher holds the window's stack, which holds this view: a cycle
+ * that is cut while the view is out of a window, or neither would ever be
+ * freed, nor the photo library, whose description would run on after the
+ * window closed. */
+static void
+hearth_photos_view_root (GtkWidget *widget)
+{
+  HearthPhotosView *self = HEARTH_PHOTOS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (hearth_photos_view_parent_class)->root (widget);
+  adw_view_switcher_set_stack (self->switcher, self->view_stack);
+}
+
+static void
+hearth_photos_view_unroot (GtkWidget *widget)
+{
+  HearthPhotosView *self = HEARTH_PHOTOS_VIEW (widget);
+
+  if (self->switcher != NULL)
+    adw_view_switcher_set_stack (self->switcher, NULL);
+  GTK_WIDGET_CLASS (hearth_photos_view_parent_class)->unroot (widget);
+}
+
+/* The queries and thumbnail loads hold no reference to the view, so that
+ * one in flight does not keep it, and with it the photo library and its
+ * running description, alive past its window. Each is cancelled here, and
+ * a cancelled GTask reports G_IO_ERROR_CANCELLED, upon which the callbacks
+ * return before they touch the view. */
 static void
 hearth_photos_view_dispose (GObject *object)
 {
@@ -712,6 +742,8 @@ hearth_photos_view_class_init (HearthPhotosViewClass *klass)
 
   object_class->set_property = hearth_photos_view_set_property;
   object_class->dispose = hearth_photos_view_dispose;
+  widget_class->root = hearth_photos_view_root;
+  widget_class->unroot = hearth_photos_view_unroot;
   g_object_class_install_property (object_class, PROP_VIEW_STACK,
     g_param_spec_object ("view-stack", NULL, NULL, ADW_TYPE_VIEW_STACK,
                          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS));

@@ -35,6 +35,7 @@ struct _HearthWindow {
   HearthChatView     *chat_view;
   AdwViewStack       *views;        /* photos-ui: Chats | Photos */
   HearthPhotosView   *photos_view;
+  AdwViewSwitcher    *views_switcher;  /* photo-formats: inside views, so it is let go on dispose */
 
   HearthStoreWorker  *worker;
   HearthEngine       *engine;
@@ -1288,6 +1289,11 @@ hearth_window_dispose (GObject *object)
   HearthWindow *self = HEARTH_WINDOW (object);
 
   stop_loading (self);
+  /* The switcher holds the stack it is in: without this cycle cut, the
+   * stack and its pages would outlive the window, and with the Photos page
+   * the photo library and its running description. */
+  if (self->views_switcher != NULL)
+    adw_view_switcher_set_stack (self->views_switcher, NULL);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
   g_clear_pointer (&self->found, g_ptr_array_unref);
@@ -1348,6 +1354,7 @@ hearth_window_class_init (HearthWindowClass *klass)
   g_type_ensure (HEARTH_TYPE_PHOTOS_VIEW);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, views);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, photos_view);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, views_switcher);
 
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.delete-chat", NULL, delete_chat_activated);
