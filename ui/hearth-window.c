@@ -907,17 +907,23 @@ set_model_activated (GtkWidget *widget, const char *action_name, GVariant *param
   ensure_model (self);
 }
 
+/* The local path the user accepted in chooser, or NULL (g_free). */
+static char *
+chosen_path (GtkNativeDialog *chooser, int response)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  return file != NULL ? g_file_get_path (file) : NULL;
+}
+
 static void
 on_model_chosen (GtkNativeDialog *chooser, int response, gpointer user_data)
 {
   HearthWindow *self = user_data;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = chosen_path (chooser, response);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
-    path = g_file_get_path (file);
   if (path != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.set-model", "s", path);
   g_object_unref (chooser);
@@ -1045,13 +1051,8 @@ static void
 on_export_file_chosen (GtkNativeDialog *chooser, int response, gpointer user_data)
 {
   ExportRequest *request = user_data;
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = chosen_path (chooser, response);
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
-    path = g_file_get_path (file);
   if (path != NULL && !is_closed (request->self))
     run_job (request->self, request->run, chat_edit_new (request->chat_id, path), g_free, chat_exported);
   g_object_unref (chooser);
