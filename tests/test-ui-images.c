@@ -5,7 +5,8 @@
  * broken, shown as thumbnails, removed, viewed larger; sent to a
  * text-only model (the hint names a model that sees, nothing is lost) and,
  * with the SmolVLM pair from ../shared, to a model that sees (the answer
- * streams, the image is stored with the question). */
+ * streams, the image is stored with the question).  Each chat keeps its
+ * own draft, text and images, while another chat is shown. */
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -259,6 +260,41 @@ view_first_image (UiFixture *f, const char *summary, const char *screenshot)
   ui_wait_for (preview_gone, NULL, "the preview to close");
 }
 
+/* Selects the chat at position in the sidebar, as a click would. */
+static void
+select_chat (UiFixture *f, guint position)
+{
+  g_autoptr(GPtrArray) lists = ui_find_all (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
+
+  for (guint i = 0; i < lists->len; i++)
+    {
+      GtkSelectionModel *model = gtk_list_view_get_model (lists->pdata[i]);
+      g_autoptr(GObject) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+      if (HEARTH_IS_CHAT_OBJECT (first))
+        {
+          g_assert_true (gtk_selection_model_select_item (model, position, TRUE));
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  UiFixture          *f;
+  HearthConversation *before;
+} Switched;
+
+/* Another chat than before is shown, its messages read. */
+static gboolean
+conversation_switched (gpointer data)
+{
+  Switched *switched = data;
+  HearthConversation *now = ui_conversation (switched->f);
+
+  return now != NULL && now != switched->before && hearth_conversation_get_loaded (now);
+}
+
 static void
 drive_text_only (UiFixture *f)
 {
@@ -314,8 +350,21 @@ drive_text_only (UiFixture *f)
   drop_files (GTK_WIDGET (f->window), broken);
   ui_wait_for (label_shown, &(Shown) { f, "Cannot attach this image" }, "a toast for the broken file");
   g_assert_cmpuint (n_attached (f), ==, 2);
-
   g_unlink (broken);
+
+  /* Each chat keeps its own draft: a new chat starts empty, and going back
+   * brings the text and the images again. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
+  ui_wait_for (conversation_switched, &(Switched) { f, ui_conversation (f) }, "the new chat");
+  g_assert_cmpuint (n_attached (f), ==, 0);
+  g_clear_pointer (&text, g_free);
+  text = hearth_composer_dup_text (composer_of (f));
+  g_assert_cmpstr (text, ==, "");
+  select_chat (f, 1);
+  wait_attached (f, 2);
+  g_clear_pointer (&text, g_free);
+  text = hearth_composer_dup_text (composer_of (f));
+  g_assert_cmpstr (text, ==, "What do you see?");
 }
 
 static gboolean
@@ -325,26 +374,6 @@ vision_ready (gpointer data)
   HearthModel *model = hearth_window_get_model (f->window);
 
   return ui_model_ready (f) && hearth_model_has_vision (model);
-}
-
-/* Selects the chat at position in the sidebar, as a click would. */
-static void
-select_chat (UiFixture *f, guint position)
-{
-  g_autoptr(GPtrArray) lists = ui_find_all (GTK_WIDGET (f->window), GTK_TYPE_LIST_VIEW);
-
-  for (guint i = 0; i < lists->len; i++)
-    {
-      GtkSelectionModel *model = gtk_list_view_get_model (lists->pdata[i]);
-      g_autoptr(GObject) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
-
-      if (HEARTH_IS_CHAT_OBJECT (first))
-        {
-          g_assert_true (gtk_selection_model_select_item (model, position, TRUE));
-          return;
-        }
-    }
-  g_assert_not_reached ();
 }
 
 static gboolean

@@ -15,6 +15,7 @@ struct _HearthChatView {
   GtkScrolledWindow  *scroller;
   GtkListView        *list_view;
   HearthComposer     *composer;
+  GHashTable         *drafts; /* chat id → HearthComposerDraft of the chats not shown */
   GtkRevealer        *context_revealer;
   GtkLabel           *context_detail;
   GtkRevealer        *vision_hint;
@@ -506,6 +507,42 @@ hearth_chat_view_get_composer (HearthChatView *self)
   return self->composer;
 }
 
+/* ---- drafts: each chat keeps what was typed and attached in it ---- */
+
+static gint64
+shown_chat_id (HearthChatView *self)
+{
+  return hearth_chat_object_get_id (hearth_conversation_get_chat (self->conversation));
+}
+
+static void
+stash_draft (HearthChatView *self)
+{
+  HearthComposerDraft *draft;
+  gint64 id;
+
+  if (self->conversation == NULL || (draft = hearth_composer_take_draft (self->composer)) == NULL)
+    return;
+  id = shown_chat_id (self);
+  g_hash_table_replace (self->drafts, g_memdup2 (&id, sizeof id), draft);
+}
+
+static void
+unstash_draft (HearthChatView *self)
+{
+  gint64 id;
+  gpointer key, draft;
+
+  if (self->conversation == NULL)
+    return;
+  id = shown_chat_id (self);
+  if (g_hash_table_steal_extended (self->drafts, &id, &key, &draft))
+    {
+      g_free (key);
+      hearth_composer_restore_draft (self->composer, draft);
+    }
+}
+
 void
 hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation)
 {
@@ -514,8 +551,11 @@ hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *con
 
   g_return_if_fail (HEARTH_IS_CHAT_VIEW (self));
 
-  if (!g_set_object (&self->conversation, conversation))
+  if (self->conversation == conversation)
     return;
+  stash_draft (self);
+  g_set_object (&self->conversation, conversation);
+  unstash_draft (self);
 
   if (conversation != NULL)
     {
@@ -561,6 +601,7 @@ hearth_chat_view_dispose (GObject *object)
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->messages_signals);
   g_clear_object (&self->conversation);
+  g_clear_pointer (&self->drafts, g_hash_table_unref);
   g_clear_pointer (&self->vision_model_name, g_free);
   g_clear_pointer (&self->vision_model_path, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_CHAT_VIEW);
@@ -601,6 +642,8 @@ hearth_chat_view_init (HearthChatView *self)
   GtkAdjustment *adjustment;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->drafts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                        (GDestroyNotify) hearth_composer_draft_free);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);

@@ -452,3 +452,53 @@ hearth_composer_get_images (HearthComposer *self)
   g_return_val_if_fail (HEARTH_IS_COMPOSER (self), NULL);
   return G_LIST_MODEL (self->images);
 }
+
+/* ---- drafts ---- */
+
+struct _HearthComposerDraft {
+  char      *text;
+  GPtrArray *images; /* of HearthImageAttachment */
+};
+
+void
+hearth_composer_draft_free (HearthComposerDraft *draft)
+{
+  g_free (draft->text);
+  g_ptr_array_unref (draft->images);
+  g_free (draft);
+}
+
+HearthComposerDraft *
+hearth_composer_take_draft (HearthComposer *self)
+{
+  g_autofree char *text = NULL;
+  GListModel *images;
+  HearthComposerDraft *draft;
+
+  g_return_val_if_fail (HEARTH_IS_COMPOSER (self), NULL);
+
+  text = hearth_composer_dup_text (self);
+  images = G_LIST_MODEL (self->images);
+  if (*text == '\0' && g_list_model_get_n_items (images) == 0)
+    return NULL;
+  draft = g_new0 (HearthComposerDraft, 1);
+  draft->text = g_steal_pointer (&text);
+  draft->images = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (images); i++)
+    g_ptr_array_add (draft->images, g_list_model_get_item (images, i));
+  hearth_composer_set_text (self, "");
+  g_list_store_remove_all (self->images);
+  return draft;
+}
+
+void
+hearth_composer_restore_draft (HearthComposer *self, HearthComposerDraft *draft)
+{
+  g_return_if_fail (HEARTH_IS_COMPOSER (self));
+  g_return_if_fail (draft != NULL);
+
+  hearth_composer_set_text (self, draft->text);
+  g_list_store_splice (self->images, 0, g_list_model_get_n_items (G_LIST_MODEL (self->images)),
+                       draft->images->pdata, draft->images->len);
+  hearth_composer_draft_free (draft);
+}

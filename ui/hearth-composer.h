@@ -30,4 +30,14 @@ gboolean       hearth_composer_add_value       (HearthComposer *self, const GVal
  * composer; for the composer itself and for a window around it. */
 GtkDropTarget *hearth_composer_new_drop_target (HearthComposer *self);
 
+/* What the composer holds, text and images, taken out of it (it is left
+ * empty) while the composer serves another chat; NULL when it was empty. */
+typedef struct _HearthComposerDraft HearthComposerDraft;
+HearthComposerDraft *hearth_composer_take_draft    (HearthComposer *self);
+/* Replaces what the composer holds with draft, and frees draft. */
+void                 hearth_composer_restore_draft (HearthComposer *self, HearthComposerDraft *draft);
+void                 hearth_composer_draft_free    (HearthComposerDraft *draft);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthComposerDraft, hearth_composer_draft_free)
+
 G_END_DECLS
