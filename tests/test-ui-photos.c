@@ -650,28 +650,36 @@ drive_indexing (UiFixture *f)
   g_clear_pointer (&watched_path, g_free);
 }
 
-static void
-test_indexing (void)
+/* The cases that index: the SmolVLM pair linked into Hearth's model folder
+ * and both library folders chosen (as the first case leaves them, when it
+ * ran); FALSE, and the case skipped, without ../shared. */
+static gboolean
+prepare_indexing (void)
 {
   g_autofree char *models = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
+  g_autoptr(GSettings) settings = NULL;
+  const char *both[] = { pictures_dir, more_dir, NULL };
 
   if (library_root == NULL)
     {
       g_test_skip ("../shared/fixtures/images is missing (HEARTH_SHARED_DIR)");
-      return;
+      return FALSE;
     }
   if (!hearth_test_link_vision_pair (models))
     {
       g_test_skip ("../shared/models/random/smolvlm-tiny-{text,mmproj}-f16.gguf are missing (HEARTH_SHARED_DIR)");
-      return;
+      return FALSE;
     }
-  /* As the first case left them (when it ran). */
-  {
-    g_autoptr(GSettings) settings = app_settings ();
-    const char *both[] = { pictures_dir, more_dir, NULL };
-    g_settings_set_strv (settings, "photo-folders", both);
-  }
-  ui_test_run_app (drive_indexing);
+  settings = app_settings ();
+  g_settings_set_strv (settings, "photo-folders", both);
+  return TRUE;
+}
+
+static void
+test_indexing (void)
+{
+  if (prepare_indexing ())
+    ui_test_run_app (drive_indexing);
 }
 
 /* ---- closing the window while a photo is described ---- */
@@ -716,23 +724,8 @@ drive_describe_after_restart (UiFixture *f)
 static void
 test_close_while_describing (void)
 {
-  g_autofree char *models = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
-
-  if (library_root == NULL)
-    {
-      g_test_skip ("../shared/fixtures/images is missing (HEARTH_SHARED_DIR)");
-      return;
-    }
-  if (!hearth_test_link_vision_pair (models))
-    {
-      g_test_skip ("../shared/models/random/smolvlm-tiny-{text,mmproj}-f16.gguf are missing (HEARTH_SHARED_DIR)");
-      return;
-    }
-  {
-    g_autoptr(GSettings) settings = app_settings ();
-    const char *both[] = { pictures_dir, more_dir, NULL };
-    g_settings_set_strv (settings, "photo-folders", both);
-  }
+  if (!prepare_indexing ())
+    return;
   /* New since the last run: the one photo left to describe. */
   watched_path = in_dir (more_dir, "interrupted.png");
   make_image (watched_path, 11);
