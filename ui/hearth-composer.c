@@ -309,6 +309,14 @@ attach_activated (GtkWidget *widget, const char *action_name, GVariant *paramete
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* After the text and images were sent, or set aside as a draft. */
+static void
+clear (HearthComposer *self)
+{
+  hearth_composer_set_text (self, "");
+  g_list_store_remove_all (self->images);
+}
+
 /* composer.send: hands the text to whoever listens to ::send and clears
  * the entry when it was taken. */
 static void
@@ -322,10 +330,7 @@ send_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
     return;
   g_signal_emit (self, signals[SIGNAL_SEND], 0, text, &taken);
   if (taken)
-    {
-      hearth_composer_set_text (self, "");
-      g_list_store_remove_all (self->images);
-    }
+    clear (self);
 }
 
 static gboolean
@@ -486,8 +491,7 @@ hearth_composer_take_draft (HearthComposer *self)
   draft->images = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < g_list_model_get_n_items (images); i++)
     g_ptr_array_add (draft->images, g_list_model_get_item (images, i));
-  hearth_composer_set_text (self, "");
-  g_list_store_remove_all (self->images);
+  clear (self);
   return draft;
 }
 
