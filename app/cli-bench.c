@@ -6,7 +6,8 @@
  * runs once to warm up, then R times; tokens/s as mean ± stddev.
  *
  * With --mmproj and --image, instead: a SmolVLM model's time to first
- * token for one image, split into its phases (see VisionPhase). */
+ * token for one image, split into its phases (see VisionPhase), and the
+ * encode time per chunk (tile or global image). */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -160,10 +161,13 @@ typedef enum {
   PHASE_ENCODE,      /* SigLIP + connector on every tile */
   PHASE_PREFILL,     /* tokenize, prefill text and image positions, pick the first token */
   PHASE_TTFT,        /* all three */
+  PHASE_ENCODE_TILE, /* encode divided by the chunks (tiles and the global image) */
   N_PHASES
 } VisionPhase;
 
-static const char *const phase_names[N_PHASES] = { "preprocess", "encode", "prefill", "ttft" };
+static const char *const phase_names[N_PHASES] = {
+  "preprocess", "encode", "prefill", "ttft", "encode_per_tile"
+};
 
 typedef struct {
   ClipModel     *clip;
@@ -171,6 +175,7 @@ typedef struct {
   const char    *image_path;     /* the file decoded */
   const char    *image_name;     /* the file given, for the report */
   guint          width, height;   /* of the decoded image */
+  guint          n_chunks;        /* tiles + the global image */
   guint          n_image_tokens;
   guint          n_prompt;        /* tokens, image positions included */
   Stat           ms[N_PHASES];
@@ -204,7 +209,7 @@ vision_prefill_first_token (CliLlama *cl, VisionBench *vb, const ImageTiles *til
 static gboolean
 vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
 {
-  gint64 t[N_PHASES];
+  gint64 t[PHASE_TTFT + 1];
   gint64 start = g_get_monotonic_time ();
 
   g_autoptr (HearthImage) image = hearth_image_load (vb->image_path, 0, error);
@@ -216,6 +221,7 @@ vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
   t[PHASE_PREPROCESS] = g_get_monotonic_time ();
 
   const ClipConfig *c = clip_model_get_config (vb->clip);
+  vb->n_chunks = tiles->n_chunks;
   vb->n_image_tokens = tiles->n_chunks * c->tokens_per_tile;
   g_autofree float *embd = g_new (float, (gsize) vb->n_image_tokens * c->projection_dim);
   if (!vision_encoder_encode (vb->encoder, tiles, embd, NULL, NULL, NULL, error))
@@ -228,8 +234,10 @@ vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
 
   vb->width = image->width;
   vb->height = image->height;
-  for (guint p = 0; record && p < N_PHASES; p++)
+  for (guint p = 0; record && p <= PHASE_TTFT; p++)
     stat_add (&vb->ms[p], (t[p] - (p == PHASE_PREPROCESS || p == PHASE_TTFT ? start : t[p - 1])) / 1e3);
+  if (record)
+    stat_add (&vb->ms[PHASE_ENCODE_TILE], (t[PHASE_ENCODE] - t[PHASE_PREPROCESS]) / 1e3 / tiles->n_chunks);
   return TRUE;
 }
 
@@ -313,6 +321,8 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
           json_builder_add_int_value (b, vb->width);
           json_builder_set_member_name (b, "height");
           json_builder_add_int_value (b, vb->height);
+          json_builder_set_member_name (b, "n_chunks");
+          json_builder_add_int_value (b, vb->n_chunks);
           json_builder_set_member_name (b, "n_image_tokens");
           json_builder_add_int_value (b, vb->n_image_tokens);
           json_builder_set_member_name (b, "n_prompt");
@@ -329,11 +339,13 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
       print_json (b);
       return;
     }
-  printf ("| model | mmproj | device | image | tokens | phase | ms |\n|---|---|---|---|---:|---|---:|\n");
+  printf ("| model | mmproj | device | image | chunks | tokens | phase | ms |\n"
+          "|---|---|---|---|---:|---:|---|---:|\n");
   for (guint p = 0; p < N_PHASES; p++)
-    printf ("| %s | %s | %s | %s %ux%u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
-            mmproj_name, device_name, vb->image_name, vb->width, vb->height, vb->n_image_tokens,
-            vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]), stat_stddev (&vb->ms[p]));
+    printf ("| %s | %s | %s | %s %ux%u | %u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
+            mmproj_name, device_name, vb->image_name, vb->width, vb->height, vb->n_chunks,
+            vb->n_image_tokens, vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]),
+            stat_stddev (&vb->ms[p]));
 }
 
 int
