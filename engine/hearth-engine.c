@@ -37,6 +37,7 @@
 #include "gguf.h"
 #include "hvk.h"
 #include "llama-context.h"
+#include "lm-arch.h"
 #include "tokenizer.h"
 #include "vision-encoder.h"
 #include "vision-prompt.h"
@@ -850,8 +851,7 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
   h->n_params = count_params (file);
   h->weight_bytes = llama_model_get_weight_bytes (llama);
-  /* As llama-context allocates it: f16 keys and values per layer. */
-  h->kv_bytes_per_position = (guint64) cfg->n_layer * cfg->n_head_kv * cfg->head_dim_k * 2 * sizeof (guint16);
+  h->kv_bytes_per_position = lm_config_kv_bytes (cfg, 1);
   return h;
 }
 
