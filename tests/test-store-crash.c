@@ -321,24 +321,11 @@ run_and_kill (GSubprocess *child, GRand *rand, gboolean after_photo, Committed *
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
 }
 
-static char *
-query_text (sqlite3 *db, const char *sql)
-{
-  sqlite3_stmt *statement = NULL;
-  char *text = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &statement, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (statement) == SQLITE_ROW)
-    text = g_strdup ((const char *) sqlite3_column_text (statement, 0));
-  sqlite3_finalize (statement);
-  return text;
-}
-
 static void
 assert_intact (const char *path)
 {
   g_autoptr(sqlite3) db = store_test_open_raw (path);
-  g_autofree char *integrity = query_text (db, "PRAGMA integrity_check");
+  g_autofree char *integrity = store_test_query_text (db, "PRAGMA integrity_check");
 
   g_assert_cmpstr (integrity, ==, "ok");
 }

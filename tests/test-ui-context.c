@@ -777,19 +777,6 @@ stream_and_kill (GSubprocess *child)
   return snapshots;
 }
 
-static char *
-query_text (sqlite3 *db, const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *text = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return text;
-}
-
 /* The user message whole; the answer still "streaming", a prefix of what
  * the window showed, lacking at most what it showed in the last
  * STORE_LAG_US before the kill. */
@@ -797,18 +784,18 @@ static void
 assert_killed_store (const char *path, GArray *snapshots)
 {
   g_autoptr(sqlite3) db = store_test_open_raw (path);
-  g_autofree char *integrity = query_text (db, "PRAGMA integrity_check");
+  g_autofree char *integrity = store_test_query_text (db, "PRAGMA integrity_check");
   g_autofree char *user_sql = g_strdup_printf ("SELECT content || '|' || state FROM messages "
                                                "WHERE chat_id = %" G_GINT64_FORMAT " AND position = 0", killed_chat_id);
   g_autofree char *answer_sql = g_strdup_printf ("SELECT content FROM messages WHERE chat_id = %" G_GINT64_FORMAT
                                                  " AND position = 1 AND state = 'streaming'", killed_chat_id);
-  g_autofree char *user = query_text (db, user_sql);
+  g_autofree char *user = store_test_query_text (db, user_sql);
   Snapshot *last = &g_array_index (snapshots, Snapshot, snapshots->len - 1);
   guint n_older = 0;
 
   g_assert_cmpstr (integrity, ==, "ok");
   g_assert_cmpstr (user, ==, KILL_PROMPT "|complete");
-  stored_answer = query_text (db, answer_sql);
+  stored_answer = store_test_query_text (db, answer_sql);
   g_assert_nonnull (stored_answer);
   g_assert_true (g_str_has_prefix (last->text, stored_answer));
   g_test_message ("%zu of %zu characters stored", strlen (stored_answer), strlen (last->text));
