@@ -16,7 +16,6 @@
 #include <glib/gstdio.h>
 
 #include "hearth-engine.h"
-#include "hvk.h"
 
 #define HEAP_LIMIT_MIB "48"
 #define LARGEST_CONTEXT 8192
@@ -89,7 +88,7 @@ generate (HearthEngine *engine, HearthSession *session, GError **error)
 static void
 assert_out_of_memory (const GError *error, const char *what)
 {
-  g_assert_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY);
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY);
   g_test_message ("%s with memory full: %s", what, error->message);
   /* Says what ran out and what to do about it. */
   g_assert_nonnull (strstr (error->message, "memory"));
@@ -136,7 +135,7 @@ fill_device_memory (HearthEngine *engine, HearthModel *model, const char *dir, G
           g_ptr_array_add (filled->sessions, g_steal_pointer (&session));
           continue;
         }
-      g_assert_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY);
+      g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY);
       hearth_engine_close_session (engine, session);
       n_ctx /= 2;
     }
@@ -149,7 +148,7 @@ fill_device_memory (HearthEngine *engine, HearthModel *model, const char *dir, G
       g_ptr_array_add (filled->copies, g_steal_pointer (&copy));
       if (loaded == NULL)
         {
-          g_assert_error (error, HEARTH_VULKAN_ERROR, HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY);
+          g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY);
           break;
         }
       g_ptr_array_add (filled->models, loaded);
