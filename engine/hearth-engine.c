@@ -826,10 +826,19 @@ static HearthChatTemplate *
 load_chat_template (GgufFile *file, HearthModel *h, char **note)
 {
   g_autofree char *source = NULL;
+  g_autoptr (GError) error = NULL;
 
   *note = NULL;
-  if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, NULL))
-    return NULL;
+  if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, &error))
+    {
+      if (error == NULL)
+        return NULL;
+      /* Not UTF-8 or holding a NUL byte: as for a template that does not parse. */
+      HearthChatFormat format = hearth_chat_format_guess (h->arch, h->name, NULL);
+      *note = g_strdup_printf ("%s; using the built-in %s format instead", error->message,
+                               hearth_chat_format_get_name (format));
+      return hearth_chat_template_new_builtin (format);
+    }
   return hearth_chat_template_new_for_model (h->path, source, h->arch, h->name, note);
 }
 
@@ -844,7 +853,7 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   h->id = id;
   h->path = g_strdup (gguf_file_get_path (file));
   if (!gguf_file_get_string (file, "general.name", &h->name, NULL))
-    h->name = g_path_get_basename (h->path);
+    h->name = g_filename_display_basename (h->path);
   h->arch = g_strdup (cfg->arch);
   h->n_ctx_train = cfg->n_ctx_train;
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
