@@ -16,9 +16,14 @@ abort_on_critical (const char *domain, GLogLevelFlags level, const char *message
   if (tolerated_domain != NULL && g_strcmp0 (domain, tolerated_domain) == 0 &&
       (level & G_LOG_LEVEL_CRITICAL) && g_str_has_prefix (message, tolerated_function))
     return;
-  g_log_default_handler (domain, level, message, data);
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    abort ();
+  if (!(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
+    {
+      g_log_default_handler (domain, level, message, data);
+      return;
+    }
+  /* The default handler would trap itself on a fatal message. */
+  g_printerr ("%s: %s\n", domain != NULL ? domain : "(no domain)", message);
+  abort ();
 }
 
 void
