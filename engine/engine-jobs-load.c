@@ -61,7 +61,7 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   HearthModel *h = _hearth_model_new (id, gguf_file_get_path (file));
 
   if (!gguf_file_get_string (file, "general.name", &h->name, NULL))
-    h->name = g_path_get_basename (h->path);
+    h->name = g_filename_display_basename (h->path);
   h->arch = g_strdup (cfg->arch);
   h->n_ctx_train = cfg->n_ctx_train;
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
