@@ -17,6 +17,7 @@ typedef enum {
   HEARTH_ENGINE_ERROR_TEMPLATE,         /* chat template failed to parse, raised, or hit a limit */
   HEARTH_ENGINE_ERROR_CANCELLED,
   HEARTH_ENGINE_ERROR_FAILED,
+  HEARTH_ENGINE_ERROR_TIMED_OUT,        /* a wall-clock limit passed (decoding a hostile video) */
 } HearthEngineError;
 
 G_END_DECLS
