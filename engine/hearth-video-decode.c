@@ -34,6 +34,10 @@
  * 1.6 s). Clips shorter than this many seconds per sampled frame are
  * decoded in one pass. */
 #define LINEAR_SECONDS_PER_SEEK 4.6
+/* The longest wait for one frame (the first, or one after a seek): a
+ * damaged file can leave the demuxer waiting with nothing to report,
+ * while a 1080p H.264 frame decodes in well under a second on 2 cores. */
+#define STALL_SECONDS 15.0
 /* A stream that ends this much before its declared length is truncated. */
 #define TRUNCATED_FRACTION 0.9
 
@@ -147,6 +151,17 @@ select_frames (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* Every stream of the file is exposed: without a video among them the
+ * pipeline would wait for one forever. */
+static void
+on_no_more_pads (GstElement *dec, gpointer user_data)
+{
+  GstPad *conv_sink = user_data;
+  if (!gst_pad_is_linked (conv_sink))
+    fail (VIDEO_DECODE_EXIT_CORRUPT, "the file holds no video stream Hearth can decode, or it is "
+          "damaged");
+}
+
 static void
 decoder_open (Decoder *d, const char *uri)
 {
@@ -166,6 +181,11 @@ decoder_open (Decoder *d, const char *uri)
   g_autoptr (GstElement) conv = gst_bin_get_by_name (GST_BIN (d->pipeline), "conv");
   g_autoptr (GstPad) pad = gst_element_get_static_pad (conv, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, select_frames, d, NULL);
+  /* And what the decoders produce, whatever their input said. */
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, check_decoder_caps, NULL, NULL);
+  g_autoptr (GstElement) dec = gst_bin_get_by_name (GST_BIN (d->pipeline), "dec");
+  g_signal_connect_data (dec, "no-more-pads", G_CALLBACK (on_no_more_pads), gst_object_ref (pad),
+                         (GClosureNotify) (void (*) (void)) gst_object_unref, 0);
 }
 
 static void
@@ -177,12 +197,10 @@ decoder_close (Decoder *d)
   g_clear_object (&d->pipeline);
 }
 
-/* An error on the bus ends the helper with its message. */
+/* An error message (may be NULL) ends the helper with its text. */
 static void
-check_bus (Decoder *d)
+fail_on_error (GstMessage *msg)
 {
-  g_autoptr (GstBus) bus = gst_element_get_bus (d->pipeline);
-  g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   g_autoptr (GError) error = NULL;
 
   if (msg == NULL)
@@ -197,17 +215,36 @@ check_bus (Decoder *d)
 }
 
 static void
+check_bus (Decoder *d)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (d->pipeline);
+  g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_on_error (msg);
+}
+
+static void
 wait_for_state (Decoder *d, GstState state)
 {
   GstStateChangeReturn ret = gst_element_set_state (d->pipeline, state);
+  gint64 give_up = g_get_monotonic_time () + (gint64) (MIN (opts.timeout_s, STALL_SECONDS) * G_USEC_PER_SEC);
   while (ret == GST_STATE_CHANGE_ASYNC)
     {
       check_bus (d);
+      if (g_get_monotonic_time () > give_up)
+        fail (VIDEO_DECODE_EXIT_CORRUPT, "the file gave no video frame within %.0f seconds: it is "
+              "damaged, truncated or not a video", MIN (opts.timeout_s, STALL_SECONDS));
       ret = gst_element_get_state (d->pipeline, NULL, NULL, 50 * GST_MSECOND);
     }
   check_bus (d);
   if (ret == GST_STATE_CHANGE_FAILURE)
-    fail (VIDEO_DECODE_EXIT_CORRUPT, "the video cannot be decoded (the pipeline did not start)");
+    {
+      /* The element that failed says why on the bus, a moment later. */
+      g_autoptr (GstBus) bus = gst_element_get_bus (d->pipeline);
+      g_autoptr (GstMessage) msg = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_ERROR);
+      fail_on_error (msg);
+      fail (VIDEO_DECODE_EXIT_CORRUPT, "the file cannot be decoded: it is damaged, truncated or "
+            "not a video");
+    }
 }
 
 /* ---- what the video is ----------------------------------------------------- */
@@ -288,7 +325,9 @@ decode_linear (const char *uri, const guint64 *wanted, guint n_wanted, Frame *ou
 
   decoder_open (&d, uri);
   wait_for_state (&d, GST_STATE_PLAYING);
-  while (!gst_app_sink_is_eos (GST_APP_SINK (d.sink)))
+  /* The pass ends at the last wanted frame: the rest of the stream is
+   * not decoded (and GStreamer's GIF demuxer never ends its stream). */
+  while ((n_wanted == 0 || n_out < n_wanted) && !gst_app_sink_is_eos (GST_APP_SINK (d.sink)))
     {
       g_autoptr (GstSample) sample = gst_app_sink_try_pull_sample (GST_APP_SINK (d.sink), 50 * GST_MSECOND);
       check_bus (&d);
@@ -385,6 +424,60 @@ write_frames (guint64 total_frames, double native_fps, const Frame *frames, guin
     fail (VIDEO_DECODE_EXIT_USAGE, "cannot write to the engine: %s", g_strerror (errno));
 }
 
+/* ---- GIFs ------------------------------------------------------------------------- */
+
+/* GStreamer's GIF demuxer (libav's) gives no frame rate, duration or end of
+ * stream, so the helper reads the GIF's block structure itself: frames and
+ * the sum of their delays, a delay under 2/100 s counting as 1/10 s as
+ * libav's demuxer plays it. FALSE when the file is not a GIF. */
+static gboolean
+gif_scan (const char *path, guint64 *n_frames, GstClockTime *duration)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, NULL);
+  const guint8 *p = map != NULL ? (const guint8 *) g_mapped_file_get_contents (map) : NULL;
+  gsize len = map != NULL ? g_mapped_file_get_length (map) : 0, at = 13;
+  guint64 frames = 0, centiseconds = 0;
+  guint delay = 0;
+
+  if (len < 13 || (memcmp (p, "GIF87a", 6) != 0 && memcmp (p, "GIF89a", 6) != 0))
+    return FALSE;
+  /* libav's decoder draws every frame on a canvas of the declared screen. */
+  guint screen_width = p[6] | p[7] << 8, screen_height = p[8] | p[9] << 8;
+  if ((gint64) screen_width * screen_height > opts.max_pixels)
+    fail (VIDEO_DECODE_EXIT_TOO_LARGE, "the GIF declares a screen of %u × %u pixels, more than the %"
+          G_GINT64_FORMAT " pixels Hearth decodes", screen_width, screen_height, opts.max_pixels);
+  if (p[10] & 0x80)
+    at += 3u << ((p[10] & 7) + 1);
+  while (at < len && p[at] != 0x3b)
+    {
+      guint8 label = p[at];
+      if (label == 0x21 && at + 2 < len)
+        {
+          if (p[at + 1] == 0xf9 && at + 6 < len)
+            delay = p[at + 4] | p[at + 5] << 8;
+          at += 2;
+        }
+      else if (label == 0x2c && at + 10 < len)
+        {
+          guint8 flags = p[at + 9];
+          at += 10 + ((flags & 0x80) ? 3u << ((flags & 7) + 1) : 0) + 1;  /* + LZW code size */
+          frames++;
+          centiseconds += delay < 2 ? 10 : delay;
+          delay = 0;
+        }
+      else
+        fail (VIDEO_DECODE_EXIT_CORRUPT, "the GIF has an unknown block 0x%02x at byte %" G_GSIZE_FORMAT,
+              label, at);
+      /* Data sub-blocks, up to the empty one. */
+      while (at < len && p[at] != 0)
+        at += p[at] + 1;
+      at++;
+    }
+  *n_frames = frames;
+  *duration = centiseconds * (GST_SECOND / 100);
+  return TRUE;
+}
+
 /* ---- main --------------------------------------------------------------------- */
 
 static void
@@ -400,16 +493,29 @@ decode (const char *path)
 
   if (uri == NULL)
     fail (VIDEO_DECODE_EXIT_USAGE, "%s", error->message);
+  /* A GIF's limits are checked before any of it is decoded. */
+  GstClockTime gif_duration = 0;
+  gboolean is_gif = gif_scan (path, &total, &gif_duration);
   probe_stream (uri, &info);
 
-  if (info.fps_n > 0 && info.duration != GST_CLOCK_TIME_NONE)
+  if (is_gif)
+    {
+      if (total == 0 || gif_duration == 0)
+        fail (VIDEO_DECODE_EXIT_CORRUPT, "the GIF holds no frame");
+      if ((double) gif_duration / GST_SECOND > opts.max_duration_s)
+        fail (VIDEO_DECODE_EXIT_TOO_LARGE, "the GIF lasts %.0f seconds, more than the %.0f Hearth "
+              "reads", (double) gif_duration / GST_SECOND, opts.max_duration_s);
+      native_fps = total / ((double) gif_duration / GST_SECOND);
+      info.seekable = FALSE;
+    }
+  else if (info.fps_n > 0 && info.duration != GST_CLOCK_TIME_NONE)
     {
       total = frames_in (info.duration, info.fps_n, info.fps_d);
       native_fps = (double) info.fps_n / info.fps_d;
     }
   else
     {
-      /* GIFs and streams without a frame rate: count the frames first. */
+      /* Streams without a frame rate: count the frames first. */
       guint none = 0;
       total = decode_linear (uri, NULL, 0, NULL, &none, &end_seen);
       GstClockTime duration = info.duration != GST_CLOCK_TIME_NONE ? info.duration : end_seen;
@@ -430,31 +536,26 @@ decode (const char *path)
     {
       guint n_got = 0;
       guint64 seen = decode_linear (uri, wanted, n, frames, &n_got, &end_seen);
-      if (seen < total * TRUNCATED_FRACTION)
-        fail (VIDEO_DECODE_EXIT_CORRUPT, "the video ends after %" G_GUINT64_FORMAT " of the %"
-              G_GUINT64_FORMAT " frames its header announces: the file is truncated or damaged",
-              seen, total);
-      if (seen != total)
+      if (n_got < n)
         {
-          /* The header's length was a little off: sample the frames there
-           * are, in a second pass if that moves any. */
-          guint n2 = 0;
-          g_autofree guint64 *again = video_sample_indices (seen, native_fps, &sampling, &n2);
+          /* The stream ended before a wanted frame: truncated, or the
+           * header's length a little off. Then the frames there are are
+           * sampled, in a second pass. */
+          if (seen < total * TRUNCATED_FRACTION)
+            fail (VIDEO_DECODE_EXIT_CORRUPT, "the video ends after %" G_GUINT64_FORMAT " of the %"
+                  G_GUINT64_FORMAT " frames its header announces: the file is truncated or damaged",
+                  seen, total);
+          for (guint i = 0; i < n_got; i++)
+            g_clear_pointer (&frames[i].rgb, g_free);
+          g_free (wanted);
           total = seen;
-          if (n2 != n || n_got != n || memcmp (again, wanted, n * sizeof *wanted) != 0)
-            {
-              for (guint i = 0; i < n_got; i++)
-                g_clear_pointer (&frames[i].rgb, g_free);
-              frames = g_renew (Frame, frames, n2);
-              g_free (wanted);
-              wanted = g_steal_pointer (&again);
-              n = n2;
-              decode_linear (uri, wanted, n, frames, &n_got, &end_seen);
-            }
+          wanted = video_sample_indices (total, native_fps, &sampling, &n);
+          frames = g_renew (Frame, frames, n);
+          decode_linear (uri, wanted, n, frames, &n_got, &end_seen);
+          if (n_got != n)
+            fail (VIDEO_DECODE_EXIT_CORRUPT, "the video gave %u of its %u sampled frames: the file "
+                  "is truncated or damaged", n_got, n);
         }
-      if (n_got != n)
-        fail (VIDEO_DECODE_EXIT_CORRUPT, "the video gave %u of its %u sampled frames: the file is "
-              "truncated or damaged", n_got, n);
     }
   write_frames (total, native_fps, frames, n);
   for (guint i = 0; i < n; i++)

@@ -104,6 +104,8 @@ _video_decode_sandbox_argv (const char *program, const char *const *args,
     "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
     "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
     "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+    /* Debian links some libraries (libblas for libavcodec) through here. */
+    "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
   };
   GPtrArray *argv = g_ptr_array_new ();
 
@@ -320,8 +322,10 @@ read_output (GSubprocess *child, gint64 deadline, gsize max_out, GByteArray *out
         }
       if (poll (fds, 3, (int) MIN (left_ms, 1000)) < 0 && errno != EINTR)
         break;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      if (g_cancellable_is_cancelled (cancellable))
         {
+          g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
+                               "Reading the video was cancelled");
           ok = FALSE;
           break;
         }
