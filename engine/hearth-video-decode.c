@@ -590,10 +590,10 @@ main (int argc, char **argv)
       return VIDEO_DECODE_EXIT_OK;
     }
   sampling = (VideoSampling) { opts.fps, opts.max_frames > 0 ? (guint) opts.max_frames : 0 };
-  if (argc != 2 || size < 1 || size > 4096 || !video_sampling_check (&sampling, &error) ||
+  if (argc != 2 || size < 1 || size > 4096 || !video_sampling_is_valid (&sampling) ||
       !(opts.timeout_s > 0) || !(opts.max_duration_s > 0) || opts.max_pixels < 1)
-    fail (VIDEO_DECODE_EXIT_USAGE, "%s", error != NULL ? error->message
-          : "usage: hearth-video-decode --size S [options] FILE");
+    fail (VIDEO_DECODE_EXIT_USAGE, "usage: hearth-video-decode --size S [options] FILE, with "
+          "--fps above 0 and at most 1000, --max-frames 1 to %u", VIDEO_SAMPLING_MAX_FRAMES_LIMIT);
   opts.size = (guint) size;
 
   struct itimerval limit = { .it_value = { (time_t) opts.timeout_s,

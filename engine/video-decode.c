@@ -23,6 +23,18 @@
 #define HELPER_MAX_ADDRESS_SPACE (G_GUINT64_CONSTANT (4) << 30)
 #define STDERR_KEPT 4096
 
+gboolean
+video_sampling_check (const VideoSampling *sampling, GError **error)
+{
+  if (video_sampling_is_valid (sampling))
+    return TRUE;
+  g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
+               "Video sampling of %g frames per second, at most %u frames, is out of range: "
+               "give more than 0 and at most 1000 per second, and 1 to %u frames",
+               sampling->fps, sampling->max_frames, VIDEO_SAMPLING_MAX_FRAMES_LIMIT);
+  return FALSE;
+}
+
 void
 video_decode_options_init (VideoDecodeOptions *options, guint frame_size)
 {
@@ -324,8 +336,7 @@ read_output (GSubprocess *child, gint64 deadline, gsize max_out, GByteArray *out
         break;
       if (g_cancellable_is_cancelled (cancellable))
         {
-          g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
-                               "Reading the video was cancelled");
+          hearth_engine_set_cancelled (error, "reading the video");
           ok = FALSE;
           break;
         }

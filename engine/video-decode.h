@@ -30,6 +30,11 @@ typedef struct {
   guint64       max_pixels;      /* of one decoded frame */
 } VideoDecodeOptions;
 
+/* Whether sampling's fps and max_frames are in range
+ * (video_sampling_is_valid()); else FALSE with
+ * HEARTH_ENGINE_ERROR_INVALID_ARGUMENT naming the value. */
+gboolean video_sampling_check (const VideoSampling *sampling, GError **error);
+
 /* frame_size and the defaults above. */
 void video_decode_options_init (VideoDecodeOptions *options, guint frame_size);
 

@@ -6,16 +6,6 @@
 
 #include "video-sampling.h"
 
-static guint
-count_markers (const char *text)
-{
-  guint n = 0;
-  for (const char *m = strstr (text, VIDEO_MEDIA_MARKER); m != NULL;
-       m = strstr (m + strlen (VIDEO_MEDIA_MARKER), VIDEO_MEDIA_MARKER))
-    n++;
-  return n;
-}
-
 /* The text gathered since the last image, tokenized; BOS only before the
  * first piece. */
 static gboolean
@@ -53,7 +43,7 @@ GArray *
 video_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
                        const VideoPromptVideo *videos, guint n_videos, GError **error)
 {
-  guint n_markers = count_markers (text);
+  guint n_markers = vision_prompt_count_markers (text, VIDEO_MEDIA_MARKER);
   if (n_markers != n_videos)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,

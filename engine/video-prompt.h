@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define VIDEO_MEDIA_MARKER "<__video__>"
 
-typedef struct {
+typedef struct _VideoPromptVideo {
   guint              n_frames;
   const char *const *labels;           /* [n_frames] "MM:SS" */
   double             duration_s;

@@ -4,7 +4,6 @@
 
 #include <math.h>
 
-#include "hearth-engine-error.h"
 
 void
 video_sampling_init_default (VideoSampling *sampling)
@@ -14,23 +13,10 @@ video_sampling_init_default (VideoSampling *sampling)
 }
 
 gboolean
-video_sampling_check (const VideoSampling *sampling, GError **error)
+video_sampling_is_valid (const VideoSampling *sampling)
 {
-  if (!(sampling->fps > 0.0 && sampling->fps <= 1000.0))
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
-                   "Frames per second to sample must be above 0 and at most 1000, not %g",
-                   sampling->fps);
-      return FALSE;
-    }
-  if (sampling->max_frames < 1 || sampling->max_frames > VIDEO_SAMPLING_MAX_FRAMES_LIMIT)
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,
-                   "The most frames to sample must be 1 to %u, not %u",
-                   VIDEO_SAMPLING_MAX_FRAMES_LIMIT, sampling->max_frames);
-      return FALSE;
-    }
-  return TRUE;
+  return sampling->fps > 0.0 && sampling->fps <= 1000.0 && sampling->max_frames >= 1 &&
+         sampling->max_frames <= VIDEO_SAMPLING_MAX_FRAMES_LIMIT;
 }
 
 double

@@ -35,9 +35,9 @@ typedef struct {
 /* fps 1, max_frames 64: the SmolVLM2 processors' video_sampling. */
 void     video_sampling_init_default (VideoSampling *sampling);
 
-/* Whether fps and max_frames are in range; else FALSE with
- * HEARTH_ENGINE_ERROR_INVALID_ARGUMENT naming the value. */
-gboolean video_sampling_check   (const VideoSampling *sampling, GError **error);
+/* Whether fps is in (0, 1000] and max_frames in 1..VIDEO_SAMPLING_MAX_FRAMES_LIMIT
+ * (video_sampling_check() in video-decode.h says which is not). */
+gboolean video_sampling_is_valid (const VideoSampling *sampling);
 
 /* total_frames / native_fps (0 for no frames or fps). */
 double   video_duration_seconds (guint64 total_frames, double native_fps);

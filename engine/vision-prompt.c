@@ -118,12 +118,11 @@ vision_prompt_plan_image (const ImagePreprocessConfig *config, guint tokens_per_
   plan->n_tokens = vision_prompt_image_n_positions (&image);
 }
 
-static guint
-count_markers (const char *text)
+guint
+vision_prompt_count_markers (const char *text, const char *marker)
 {
   guint n = 0;
-  for (const char *m = strstr (text, VISION_MEDIA_MARKER); m != NULL;
-       m = strstr (m + strlen (VISION_MEDIA_MARKER), VISION_MEDIA_MARKER))
+  for (const char *m = strstr (text, marker); m != NULL; m = strstr (m + strlen (marker), marker))
     n++;
   return n;
 }
@@ -132,7 +131,7 @@ GArray *
 vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text, gboolean add_special,
                                const VisionPromptImage *images, guint n_images, GError **error)
 {
-  guint n_markers = count_markers (text);
+  guint n_markers = vision_prompt_count_markers (text, VISION_MEDIA_MARKER);
   if (n_markers != n_images)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,

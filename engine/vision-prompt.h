@@ -51,6 +51,9 @@ GArray  *vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text,
                                         gboolean add_special, const VisionPromptImage *images,
                                         guint n_images, GError **error);
 
+/* How many times marker stands in text. */
+guint    vision_prompt_count_markers (const char *text, const char *marker);
+
 /* Appends one untiled image's layout to ids:
  * <fake_token_around_image><global-img> <image>×tokens_per_chunk
  * <fake_token_around_image>, the image positions VISION_IMAGE_POSITION.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hearth-engine-error.h"
+#include "video-decode.h"
 #include "video-sampling.h"
 
 typedef struct {

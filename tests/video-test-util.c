@@ -173,16 +173,24 @@ video_test_make_gif (const char *dir, const char *name, guint width, guint heigh
   return path;
 }
 
+static char *
+read_all (const char *path, gsize *len)
+{
+  char *data = NULL;
+  g_autoptr (GError) error = NULL;
+  g_file_get_contents (path, &data, len, &error);
+  g_assert_no_error (error);
+  return data;
+}
+
 char *
 video_test_truncate (const char *dir, const char *name, const char *source, double fraction)
 {
-  g_autofree char *data = NULL;
   gsize len = 0;
+  g_autofree char *data = read_all (source, &len);
   g_autoptr (GError) error = NULL;
   char *path = g_build_filename (dir, name, NULL);
 
-  g_file_get_contents (source, &data, &len, &error);
-  g_assert_no_error (error);
   g_file_set_contents (path, data, (gssize) (len * fraction), &error);
   g_assert_no_error (error);
   return path;
@@ -193,13 +201,11 @@ video_test_truncate (const char *dir, const char *name, const char *source, doub
 char *
 video_test_rotate_mp4 (const char *dir, const char *name, const char *source)
 {
-  g_autofree char *data = NULL;
   gsize len = 0;
+  g_autofree char *data = read_all (source, &len);
   g_autoptr (GError) error = NULL;
   char *path = g_build_filename (dir, name, NULL);
 
-  g_file_get_contents (source, &data, &len, &error);
-  g_assert_no_error (error);
   char *tkhd = memmem (data, len, "tkhd", 4);
   g_assert_nonnull (tkhd);
   g_assert_cmpint (tkhd[4], ==, 0);
