@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clip-model.h"
@@ -57,6 +58,10 @@ typedef struct {
   guint  n_gen;
   double avg_ts;
   double stddev_ts;
+  /* per token of the last repetition */
+  double dispatches;
+  double barriers;
+  double submits;
 } BenchResult;
 
 static gboolean
@@ -80,22 +85,54 @@ run_test (CliLlama *cl, const gint32 *ids, guint n_prompt, guint n_gen, guint re
 {
   double seconds;
   Stat ts = { 0 };
+  HearthWorkCounts before, after;
+  guint n_tokens = n_prompt + n_gen;
 
   if (!run_once (cl, ids, n_prompt, n_gen, &seconds, error))
     return FALSE;
   for (guint i = 0; i < reps; i++)
     {
+      hearth_device_get_work_counts (cl->device, &before);
       if (!run_once (cl, ids, n_prompt, n_gen, &seconds, error))
         return FALSE;
-      stat_add (&ts, (n_prompt + n_gen) / seconds);
+      hearth_device_get_work_counts (cl->device, &after);
+      stat_add (&ts, n_tokens / seconds);
     }
   *r = (BenchResult) {
     .n_prompt = n_prompt,
     .n_gen = n_gen,
     .avg_ts = stat_mean (&ts),
     .stddev_ts = stat_stddev (&ts),
+    .dispatches = (double) (after.dispatches - before.dispatches) / n_tokens,
+    .barriers = (double) (after.barriers - before.barriers) / n_tokens,
+    .submits = (double) (after.submits - before.submits) / n_tokens,
   };
   return TRUE;
+}
+
+/* Bytes a decoded token reads from device memory: every weight once (the
+ * token embedding only when it is also the output head: otherwise one row
+ * is gathered), of the expert slabs only the share a token routes to, and
+ * the keys and values of every position before it; a tg run of n tokens
+ * attends to (n - 1) / 2 earlier positions on average. */
+static double
+decode_bytes_per_token (CliLlama *cl, guint n_gen)
+{
+  const LlamaConfig *cfg = llama_model_get_config (cl->model);
+  gboolean tied = gguf_file_find_tensor (cl->file, "output.weight") == NULL;
+  double bytes = 0;
+
+  for (guint64 i = 0; i < gguf_file_n_tensors (cl->file); i++)
+    {
+      const GgufTensor *t = gguf_file_tensor_at (cl->file, i);
+      double n = (double) t->n_bytes;
+      if (g_str_equal (t->name, "token_embd.weight") && !tied)
+        continue;
+      if (strstr (t->name, "_exps.") != NULL && cfg->n_expert > 0)
+        n = n * cfg->n_expert_used / cfg->n_expert;
+      bytes += n;
+    }
+  return bytes + (double) llama_model_get_kv_bytes_per_position (cl->model) * (n_gen - 1) / 2.0;
 }
 
 static void
@@ -112,10 +149,39 @@ print_json (JsonBuilder *b)
 }
 
 static void
+add_double_member (JsonBuilder *b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, value);
+}
+
+/* A decode run's distance from the bandwidth bound: tokens/s × bytes per
+ * token against what the device's memory can deliver. */
+static void
+add_bound_members (JsonBuilder *b, CliLlama *cl, const BenchResult *r, double bandwidth)
+{
+  double bytes = decode_bytes_per_token (cl, r->n_gen);
+
+  add_double_member (b, "bytes_per_token", bytes);
+  if (bandwidth > 0)
+    {
+      add_double_member (b, "bandwidth_gbs", bandwidth / 1e9);
+      add_double_member (b, "bound_ts", bandwidth / bytes);
+      add_double_member (b, "pct_of_bound", 100.0 * r->avg_ts * bytes / bandwidth);
+    }
+}
+
+static void
 print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint n, gboolean json)
 {
   const char *device_name = hearth_device_get_name (cl->device);
   double mib = llama_model_get_weight_bytes (cl->model) / (1024.0 * 1024.0);
+  g_autoptr (GError) error = NULL;
+  double bandwidth = 0;
+
+  /* Only the bound needs it; a device that cannot be measured prints none. */
+  if (!hearth_device_get_bandwidth (cl->device, &bandwidth, &error))
+    fprintf (stderr, "hearth-cli bench: no bandwidth bound: %s\n", error->message);
 
   if (json)
     {
@@ -139,17 +205,29 @@ print_results (CliLlama *cl, const char *model_name, const BenchResult *r, guint
           json_builder_add_double_value (b, r[i].avg_ts);
           json_builder_set_member_name (b, "stddev_ts");
           json_builder_add_double_value (b, r[i].stddev_ts);
+          add_double_member (b, "dispatches_per_token", r[i].dispatches);
+          add_double_member (b, "barriers_per_token", r[i].barriers);
+          add_double_member (b, "submits_per_token", r[i].submits);
+          if (r[i].n_prompt == 0)
+            add_bound_members (b, cl, &r[i], bandwidth);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
       print_json (b);
       return;
     }
-  printf ("| model | size | device | test | t/s |\n|---|---:|---|---:|---:|\n");
+  printf ("| model | size | device | test | t/s | dispatches/barriers per token | %% of bound |\n"
+          "|---|---:|---|---:|---:|---:|---:|\n");
   for (guint i = 0; i < n; i++)
-    printf ("| %s | %.2f MiB | %s | %s%u | %.2f ± %.2f |\n", model_name, mib, device_name,
-            r[i].n_prompt > 0 ? "pp" : "tg", r[i].n_prompt > 0 ? r[i].n_prompt : r[i].n_gen,
-            r[i].avg_ts, r[i].stddev_ts);
+    {
+      g_autofree char *bound = r[i].n_prompt == 0 && bandwidth > 0
+        ? g_strdup_printf ("%.1f %%", 100.0 * r[i].avg_ts * decode_bytes_per_token (cl, r[i].n_gen) / bandwidth)
+        : g_strdup ("");
+      printf ("| %s | %.2f MiB | %s | %s%u | %.2f ± %.2f | %.1f / %.1f | %s |\n", model_name, mib,
+              device_name, r[i].n_prompt > 0 ? "pp" : "tg",
+              r[i].n_prompt > 0 ? r[i].n_prompt : r[i].n_gen, r[i].avg_ts, r[i].stddev_ts,
+              r[i].dispatches, r[i].barriers, bound);
+    }
 }
 
 /* ---- vision: time to first token for one image ---------------------------- */

@@ -2,6 +2,9 @@
 
 #include "hearth-devices-private.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
 struct _HearthDevice {
   HvkDevice *hvk;
 };
@@ -66,6 +69,70 @@ char *
 hearth_device_describe (HearthDevice *device)
 {
   return describe_device (hvk_device_get_info (device->hvk));
+}
+
+void
+hearth_device_get_work_counts (HearthDevice *device, HearthWorkCounts *out)
+{
+  HvkWorkCounts counts;
+
+  hvk_device_get_work_counts (device->hvk, &counts);
+  *out = (HearthWorkCounts) {
+    .dispatches = counts.dispatches, .barriers = counts.barriers, .submits = counts.submits,
+  };
+}
+
+#define BANDWIDTH_KEY "bandwidth-bytes-per-second"
+
+static char *
+devices_cache_path (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "hearth", "devices.ini", NULL);
+}
+
+/* One group per device and driver: a new driver is measured again. */
+static char *
+device_cache_group (const HvkDeviceInfo *info)
+{
+  return g_strdup_printf ("%04x:%04x %s / %s", info->vendor_id, info->device_id, info->name, info->driver);
+}
+
+/* A failure to keep the figure only means measuring it again next time. */
+static void
+save_bandwidth (const char *group, double bytes_per_second)
+{
+  g_autofree char *path = devices_cache_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GKeyFile) cache = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_key_file_load_from_file (cache, path, G_KEY_FILE_NONE, NULL);
+  g_key_file_set_double (cache, group, BANDWIDTH_KEY, bytes_per_second);
+  if (g_mkdir_with_parents (dir, 0700) != 0 || !g_key_file_save_to_file (cache, path, &error))
+    g_debug ("Cannot keep the measured bandwidth in %s: %s", path,
+             error != NULL ? error->message : g_strerror (errno));
+}
+
+gboolean
+hearth_device_get_bandwidth (HearthDevice *device, double *bytes_per_second, GError **error)
+{
+  g_autofree char *path = devices_cache_path ();
+  g_autofree char *group = device_cache_group (hvk_device_get_info (device->hvk));
+  g_autoptr (GKeyFile) cache = g_key_file_new ();
+
+  if (g_key_file_load_from_file (cache, path, G_KEY_FILE_NONE, NULL))
+    {
+      double cached = g_key_file_get_double (cache, group, BANDWIDTH_KEY, NULL);
+      if (cached > 0)
+        {
+          *bytes_per_second = cached;
+          return TRUE;
+        }
+    }
+  if (!hvk_device_measure_bandwidth (device->hvk, bytes_per_second, error))
+    return FALSE;
+  save_bandwidth (group, *bytes_per_second);
+  return TRUE;
 }
 
 HvkDevice *

@@ -21,6 +21,21 @@ const char       *hearth_device_get_name (HearthDevice *device);
 /* "name (type, driver, memory)" */
 char             *hearth_device_describe (HearthDevice *device);
 
+/* Work recorded on the device since it was opened (hvk-bandwidth.c). */
+typedef struct {
+  guint64 dispatches;
+  guint64 barriers;
+  guint64 submits;
+} HearthWorkCounts;
+
+void              hearth_device_get_work_counts (HearthDevice *device, HearthWorkCounts *out);
+
+/* The device's memory bandwidth in bytes read + written per second, as a
+ * streaming copy reaches it: measured on first use for a device and
+ * driver, then read from $XDG_CACHE_HOME/hearth/devices.ini. */
+gboolean          hearth_device_get_bandwidth   (HearthDevice *device, double *bytes_per_second,
+                                                 GError **error);
+
 typedef struct {
   GStrv   descriptions;  /* every Vulkan device, enumeration order: "name (type, driver, memory)" */
   gint    chosen;        /* index of the device Hearth would run on, or -1 */

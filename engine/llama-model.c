@@ -255,3 +255,9 @@ llama_model_get_weight_bytes (LlamaModel *model)
 {
   return model->weight_bytes;
 }
+
+guint64
+llama_model_get_kv_bytes_per_position (LlamaModel *model)
+{
+  return lm_config_kv_bytes (&model->config, 1);
+}

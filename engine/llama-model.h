@@ -66,6 +66,8 @@ void                llama_model_free (LlamaModel *model);
 const LlamaConfig  *llama_model_get_config  (LlamaModel *model);
 /* Bytes of weights held on the device. */
 guint64             llama_model_get_weight_bytes (LlamaModel *model);
+/* Bytes of the KV cache one position takes, over all layers. */
+guint64             llama_model_get_kv_bytes_per_position (LlamaModel *model);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LlamaModel, llama_model_free)
 

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "shared-test-util.h"
@@ -95,8 +96,26 @@ test_make_model_and_bench (void)
   g_assert_cmpuint (strlen (out), >, 0);
   json = run_cli (0, (const char *[]) { "bench", "-m", path, "-p", "4", "-n", "2", "-r", "1",
                                         "--json", NULL });
-  g_assert_nonnull (strstr (json, "\"n_prompt\" : 4"));
-  g_assert_nonnull (strstr (json, "\"avg_ts\""));
+  g_autoptr (JsonNode) root = json_from_string (json, NULL);
+  g_assert_nonnull (root);
+  JsonArray *results = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (results), ==, 2);
+  JsonObject *pp = json_array_get_object_element (results, 0);
+  JsonObject *tg = json_array_get_object_element (results, 1);
+  g_assert_cmpint (json_object_get_int_member (pp, "n_prompt"), ==, 4);
+  g_assert_cmpfloat (json_object_get_double_member (pp, "avg_ts"), >, 0);
+  /* A decoded token is at least one dispatch and one submit. */
+  g_assert_cmpfloat (json_object_get_double_member (tg, "dispatches_per_token"), >=, 1);
+  g_assert_cmpfloat (json_object_get_double_member (tg, "barriers_per_token"), >=, 1);
+  g_assert_cmpfloat (json_object_get_double_member (tg, "submits_per_token"), ==, 1);
+  /* The output head is the tied embedding: every weight is read per token,
+   * plus the keys and values of half a position on average. */
+  double weights = json_object_get_double_member (tg, "size_mib") * 1024 * 1024;
+  double bytes = json_object_get_double_member (tg, "bytes_per_token");
+  g_assert_cmpfloat (bytes, >=, weights);
+  g_assert_cmpfloat (bytes, <, weights * 1.01);
+  g_assert_cmpfloat (json_object_get_double_member (tg, "bandwidth_gbs"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (tg, "pct_of_bound"), >, 0);
   g_unlink (path);
   g_rmdir (dir);
 }

@@ -247,7 +247,9 @@ test_barrier_chain (void)
   g_autoptr(HvkRecorder) rec = hvk_recorder_new (device, &error);
   g_assert_no_error (error);
   HvkView vx = view_at (gx, 0), vy = view_at (gy, 0), vz = view_at (gz, 0), vw = view_at (gw, 0);
+  HvkWorkCounts before, after;
 
+  hvk_device_get_work_counts (device, &before);
   hvk_recorder_begin (rec);
   g_assert_true (hvk_op_add (ops, rec, vx, vx, vy, n, 1, 1, NULL));  /* y = 2x   RAW on nothing */
   g_assert_true (hvk_op_add (ops, rec, vy, vx, vz, n, 1, 1, NULL));  /* z = 3x   RAW on y */
@@ -258,6 +260,13 @@ test_barrier_chain (void)
   hvk_recorder_copy (rec, gw, 0, host, bytes, bytes);
   hvk_recorder_submit (rec, NULL, &error);
   g_assert_no_error (error);
+
+  /* Counted: 5 dispatches; a barrier before every step but the first, and
+   * the one that makes the results visible to the host. */
+  hvk_device_get_work_counts (device, &after);
+  g_assert_cmpuint (after.dispatches - before.dispatches, ==, 5);
+  g_assert_cmpuint (after.barriers - before.barriers, ==, 7);
+  g_assert_cmpuint (after.submits - before.submits, ==, 1);
 
   const float *out = hvk_buffer_map (host);
   for (guint i = 0; i < n; i++)
@@ -275,6 +284,47 @@ test_barrier_chain (void)
   hvk_recorder_submit (rec, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpfloat (out[n - 1], ==, 9 * x[n - 1]);
+}
+
+/* The bandwidth kernel copies every byte; the measurement is positive and
+ * counted as the submits it made. */
+static void
+test_copy_bandwidth (void)
+{
+  HvkDevice *device = hvk_test_device ();
+  if (device == NULL)
+    return;
+  const guint n = 1 << 16;   /* uvec4 elements: 256 workgroups */
+  const gsize bytes = (gsize) n * 16;
+  g_autofree guint32 *x = g_new (guint32, 4 * n);
+  for (guint i = 0; i < 4 * n; i++)
+    x[i] = i * 2654435761u;
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HvkBuffer) src = hvk_test_buffer_from (x, bytes);
+  g_autoptr(HvkBuffer) host = hvk_buffer_new (device, bytes, HVK_BUFFER_HOST, &error);
+  g_assert_no_error (error);
+  const guint32 spec[] = { 256 };
+  g_autoptr(HvkPipeline) copy = hvk_pipeline_new (device, "copy", 2, 4, spec, 1, &error);
+  g_assert_no_error (error);
+  g_autoptr(HvkRecorder) rec = hvk_recorder_new (device, &error);
+  g_assert_no_error (error);
+  HvkBinding bindings[2] = { { .buffer = src }, { .buffer = host, .writes = TRUE } };
+  hvk_recorder_begin (rec);
+  hvk_recorder_dispatch (rec, copy, bindings, 2, &n, sizeof n, n / 256, 1, 1);
+  hvk_recorder_submit (rec, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (hvk_buffer_map (host), bytes, x, bytes);
+
+  HvkWorkCounts before, after;
+  double bandwidth = 0;
+  hvk_device_get_work_counts (device, &before);
+  g_assert_true (hvk_device_measure_bandwidth (device, &bandwidth, &error));
+  g_assert_no_error (error);
+  hvk_device_get_work_counts (device, &after);
+  g_test_message ("copy bandwidth %.2f GB/s", bandwidth / 1e9);
+  g_assert_cmpfloat (bandwidth, >, 0);
+  g_assert_cmpuint (after.submits - before.submits, ==, 4);
 }
 
 /* More than 65535 workgroups: the dispatch is split over x and y. */
@@ -458,6 +508,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vulkan/large-buffer", test_large_buffer);
   g_test_add_func ("/vulkan/barrier-chain", test_barrier_chain);
   g_test_add_func ("/vulkan/dispatch-2d", test_dispatch_2d);
+  g_test_add_func ("/vulkan/copy-bandwidth", test_copy_bandwidth);
   g_test_add_func ("/vulkan/group-limit", test_group_limit);
   g_test_add_func ("/vulkan/cancel", test_cancel);
   g_test_add_func ("/vulkan/pipeline-cache", test_pipeline_cache);

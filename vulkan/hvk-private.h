@@ -43,6 +43,8 @@ struct _HvkDevice {
   VkCommandPool            staging_pool;
   HvkStagingSlot           staging[HVK_STAGING_SLOTS];
   guint                    staging_next;
+
+  HvkWorkCounts            work;  /* added to by every recorder */
 };
 
 struct _HvkBuffer {

@@ -121,6 +121,7 @@ barrier (HvkRecorder *self)
   };
   VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   vkCmdPipelineBarrier (self->cmd, stages, stages, 0, 1, &barrier, 0, NULL, 0, NULL);
+  self->device->work.barriers++;
   g_array_set_size (self->written, 0);
   g_array_set_size (self->read, 0);
 }
@@ -202,6 +203,7 @@ hvk_recorder_dispatch (HvkRecorder *self, HvkPipeline *pipeline,
   if (push_size > 0)
     vkCmdPushConstants (self->cmd, pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size, push);
   vkCmdDispatch (self->cmd, groups_x, groups_y, groups_z);
+  self->device->work.dispatches++;
 }
 
 void
@@ -235,6 +237,7 @@ barrier_to_host (HvkRecorder *self)
   };
   vkCmdPipelineBarrier (self->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                         VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  self->device->work.barriers++;
 }
 
 /* Waits in 1 ms steps so a cancellation is noticed, but always until the
@@ -275,8 +278,10 @@ hvk_recorder_submit (HvkRecorder *self, GCancellable *cancellable, GError **erro
       };
       if (!_hvk_check (vkResetFences (self->device->device, 1, &self->fence), "Resetting a fence", error) ||
           !_hvk_check (vkQueueSubmit (self->device->queue, 1, &submit, self->fence),
-                       "Submitting GPU work", error) ||
-          !wait_fence (self, cancellable, &cancelled, error))
+                       "Submitting GPU work", error))
+        return FALSE;
+      self->device->work.submits++;
+      if (!wait_fence (self, cancellable, &cancelled, error))
         return FALSE;
       cancelled = cancelled || g_cancellable_is_cancelled (cancellable);
     }

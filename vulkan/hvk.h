@@ -78,6 +78,21 @@ HvkDevice   *hvk_device_new  (GError **error);
 void         hvk_device_free (HvkDevice *device);
 const HvkDeviceInfo *hvk_device_get_info (HvkDevice *device);
 
+/* Work recorded on the device since it was opened. Benchmarks divide the
+ * difference over a run by its tokens. */
+typedef struct {
+  guint64 dispatches;
+  guint64 barriers;   /* pipeline barriers, the one before the host reads included */
+  guint64 submits;
+} HvkWorkCounts;
+
+void         hvk_device_get_work_counts (HvkDevice *device, HvkWorkCounts *out);
+/* Memory bandwidth (bytes read + written per second) of a streaming copy
+ * between two device-local buffers: the best of a few runs. Takes about a
+ * second on a CPU device; callers cache it. */
+gboolean     hvk_device_measure_bandwidth (HvkDevice *device, double *bytes_per_second,
+                                           GError **error);
+
 /* ---- buffers ------------------------------------------------------------ */
 
 typedef enum {
