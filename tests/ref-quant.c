@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ggml-types.h"
 #include "ref-quant.h"
 #include "shaders/types/iq-tables.h"
 
@@ -287,31 +288,28 @@ dequant_iq4_xs (const guint8 *b, float *y)
     }
 }
 
-/* Per type: how one block dequantizes, and the byte offsets of its f16
- * scales (randomized to small positive values; -1 ends the list). Float
- * types have no scales: random values in [-1, 1] are written instead. A
- * type without an entry fails every test that uses it. */
+/* Per type: how one block dequantizes. A type without an entry fails
+ * every test that uses it. */
 typedef struct {
   void (*dequant) (const guint8 *block, float *y);
-  int  scales[3];
 } RefType;
 
 static const RefType ref_types[HVK_TYPE_COUNT] = {
-  [HVK_TYPE_F32]    = { dequant_f32,    { -1 } },
-  [HVK_TYPE_F16]    = { dequant_f16,    { -1 } },
-  [HVK_TYPE_BF16]   = { dequant_bf16,   { -1 } },
-  [HVK_TYPE_Q4_0]   = { dequant_q4_0,   { 0, -1 } },
-  [HVK_TYPE_Q4_1]   = { dequant_q4_1,   { 0, 2, -1 } },
-  [HVK_TYPE_Q5_0]   = { dequant_q5_0,   { 0, -1 } },
-  [HVK_TYPE_Q5_1]   = { dequant_q5_1,   { 0, 2, -1 } },
-  [HVK_TYPE_Q8_0]   = { dequant_q8_0,   { 0, -1 } },
-  [HVK_TYPE_Q2_K]   = { dequant_q2_k,   { 80, 82, -1 } },
-  [HVK_TYPE_Q3_K]   = { dequant_q3_k,   { 108, -1 } },
-  [HVK_TYPE_Q4_K]   = { dequant_q4_k,   { 0, 2, -1 } },
-  [HVK_TYPE_Q5_K]   = { dequant_q5_k,   { 0, 2, -1 } },
-  [HVK_TYPE_Q6_K]   = { dequant_q6_k,   { 208, -1 } },
-  [HVK_TYPE_IQ4_NL] = { dequant_iq4_nl, { 0, -1 } },
-  [HVK_TYPE_IQ4_XS] = { dequant_iq4_xs, { 0, -1 } },
+  [HVK_TYPE_F32]    = { dequant_f32 },
+  [HVK_TYPE_F16]    = { dequant_f16 },
+  [HVK_TYPE_BF16]   = { dequant_bf16 },
+  [HVK_TYPE_Q4_0]   = { dequant_q4_0 },
+  [HVK_TYPE_Q4_1]   = { dequant_q4_1 },
+  [HVK_TYPE_Q5_0]   = { dequant_q5_0 },
+  [HVK_TYPE_Q5_1]   = { dequant_q5_1 },
+  [HVK_TYPE_Q8_0]   = { dequant_q8_0 },
+  [HVK_TYPE_Q2_K]   = { dequant_q2_k },
+  [HVK_TYPE_Q3_K]   = { dequant_q3_k },
+  [HVK_TYPE_Q4_K]   = { dequant_q4_k },
+  [HVK_TYPE_Q5_K]   = { dequant_q5_k },
+  [HVK_TYPE_Q6_K]   = { dequant_q6_k },
+  [HVK_TYPE_IQ4_NL] = { dequant_iq4_nl },
+  [HVK_TYPE_IQ4_XS] = { dequant_iq4_xs },
 };
 
 static const RefType *
@@ -359,7 +357,7 @@ guint8 *
 ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-  const RefType *rt = ref_type (type);
+  const GgmlTypeTraits *traits = ggml_type_traits (hvk_type_ggml_id (type));
   gsize n_bytes = ref_row_bytes (type, n_in) * n_out;
   gsize bytes = hvk_type_block_bytes (type);
   guint8 *w = g_malloc (n_bytes);
@@ -372,9 +370,12 @@ ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed)
     }
   for (gsize i = 0; i < n_bytes; i++)
     w[i] = g_rand_int (rand) & 0xff;
+  /* Random quants; the f16 scales (offsets from ggml-types.c) small and
+   * positive. */
   for (gsize off = 0; off < n_bytes; off += bytes)
-    for (const int *sc = rt->scales; *sc >= 0; sc++)
-      put_f16 (w + off + *sc, g_rand_double_range (rand, 0.001, 0.01));
+    for (guint i = 0; i < G_N_ELEMENTS (traits->f16_scales); i++)
+      if (traits->f16_scales[i] >= 0)
+        put_f16 (w + off + traits->f16_scales[i], g_rand_double_range (rand, 0.001, 0.01));
   return w;
 }
 
