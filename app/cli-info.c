@@ -114,6 +114,20 @@ print_tensor_summary (GgufFile *file)
     print_field ("tensors", "0");
 }
 
+/* general.file_type as llama.cpp names it ("Q4_K - Medium"). */
+static gboolean
+print_file_type (GgufFile *file, GError **error)
+{
+  g_autofree char *name = NULL;
+  guint32 file_type;
+
+  if (!gguf_file_get_u32 (file, "general.file_type", &file_type, error))
+    return *error == NULL;
+  name = ggml_file_type_name (file_type);
+  print_field ("file type", "%s (%u)", name != NULL ? name : "unknown", file_type);
+  return TRUE;
+}
+
 static gboolean
 print_text_model (GgufFile *file, const char *arch, GError **error)
 {
@@ -172,7 +186,7 @@ print_model (const char *path, GError **error)
   print_field ("file", "%s", path);
   print_field ("GGUF version", "%u", gguf_file_get_version (file));
   print_field ("architecture", "%s", arch != NULL ? arch : "(none)");
-  if (!print_string_key (file, "name", "general.name", error))
+  if (!print_string_key (file, "name", "general.name", error) || !print_file_type (file, error))
     return FALSE;
   print_tensor_summary (file);
   size = g_format_size (gguf_file_get_size (file));

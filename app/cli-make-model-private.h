@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* --type q4_k_m: not a tensor type but llama-quantize's mix (an id no ggml
+ * type uses). */
+#define MAKE_MODEL_Q4_K_M ((GgmlType) 0x7fff)
+
 /* The shape of a Llama text model. */
 typedef struct {
   const char *name;
@@ -30,8 +34,9 @@ typedef struct {
  * dimensions) after the last one in specs, aligned. */
 void     add_tensor_nd  (GArray *specs, const char *name, guint64 ne0, guint64 ne1, guint64 ne2,
                          guint64 ne3, GgmlType type);
-/* A Llama model's tensors (TensorSpec) for ftype (see --type). */
-GArray  *plan_tensors   (const Preset *p, guint n_layer, const char *ftype);
+/* A Llama model's tensors (TensorSpec) for ftype (a tensor type or
+ * MAKE_MODEL_Q4_K_M). */
+GArray  *plan_tensors   (const Preset *p, guint n_layer, GgmlType ftype);
 /* The header of that model; extra_kv (may be NULL) holds n_extra_kv more
  * key-value pairs, written by the kv_*() functions. */
 GString *build_header   (const Preset *p, guint n_layer, GArray *specs, const GString *extra_kv,
@@ -54,7 +59,7 @@ gboolean write_model    (const char *path, GString *header, GArray *specs, guint
 /* hearth-cli make-model --preset smolvlm2-*: a text model and its
  * projector. Returns the exit status, or -1 when name is no such preset. */
 int      make_smolvlm2_pair (const char *name, const char *out_path, const char *mmproj_path,
-                             const char *tokenizer_path, const char *ftype, guint n_layer,
+                             const char *tokenizer_path, GgmlType ftype, guint n_layer,
                              guint32 seed);
 
 G_END_DECLS

@@ -51,17 +51,17 @@ static const VlmPreset vlm_presets[] = {
  * blocks do not divide (so400m's FFN of 4304) stay F16, as in llama.cpp's
  * converter. */
 static GgmlType
-projector_type (const char *ftype, guint64 n_in)
+projector_type (GgmlType ftype, guint64 n_in)
 {
-  if (strcmp (ftype, "f32") == 0)
+  if (ftype == GGML_TYPE_F32)
     return GGML_TYPE_F32;
-  if (strcmp (ftype, "q8_0") == 0 && n_in % ggml_type_traits (GGML_TYPE_Q8_0)->block_size == 0)
+  if (ftype == GGML_TYPE_Q8_0 && n_in % ggml_type_traits (GGML_TYPE_Q8_0)->block_size == 0)
     return GGML_TYPE_Q8_0;
   return GGML_TYPE_F16;
 }
 
 static void
-add_linear (GArray *specs, const char *ftype, const char *prefix, guint64 n_in, guint64 n_out,
+add_linear (GArray *specs, GgmlType ftype, const char *prefix, guint64 n_in, guint64 n_out,
             gboolean bias)
 {
   g_autofree char *w = g_strconcat (prefix, ".weight", NULL);
@@ -83,7 +83,7 @@ add_norm (GArray *specs, const char *prefix, guint64 n)
 }
 
 static GArray *
-plan_projector (const VisionShape *v, guint n_layer, guint32 projection_dim, const char *ftype)
+plan_projector (const VisionShape *v, guint n_layer, guint32 projection_dim, GgmlType ftype)
 {
   GArray *specs = g_array_new (FALSE, TRUE, sizeof (TensorSpec));
   guint64 grid = v->image_size / v->patch_size, s2 = v->scale_factor * v->scale_factor;
@@ -139,7 +139,7 @@ kv_rgb (GString *s, const char *key, float v)
 
 /* The clip.* keys llama.cpp reads for an idefics3 projector. */
 static GString *
-projector_header (const VlmPreset *vp, guint n_layer, GArray *specs, const char *ftype)
+projector_header (const VlmPreset *vp, guint n_layer, GArray *specs, GgmlType ftype)
 {
   const VisionShape *v = &vp->vision;
   GString *s = g_string_new ("GGUF");
@@ -153,7 +153,7 @@ projector_header (const VlmPreset *vp, guint n_layer, GArray *specs, const char 
   kv_str (s, "general.architecture", "clip");
   kv_str (s, "general.type", "mmproj");
   kv_str (s, "general.name", name);
-  kv_u32 (s, "general.file_type", strcmp (ftype, "f32") == 0 ? 0 : strcmp (ftype, "q8_0") == 0 ? 7 : 1);
+  kv_u32 (s, "general.file_type", ftype == GGML_TYPE_F32 ? 0 : ftype == GGML_TYPE_Q8_0 ? 7 : 1);
   kv_bool (s, "clip.has_vision_encoder", TRUE);
   kv_str (s, "clip.projector_type", "idefics3");
   kv_bool (s, "clip.use_gelu", TRUE);
@@ -261,7 +261,7 @@ copy_tokenizer (const char *path, guint32 n_vocab, GString *kv, guint *n_kv, GEr
 
 static gboolean
 write_pair (const VlmPreset *vp, const char *out_path, const char *mmproj_path,
-            const char *tokenizer_path, const char *ftype, guint n_layer, guint32 seed,
+            const char *tokenizer_path, GgmlType ftype, guint n_layer, guint32 seed,
             GError **error)
 {
   guint text_layers = n_layer > 0 ? n_layer : vp->text.n_layer;
@@ -285,7 +285,7 @@ write_pair (const VlmPreset *vp, const char *out_path, const char *mmproj_path,
 
 int
 make_smolvlm2_pair (const char *name, const char *out_path, const char *mmproj_path,
-                    const char *tokenizer_path, const char *ftype, guint n_layer, guint32 seed)
+                    const char *tokenizer_path, GgmlType ftype, guint n_layer, guint32 seed)
 {
   g_autoptr (GError) error = NULL;
   const VlmPreset *vp = NULL;

@@ -13,6 +13,7 @@
 #include "cli-make-model-private.h"
 #include "ggml-types.h"
 #include "hearth-cli.h"
+#include "weight-types.h"
 
 #define ALIGNMENT 32
 
@@ -24,37 +25,58 @@ static const Preset presets[] = {
   { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE },  /* Mistral Nemo 12B */
 };
 
-/* A K-quant needs rows of 256; like llama-quantize, fall back otherwise
- * (to the types Hearth runs: Q4_K → Q4_0, Q5_K/Q6_K → Q8_0). */
+/* A K-quant (or IQ4_XS) needs rows of 256; otherwise fall back as
+ * llama-quantize does. */
 static GgmlType
 fit_type (GgmlType type, guint64 n_in)
 {
   if (n_in % ggml_type_traits (type)->block_size == 0)
     return type;
-  return type == GGML_TYPE_Q4_K ? GGML_TYPE_Q4_0 : GGML_TYPE_Q8_0;
+  switch (type)
+    {
+    case GGML_TYPE_Q4_K: return GGML_TYPE_Q5_0;
+    case GGML_TYPE_Q5_K: return GGML_TYPE_Q5_1;
+    case GGML_TYPE_Q2_K:
+    case GGML_TYPE_Q3_K:
+    case GGML_TYPE_IQ4_XS: return GGML_TYPE_IQ4_NL;
+    default: return GGML_TYPE_Q8_0;
+    }
 }
 
-/* Q4_K_M keeps token_embd, and attn_v/ffn_down of the first and last
- * eighth and every third layer, in Q6_K, like llama-quantize. */
+/* --type: "q4_k_m" or the ggml type every matrix gets ("q4_0" keeps the
+ * embeddings and output in Q6_K, like llama-quantize's Q4_0 preset). Q4_K_M
+ * keeps token_embd, and attn_v/ffn_down of the first and last eighth and
+ * every third layer, in Q6_K, like llama-quantize. */
 static GgmlType
-matrix_type (const char *ftype, const char *role, guint il, guint n_layer)
+matrix_type (GgmlType ftype, const char *role, guint il, guint n_layer)
 {
   gboolean more_bits = il < n_layer / 8 || il >= 7 * n_layer / 8 || (il - n_layer / 8) % 3 == 2;
+  gboolean embd_or_output = strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0;
 
-  if (strcmp (ftype, "f32") == 0) return GGML_TYPE_F32;
-  if (strcmp (ftype, "f16") == 0) return GGML_TYPE_F16;
-  if (strcmp (ftype, "q8_0") == 0) return GGML_TYPE_Q8_0;
-  if (strcmp (ftype, "q6_k") == 0) return GGML_TYPE_Q6_K;
-  if (strcmp (ftype, "q5_k") == 0) return GGML_TYPE_Q5_K;
-  if (strcmp (ftype, "q4_k") == 0) return GGML_TYPE_Q4_K;
-  if (strcmp (ftype, "q4_0") == 0)
-    return strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ? GGML_TYPE_Q6_K
-                                                                           : GGML_TYPE_Q4_0;
-  /* q4_k_m */
-  if (strcmp (role, "token_embd") == 0 || strcmp (role, "output") == 0 ||
-      ((strcmp (role, "attn_v") == 0 || strcmp (role, "ffn_down") == 0) && more_bits))
+  if (ftype == GGML_TYPE_Q4_0)
+    return embd_or_output ? GGML_TYPE_Q6_K : GGML_TYPE_Q4_0;
+  if (ftype != MAKE_MODEL_Q4_K_M)
+    return ftype;
+  if (embd_or_output || ((strcmp (role, "attn_v") == 0 || strcmp (role, "ffn_down") == 0) && more_bits))
     return GGML_TYPE_Q6_K;
   return GGML_TYPE_Q4_K;
+}
+
+/* The ggml type named name (any case) if Hearth runs it. */
+static gboolean
+parse_type (const char *name, GgmlType *out)
+{
+  for (guint32 id = 0; id < 64; id++)
+    {
+      const GgmlTypeTraits *traits = ggml_type_traits (id);
+
+      if (traits != NULL && g_ascii_strcasecmp (traits->name, name) == 0 && weight_type_is_runnable (id))
+        {
+          *out = id;
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 void
@@ -78,7 +100,7 @@ add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType 
 }
 
 GArray *
-plan_tensors (const Preset *p, guint n_layer, const char *ftype)
+plan_tensors (const Preset *p, guint n_layer, GgmlType ftype)
 {
   GArray *specs = g_array_new (FALSE, TRUE, sizeof (TensorSpec));
   guint32 q_dim = p->n_head * p->head_dim, kv_dim = p->n_head_kv * p->head_dim;
@@ -192,6 +214,7 @@ build_header (const Preset *p, guint n_layer, GArray *specs, const GString *extr
   kv_u32 (s, "llama.attention.value_length", p->head_dim);
   kv_f32 (s, "llama.rope.freq_base", p->rope_base);
   kv_f32 (s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+
   if (extra_kv != NULL)
     g_string_append_len (s, extra_kv->str, extra_kv->len);
   put_tensor_infos (s, specs);
@@ -231,32 +254,29 @@ fill_tensor (const TensorSpec *t, guint8 *data, guint64 *rng)
     {
       guint8 *blk = data + b * tr->type_size;
       guint16 h[2] = { small_half (rng), small_half (rng) };
-      switch (t->type)
+      if (t->type == GGML_TYPE_F32)
         {
-        case GGML_TYPE_F32:
-          {
-            float v = t->ne1 == 0 ? 1.0f : ((float) (h[0] & 0xff) - 128.0f) / 4096.0f;
-            memcpy (blk, &v, 4);
-          }
-          break;
-        case GGML_TYPE_F16:
+          float v = t->ne1 == 0 ? 1.0f : ((float) (h[0] & 0xff) - 128.0f) / 4096.0f;
+          memcpy (blk, &v, 4);
+        }
+      else if (t->type == GGML_TYPE_F16)
+        {
           h[0] |= (next_random (rng) & 1) << 15;   /* random sign */
           memcpy (blk, h, 2);
-          break;
-        case GGML_TYPE_Q4_0:
-        case GGML_TYPE_Q8_0:
-          memcpy (blk, h, 2);
-          break;
-        case GGML_TYPE_Q4_K:
-        case GGML_TYPE_Q5_K:
-          memcpy (blk, h, 4);
-          break;
-        case GGML_TYPE_Q6_K:
-          memcpy (blk + 208, h, 2);
-          break;
-        default:
-          g_assert_not_reached ();
         }
+      else if (t->type == GGML_TYPE_BF16)
+        {
+          float v = ((float) (h[0] & 0xff) - 128.0f) / 4096.0f;
+          guint32 bits;
+
+          memcpy (&bits, &v, 4);
+          blk[0] = (bits >> 16) & 0xff;
+          blk[1] = bits >> 24;
+        }
+      else
+        for (guint i = 0; i < G_N_ELEMENTS (tr->f16_scales); i++)
+          if (tr->f16_scales[i] >= 0)
+            memcpy (blk + tr->f16_scales[i], &h[i], 2);
     }
 }
 
@@ -297,12 +317,12 @@ hearth_cli_make_model (int argc, char **argv)
     { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &mmproj_path, "smolvlm2-*: the projector to write", "MMPROJ.gguf" },
     { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer_path,
       "smolvlm2-*: copy the tokenizer (and chat template) of this GGUF", "FILE.gguf" },
-    { "type", 't', 0, G_OPTION_ARG_STRING, &ftype, "f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k (default q4_k_m)", "TYPE" },
+    { "type", 't', 0, G_OPTION_ARG_STRING, &ftype, "q4_k_m or any tensor type Hearth runs: f32, f16, bf16, q4_0, q5_1, q3_k, iq4_xs, … (default q4_k_m)", "TYPE" },
     { "layers", 0, 0, G_OPTION_ARG_INT, &n_layer, "Override the number of layers", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
     { NULL },
   };
-  const char *types[] = { "f32", "f16", "q8_0", "q4_0", "q4_k", "q4_k_m", "q5_k", "q6_k", NULL };
+  GgmlType type = MAKE_MODEL_Q4_K_M;
   g_autoptr (GOptionContext) octx = g_option_context_new ("- write a random-weight Llama GGUF");
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) specs = NULL;
@@ -318,24 +338,27 @@ hearth_cli_make_model (int argc, char **argv)
   for (guint i = 0; preset_name != NULL && i < G_N_ELEMENTS (presets); i++)
     if (g_ascii_strcasecmp (preset_name, presets[i].name) == 0)
       p = &presets[i];
-  if (ftype == NULL)
-    ftype = g_strdup ("q4_k_m");
-  if (p == NULL && preset_name != NULL && out_path != NULL && g_strv_contains (types, ftype) && n_layer >= 0)
+  if (ftype != NULL && g_ascii_strcasecmp (ftype, "q4_k_m") != 0 && !parse_type (ftype, &type))
     {
-      int status = make_smolvlm2_pair (preset_name, out_path, mmproj_path, tokenizer_path, ftype, n_layer, seed);
+      fprintf (stderr, "hearth-cli make-model: --type %s is not a tensor type Hearth runs; "
+               "use q4_k_m or one of %s (lower case works)\n", ftype, weight_types_describe ());
+      return 2;
+    }
+  if (p == NULL && preset_name != NULL && out_path != NULL && n_layer >= 0)
+    {
+      int status = make_smolvlm2_pair (preset_name, out_path, mmproj_path, tokenizer_path, type, n_layer, seed);
       if (status >= 0)
         return status;
     }
-  if (out_path == NULL || p == NULL || !g_strv_contains (types, ftype) || n_layer < 0 ||
-      mmproj_path != NULL || tokenizer_path != NULL)
+  if (out_path == NULL || p == NULL || n_layer < 0 || mmproj_path != NULL || tokenizer_path != NULL)
     {
       fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b (or "
                "smolvlm2-256m|smolvlm2-500m|smolvlm2-2.2b with --mmproj OUT.gguf) and "
-               "a --type of f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k\n");
+               "optionally a --type\n");
       return 2;
     }
 
-  specs = plan_tensors (p, n_layer > 0 ? (guint) n_layer : p->n_layer, ftype);
+  specs = plan_tensors (p, n_layer > 0 ? (guint) n_layer : p->n_layer, type);
   header = build_header (p, n_layer > 0 ? (guint) n_layer : p->n_layer, specs, NULL, 0);
   if (!write_model (out_path, header, specs, seed, &error))
     {

@@ -49,6 +49,7 @@ typedef struct {
   const char *name;        /* "Q4_K", "F16", ... */
   guint32     block_size;  /* elements per block */
   guint32     type_size;   /* bytes per block */
+  gint16      f16_scales[2]; /* byte offsets of the block's f16 scales (d, dmin / m), -1: none */
 } GgmlTypeTraits;
 
 /* NULL for an id that no ggml version defines (or that was removed). Ids
@@ -56,5 +57,9 @@ typedef struct {
 const GgmlTypeTraits *ggml_type_traits (guint32 id);
 /* Bytes for n elements, FALSE on overflow or n not a multiple of the block. */
 gboolean ggml_type_bytes (guint32 id, guint64 n, guint64 *out_bytes);
+
+/* llama.cpp's name of a general.file_type value ("Q4_K - Medium", "BF16"),
+ * the name users know a download by; NULL for a value it does not define. */
+char *ggml_file_type_name (guint32 file_type);
 
 G_END_DECLS

@@ -30,19 +30,6 @@
 
 #define VISION_PROJECTOR "idefics3"
 
-/* llama.cpp's LLAMA_FTYPE numbering, as written to general.file_type. */
-static const char *const ftype_names[] = {
-  [0] = "F32",      [1] = "F16",      [2] = "Q4_0",     [3] = "Q4_1",
-  [7] = "Q8_0",     [8] = "Q5_0",     [9] = "Q5_1",     [10] = "Q2_K",
-  [11] = "Q3_K_S",  [12] = "Q3_K_M",  [13] = "Q3_K_L",  [14] = "Q4_K_S",
-  [15] = "Q4_K_M",  [16] = "Q5_K_S",  [17] = "Q5_K_M",  [18] = "Q6_K",
-  [19] = "IQ2_XXS", [20] = "IQ2_XS",  [21] = "Q2_K_S",  [22] = "IQ3_XS",
-  [23] = "IQ3_XXS", [24] = "IQ1_S",   [25] = "IQ4_NL",  [26] = "IQ3_S",
-  [27] = "IQ3_M",   [28] = "IQ2_S",   [29] = "IQ2_M",   [30] = "IQ4_XS",
-  [31] = "IQ1_M",   [32] = "BF16",    [36] = "TQ1_0",   [37] = "TQ2_0",
-  [38] = "MXFP4_MOE",
-};
-
 /* ---- HearthModelInfo ---------------------------------------------------- */
 
 HearthModelInfo *
@@ -223,10 +210,11 @@ quantization_name (GgufFile *file, guint32 dominant_type)
   g_autoptr (GError) error = NULL;
   const GgmlTypeTraits *traits;
   guint32 ftype;
+  char *name;
 
   if (gguf_file_get_u32 (file, "general.file_type", &ftype, &error) &&
-      ftype < G_N_ELEMENTS (ftype_names) && ftype_names[ftype] != NULL)
-    return g_strdup (ftype_names[ftype]);
+      (name = ggml_file_type_name (ftype)) != NULL)
+    return name;
   traits = ggml_type_traits (dominant_type);
   return traits != NULL ? g_strdup (traits->name) : NULL;
 }
@@ -293,7 +281,7 @@ unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnab
       return g_strdup_printf (_("The tensor “%s” has the type %s, which Hearth cannot run yet; "
                                 "Hearth runs tensors of the types %s."),
                               unrunnable->name, traits != NULL ? traits->name : "(unknown)",
-                              hvk_types_describe ());
+                              weight_types_describe ());
     }
   return NULL;
 }

@@ -36,7 +36,7 @@ typedef struct {
   /* The fields below are unset (NULL / 0) when error is set. */
   char   *architecture;        /* general.architecture: "llama", ... */
   guint64 n_params;            /* sum of the tensors' element counts */
-  char   *quantization;        /* "Q4_K_M", "F16", ... */
+  char   *quantization;        /* llama.cpp's name: "Q4_K - Medium", "F16", ... */
   guint32 context_length;      /* trained context, 0 if the file does not say */
   guint64 memory_estimate;     /* bytes: weights + f16 KV cache for n_ctx tokens + scratch
                                 * (+ the projector's file when mmproj_path is set) */

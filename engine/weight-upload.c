@@ -203,6 +203,12 @@ weight_type_is_runnable (guint32 type)
 }
 
 const char *
+weight_types_describe (void)
+{
+  return hvk_types_describe ();
+}
+
+const char *
 weight_type_name (guint32 type)
 {
   const GgmlTypeTraits *traits = ggml_type_traits (type);

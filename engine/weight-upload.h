@@ -11,6 +11,7 @@
 
 #include "gguf.h"
 #include "hvk-ops.h"
+#include "weight-types.h"
 
 G_BEGIN_DECLS
 
@@ -47,8 +48,6 @@ GPtrArray    *weight_upload_run  (WeightUpload *upload, HvkDevice *device, GgufF
  * or when n_in is not a multiple of its block size. */
 gboolean      weight_matrix_type      (GgufFile *file, const GgufTensor *t, guint32 n_in,
                                        HvkType *out, GError **error);
-/* Whether a kernel runs tensors of GGML type id. */
-gboolean      weight_type_is_runnable (guint32 type);
 
 /* The name of GGML type id for messages; "unknown" for an id we do not know. */
 const char   *weight_type_name   (guint32 type);

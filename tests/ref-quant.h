@@ -23,8 +23,9 @@ guint8  *ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed
 /* out[0..n) = the n elements of one row. */
 void     ref_dequant_row (HvkType type, const guint8 *row, guint n, float *out);
 /* y[t][r] = Σ_k W[r][k]·x[t][k], accumulated in double from the
- * dequantized weights. */
-void     ref_matmul (HvkType type, const guint8 *w, const float *x, float *y,
+ * dequantized weights (for BF16 weights, x rounded to BF16 first, as the
+ * kernels do); magnitude (may be NULL) gets Σ_k |W[r][k]·x[t][k]|. */
+void     ref_matmul (HvkType type, const guint8 *w, const float *x, float *y, float *magnitude,
                      guint n_in, guint n_out, guint n_tokens);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "hvk-types.h"
 #include "shared-test-util.h"
 
 static char *
@@ -120,6 +121,31 @@ test_make_model_and_bench (void)
   g_rmdir (dir);
 }
 
+/* make-model writes random blocks of every type the kernels read (with
+ * llama-quantize's fallbacks for rows that are not a multiple of 256), and
+ * the engine loads and runs each file: finite logits. */
+static void
+test_make_model_every_type (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hearth-make-model-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tiny.gguf", NULL);
+
+  for (guint t = 0; t < HVK_TYPE_COUNT; t++)
+    {
+      g_autofree char *made = NULL, *out = NULL;
+
+      g_test_message ("type %s", hvk_type_name (t));
+      made = run_cli (0, (const char *[]) { "make-model", "-o", path, "--preset", "135m", "--layers", "1",
+                                            "--type", hvk_type_suffix (t), NULL });
+      out = run_cli (0, (const char *[]) { "logits", "-m", path, "--tokens", "5 6 7", NULL });
+      g_assert_cmpuint (strlen (out), >, 0);
+      g_assert_null (strstr (out, "nan"));
+      g_assert_null (strstr (out, "inf"));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -127,5 +153,6 @@ main (int argc, char **argv)
   g_test_add_func ("/llama/cli/logits", test_logits);
   g_test_add_func ("/llama/cli/generate", test_generate);
   g_test_add_func ("/llama/cli/make-model-and-bench", test_make_model_and_bench);
+  g_test_add_func ("/llama/cli/make-model-every-type", test_make_model_every_type);
   return g_test_run ();
 }

@@ -17,8 +17,12 @@
 
 /* Dequantization is exact in f32 on both sides, so only the order of the
  * f32 (shader) versus double (reference) accumulation differs: observed
- * NMSE is around 1e-13 for every type. */
+ * NMSE is around 1e-13 for every type. An output whose terms cancel out
+ * keeps the absolute error of its terms' sizes, so each output is also
+ * held to SUM_ERR_REL of Σ_k |W[r][k]·x[k]|, the scale of its rounding
+ * (a single wrong weight is off by about 1/n_in of that sum). */
 #define NMSE_MAX 1e-10
+#define SUM_ERR_REL 1e-6
 /* ... and no single output may be off by more than this, relative to the
  * largest reference output. */
 #define MAX_ABS_REL 1e-4
@@ -105,20 +109,24 @@ check_matmul (HvkOps *ops, HvkType type, guint n_in, guint n_out, guint n_tokens
   g_autofree float *x = g_new (float, (gsize) n_tokens * n_in);
   g_autofree float *ref = g_new (float, (gsize) n_tokens * n_out);
   g_autofree float *got = g_new (float, (gsize) n_tokens * n_out);
+  g_autofree float *magnitude = g_new (float, (gsize) n_tokens * n_out);
   gsize n = (gsize) n_tokens * n_out;
   double nmse, max_abs, max_ref = 1.0;
 
   hvk_test_fill_uniform (x, (gsize) n_tokens * n_in, -1.0f, 1.0f, seed + 1);
-  ref_matmul (type, w, x, ref, n_in, n_out, n_tokens);
+  ref_matmul (type, w, x, ref, magnitude, n_in, n_out, n_tokens);
   device_matmul (ops, type, w, x, got, n_in, n_out, n_tokens);
 
   for (gsize i = 0; i < n; i++)
     max_ref = MAX (max_ref, fabs (ref[i]));
   nmse = hvk_test_nmse (ref, got, n);
   max_abs = hvk_test_max_abs (ref, got, n);
-  g_test_message ("type %d n_in %u n_out %u n_tokens %u: nmse %.3g max_abs %.3g",
-                  type, n_in, n_out, n_tokens, nmse, max_abs);
-  g_assert_cmpfloat (nmse, <, NMSE_MAX);
+  g_test_message ("type %s n_in %u n_out %u n_tokens %u: nmse %.3g max_abs %.3g",
+                  hvk_type_name (type), n_in, n_out, n_tokens, nmse, max_abs);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (fabsf (got[i] - ref[i]), <=, SUM_ERR_REL * magnitude[i]);
+  if (n >= 8)   /* with few outputs, one that cancels out decides the NMSE */
+    g_assert_cmpfloat (nmse, <, NMSE_MAX);
   g_assert_cmpfloat (max_abs, <=, MAX_ABS_REL * max_ref);
 }
 

@@ -378,7 +378,7 @@ check_fake_home_models (GPtrArray *models)
   m = find_model (models, "Beta");
   g_assert_nonnull (m);
   g_assert_cmpint (m->source, ==, HEARTH_MODEL_SOURCE_LLAMA_CPP);
-  g_assert_cmpstr (m->quantization, ==, "Q4_K_M");
+  g_assert_cmpstr (m->quantization, ==, "Q4_K - Medium");
   g_assert_true (m->runnable);
 
   /* No general.file_type: the dominant tensor type; a type Hearth lacks. */
@@ -777,7 +777,7 @@ test_cli (void)
 
   g_assert_cmpint (run_cli (&h, (const char *const[]) { h.user, NULL }, &text), ==, 0);
   g_assert_nonnull (strstr (text, "Alpha\n"));
-  g_assert_nonnull (strstr (text, "Q4_K_M"));
+  g_assert_nonnull (strstr (text, "Q4_K - Medium"));
   g_assert_nonnull (strstr (text, "IQ2_XXS"));
 
   g_assert_cmpint (run_cli (&h, (const char *const[]) { "--context", "-1", NULL }, &nothing), ==, 2);

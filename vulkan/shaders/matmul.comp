@@ -60,7 +60,7 @@ void main ()
       uint t = idx / TK;
       uint kk = idx % TK;
       bool inside = tok_base + t < pc.n_tokens && k0 + kk < pc.n_in;
-      x_tile[kk][t] = inside ? x[(tok_base + t) * pc.n_in + k0 + kk] : 0.0;
+      x_tile[kk][t] = inside ? X_ROUND (x[(tok_base + t) * pc.n_in + k0 + kk]) : 0.0;
     }
     barrier ();
 

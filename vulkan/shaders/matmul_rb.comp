@@ -62,7 +62,7 @@ void main ()
     [[unroll]] for (uint t = 0; t < TOKENS; t++) {
       float mine[UNIT / LANES];
       [[unroll]] for (uint j = 0; j < UNIT / LANES; j++)
-        mine[j] = x[xrow[t] + kl[j]];
+        mine[j] = X_ROUND (x[xrow[t] + kl[j]]);
       [[unroll]] for (uint i = 0; i < UNIT; i++) {
         float xi = subgroupBroadcast (mine[i / LANES], i % LANES);
         [[unroll]] for (uint r = 0; r < ROWS; r++)

@@ -46,12 +46,12 @@ void main ()
 #ifdef WEIGHT_IS_FLOAT
     if (k0 + UNIT > pc.n_in) {
       [[unroll]] for (uint i = 0; i < UNIT; i++)
-        xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
+        xv[i] = k0 + i < pc.n_in ? X_ROUND (x[k0 + i]) : 0.0;
     } else
 #endif
     {
       [[unroll]] for (uint i = 0; i < UNIT / 4; i++) {
-        vec4 q = x4[k0 / 4 + i];
+        vec4 q = X_ROUND (x4[k0 / 4 + i]);
         xv[4 * i] = q.x; xv[4 * i + 1] = q.y; xv[4 * i + 2] = q.z; xv[4 * i + 3] = q.w;
       }
     }

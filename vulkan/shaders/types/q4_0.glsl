@@ -1,5 +1,9 @@
 // q4_0.glsl: Q4_0, blocks of 32 elements, 18 bytes: x = d · (q - 8).
+// IQ4_NL shares the layout and defines NIBBLE_VALUE(q) before including it.
 #define QK 32
+#ifndef NIBBLE_VALUE
+#define NIBBLE_VALUE(q) (float (q) - 8.0)
+#endif
 struct block_q4_0 {
   float16_t d;
   uint16_t  qs[8];      // u8 qs[16]: element j low nibble, element j+16 high nibble
@@ -19,5 +23,5 @@ void load_unit (uint row, uint unit, uint n_in, out float v[UNIT])
   uint shift = 4u * u;
   [[unroll]] for (uint i = 0; i < 4; i++)
     [[unroll]] for (uint j = 0; j < 4; j++)
-      v[4 * i + j] = d * (float ((p[i] >> (8u * j + shift)) & 15u) - 8.0);
+      v[4 * i + j] = d * NIBBLE_VALUE ((p[i] >> (8u * j + shift)) & 15u);
 }
