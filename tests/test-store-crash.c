@@ -33,7 +33,7 @@
 #define MAX_KILL_DELAY_US (4 * G_TIME_SPAN_SECOND)
 /* Every so many starts, the kill waits for a photo description to be
  * written first, and comes within MAX_AFTER_PHOTO_US of it. */
-#define KILL_AFTER_PHOTO_EVERY 5
+#define KILL_AFTER_PHOTO_EVERY 10
 #define MAX_AFTER_PHOTO_US (500 * G_TIME_SPAN_MILLISECOND)
 /* Short answers: several turns fit before most kills. */
 #define ANSWER_TOKENS 16

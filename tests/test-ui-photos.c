@@ -203,6 +203,7 @@ wait_for_page (HearthPhotosView *view, const char *page)
 }
 
 static HearthPhotoLibraryState wanted_state;
+static guint                   done_before; /* photos described when the wait began */
 
 static gboolean
 on_wanted_state (gpointer data)
@@ -210,11 +211,31 @@ on_wanted_state (gpointer data)
   return hearth_photo_library_get_state (hearth_photos_view_get_library (data)) == wanted_state;
 }
 
+static gboolean
+on_wanted_state_or_progress (gpointer data)
+{
+  HearthPhotoLibraryProgress progress;
+
+  hearth_photo_library_get_progress (hearth_photos_view_get_library (data), &progress);
+  return on_wanted_state (data) || progress.done != done_before;
+}
+
+/* Each photo described starts ui_wait_for()'s hang limit again: on a
+ * loaded machine describing the whole library takes longer than that
+ * without anything being stuck. */
 static void
 wait_for_state (HearthPhotosView *view, HearthPhotoLibraryState state, const char *what)
 {
+  HearthPhotoLibraryProgress progress;
+
   wanted_state = state;
-  ui_wait_for (on_wanted_state, view, what);
+  do
+    {
+      hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &progress);
+      done_before = progress.done;
+      ui_wait_for (on_wanted_state_or_progress, view, what);
+    }
+  while (!on_wanted_state (view));
 }
 
 static GSettings *
