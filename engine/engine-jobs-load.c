@@ -5,6 +5,7 @@
 #include "engine-private.h"
 
 #include "gguf.h"
+#include "lm-arch.h"
 
 /* ------------------------------------------------------------------------ */
 /* Loading */
@@ -66,8 +67,7 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
   h->n_params = count_params (file);
   h->weight_bytes = llama_model_get_weight_bytes (llama);
-  /* As llama-context allocates it: f16 keys and values per layer. */
-  h->kv_bytes_per_position = (guint64) cfg->n_layer * cfg->n_head_kv * cfg->head_dim_k * 2 * sizeof (guint16);
+  h->kv_bytes_per_position = lm_config_kv_bytes (cfg, 1);
   return h;
 }
 

@@ -293,6 +293,14 @@ test_builtin_formats (void)
                                              " {\"role\": \"assistant\", \"content\": \"A cat.\"}]", TRUE, NULL, NULL);
   g_assert_cmpstr (smolvlm, ==, "<|im_start|>User:<image>What is this?<end_of_utterance>\n"
                                 "Assistant: A cat.<end_of_utterance>\nAssistant:");
+  /* As Llama 4 Scout's own template renders it: no trimming. */
+  g_autofree char *llama4 = render_builtin (HEARTH_CHAT_FORMAT_LLAMA4,
+                                            "[{\"role\": \"system\", \"content\": \"Be brief.\"},"
+                                            " {\"role\": \"user\", \"content\": \" Hi\\n\"}]", TRUE,
+                                            "<|begin_of_text|>", "<|eot|>");
+  g_assert_cmpstr (llama4, ==, "<|begin_of_text|><|header_start|>system<|header_end|>\n\nBe brief.<|eot|>"
+                               "<|header_start|>user<|header_end|>\n\n Hi\n<|eot|>"
+                               "<|header_start|>assistant<|header_end|>\n\n");
 }
 
 static void
@@ -305,6 +313,8 @@ test_format_guess (void)
   g_assert_cmpint (hearth_chat_format_guess ("llama", "TinyLlama-1.1B-Chat", ""), ==, HEARTH_CHAT_FORMAT_ZEPHYR);
   g_assert_cmpint (hearth_chat_format_guess ("smolvlm", NULL, NULL), ==, HEARTH_CHAT_FORMAT_SMOLVLM);
   g_assert_cmpint (hearth_chat_format_guess ("qwen2", NULL, NULL), ==, HEARTH_CHAT_FORMAT_CHATML);
+  g_assert_cmpint (hearth_chat_format_guess ("llama4", NULL, NULL), ==, HEARTH_CHAT_FORMAT_LLAMA4);
+  g_assert_cmpint (hearth_chat_format_guess (NULL, NULL, "x<|header_start|>"), ==, HEARTH_CHAT_FORMAT_LLAMA4);
   g_assert_cmpstr (hearth_chat_format_get_name (HEARTH_CHAT_FORMAT_LLAMA3), ==, "llama3");
 }
 

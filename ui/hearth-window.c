@@ -1477,6 +1477,13 @@ hearth_window_get_ready (HearthWindow *self)
   return self->ready;
 }
 
+gboolean
+hearth_window_get_loading_vision (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
+  return self->vision_cancellable != NULL;
+}
+
 const char *
 hearth_window_get_page_name (HearthWindow *self)
 {
