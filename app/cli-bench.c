@@ -6,7 +6,8 @@
  * runs once to warm up, then R times; tokens/s as mean ± stddev.
  *
  * With --mmproj and --image, instead: a SmolVLM model's time to first
- * token for one image, split into its phases (see VisionPhase). */
+ * token for one image, split into its phases (see VisionPhase), and the
+ * encode time per chunk (tile or global image). */
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -17,7 +18,9 @@
 
 #include "clip-model.h"
 #include "cli-llama.h"
+#include "cli-video.h"
 #include "hearth-cli.h"
+#include "video-encode.h"
 #include "sampler.h"
 #include "vision-encoder.h"
 #include "vision-prompt.h"
@@ -160,31 +163,34 @@ typedef enum {
   PHASE_ENCODE,      /* SigLIP + connector on every tile */
   PHASE_PREFILL,     /* tokenize, prefill text and image positions, pick the first token */
   PHASE_TTFT,        /* all three */
+  PHASE_ENCODE_TILE, /* encode divided by the chunks (tiles and the global image) */
   N_PHASES
 } VisionPhase;
 
-static const char *const phase_names[N_PHASES] = { "preprocess", "encode", "prefill", "ttft" };
+static const char *const phase_names[N_PHASES] = {
+  "preprocess", "encode", "prefill", "ttft", "encode_per_tile"
+};
 
 typedef struct {
   ClipModel     *clip;
   VisionEncoder *encoder;
+  /* video: with --video, preprocess is the sandboxed helper's decoding
+   * of the sampled frames, encode all frames, prefill the video prompt */
+  const char    *video_path;
+  VideoSampling  sampling;
   const char    *image_path;     /* the file decoded */
   const char    *image_name;     /* the file given, for the report */
   guint          width, height;   /* of the decoded image */
+  guint          n_chunks;        /* tiles + the global image */
   guint          n_image_tokens;
   guint          n_prompt;        /* tokens, image positions included */
   Stat           ms[N_PHASES];
 } VisionBench;
 
 static gboolean
-vision_prefill_first_token (CliLlama *cl, VisionBench *vb, const ImageTiles *tiles,
-                            const float *embd, GError **error)
+vision_prefill_first_token (CliLlama *cl, VisionBench *vb, const GArray *ids, const float *embd,
+                            GError **error)
 {
-  HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
-  g_autoptr (GArray) ids = tok != NULL
-    ? vision_prompt_tokenize (tok, VISION_BENCH_PROMPT, TRUE, tiles->grid_rows, tiles->grid_cols,
-                              vision_encoder_tokens_per_chunk (vb->encoder), error)
-    : NULL;
   if (ids == NULL ||
       !vision_prompt_prefill (cl->ctx, (const gint32 *) ids->data, ids->len, 0, embd,
                               vb->n_image_tokens, NULL, error))
@@ -204,7 +210,7 @@ vision_prefill_first_token (CliLlama *cl, VisionBench *vb, const ImageTiles *til
 static gboolean
 vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
 {
-  gint64 t[N_PHASES];
+  gint64 t[PHASE_TTFT + 1];
   gint64 start = g_get_monotonic_time ();
 
   g_autoptr (HearthImage) image = hearth_image_load (vb->image_path, 0, error);
@@ -216,21 +222,77 @@ vision_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
   t[PHASE_PREPROCESS] = g_get_monotonic_time ();
 
   const ClipConfig *c = clip_model_get_config (vb->clip);
+  vb->n_chunks = tiles->n_chunks;
   vb->n_image_tokens = tiles->n_chunks * c->tokens_per_tile;
   g_autofree float *embd = g_new (float, (gsize) vb->n_image_tokens * c->projection_dim);
   if (!vision_encoder_encode (vb->encoder, tiles, embd, NULL, NULL, NULL, error))
     return FALSE;
   t[PHASE_ENCODE] = g_get_monotonic_time ();
 
-  if (!vision_prefill_first_token (cl, vb, tiles, embd, error))
+  HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
+  g_autoptr (GArray) ids = tok != NULL
+    ? vision_prompt_tokenize (tok, VISION_BENCH_PROMPT, TRUE, tiles->grid_rows, tiles->grid_cols,
+                              vision_encoder_tokens_per_chunk (vb->encoder), error)
+    : NULL;
+  if (!vision_prefill_first_token (cl, vb, ids, embd, error))
     return FALSE;
   t[PHASE_PREFILL] = t[PHASE_TTFT] = g_get_monotonic_time ();
 
   vb->width = image->width;
   vb->height = image->height;
+  for (guint p = 0; record && p <= PHASE_TTFT; p++)
+    stat_add (&vb->ms[p], (t[p] - (p == PHASE_PREPROCESS || p == PHASE_TTFT ? start : t[p - 1])) / 1e3);
+  if (record)
+    stat_add (&vb->ms[PHASE_ENCODE_TILE], (t[PHASE_ENCODE] - t[PHASE_PREPROCESS]) / 1e3 / tiles->n_chunks);
+  return TRUE;
+}
+
+/* The user turn as SmolVLM2's processor writes it for a video. */
+#define VIDEO_BENCH_PROMPT \
+  "<|im_start|>User: " VIDEO_MEDIA_MARKER "What is happening in this video?<end_of_utterance>\nAssistant:"
+
+/* One video through every phase; adds the times to vb->ms if record. */
+static gboolean
+video_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
+{
+  gint64 t[N_PHASES];
+  gint64 start = g_get_monotonic_time ();
+  const ClipConfig *c = clip_model_get_config (vb->clip);
+  VideoDecodeOptions options;
+
+  video_decode_options_init (&options, c->image_size);
+  options.sampling = vb->sampling;
+  g_autoptr (VideoFrames) frames = video_frames_decode (vb->video_path, &options, NULL, error);
+  if (frames == NULL)
+    return FALSE;
+  t[PHASE_PREPROCESS] = g_get_monotonic_time ();
+
+  g_autofree float *embd = video_frames_encode (vb->encoder, vb->clip, frames, NULL, NULL, NULL, error);
+  if (embd == NULL)
+    return FALSE;
+  t[PHASE_ENCODE] = g_get_monotonic_time ();
+
+  VideoPromptVideo video;
+  cli_video_prompt (frames, c->tokens_per_tile, &video);
+  vb->n_image_tokens = frames->n_frames * c->tokens_per_tile;
+  HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
+  g_autoptr (GArray) ids = tok != NULL
+    ? video_prompt_tokenize (tok, VIDEO_BENCH_PROMPT, TRUE, &video, 1, error) : NULL;
+  if (!vision_prefill_first_token (cl, vb, ids, embd, error))
+    return FALSE;
+  t[PHASE_PREFILL] = t[PHASE_TTFT] = g_get_monotonic_time ();
+
+  vb->width = vb->height = frames->frame_size;
   for (guint p = 0; record && p < N_PHASES; p++)
     stat_add (&vb->ms[p], (t[p] - (p == PHASE_PREPROCESS || p == PHASE_TTFT ? start : t[p - 1])) / 1e3);
   return TRUE;
+}
+
+static gboolean
+media_run_once (CliLlama *cl, VisionBench *vb, gboolean record, GError **error)
+{
+  return vb->video_path != NULL ? video_run_once (cl, vb, record, error)
+                                : vision_run_once (cl, vb, record, error);
 }
 
 static gboolean
@@ -241,10 +303,10 @@ vision_bench (CliLlama *cl, const char *mmproj_path, VisionBench *vb, guint reps
       !(vb->clip = clip_model_load (cl->device, file, NULL, NULL, NULL, error)) ||
       !clip_model_check_text_width (vb->clip, llama_model_get_config (cl->model)->n_embd, error) ||
       !(vb->encoder = vision_encoder_new (vb->clip, error)) ||
-      !vision_run_once (cl, vb, FALSE, error))
+      !media_run_once (cl, vb, FALSE, error))
     return FALSE;
   for (guint i = 0; i < reps; i++)
-    if (!vision_run_once (cl, vb, TRUE, error))
+    if (!media_run_once (cl, vb, TRUE, error))
       return FALSE;
   return TRUE;
 }
@@ -313,6 +375,8 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
           json_builder_add_int_value (b, vb->width);
           json_builder_set_member_name (b, "height");
           json_builder_add_int_value (b, vb->height);
+          json_builder_set_member_name (b, "n_chunks");
+          json_builder_add_int_value (b, vb->n_chunks);
           json_builder_set_member_name (b, "n_image_tokens");
           json_builder_add_int_value (b, vb->n_image_tokens);
           json_builder_set_member_name (b, "n_prompt");
@@ -329,17 +393,22 @@ print_vision_results (CliLlama *cl, const char *model_name, const char *mmproj_n
       print_json (b);
       return;
     }
-  printf ("| model | mmproj | device | image | tokens | phase | ms |\n|---|---|---|---|---:|---|---:|\n");
+  printf ("| model | mmproj | device | image | chunks | tokens | phase | ms |\n"
+          "|---|---|---|---|---:|---:|---|---:|\n");
   for (guint p = 0; p < N_PHASES; p++)
-    printf ("| %s | %s | %s | %s %ux%u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
-            mmproj_name, device_name, vb->image_name, vb->width, vb->height, vb->n_image_tokens,
-            vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]), stat_stddev (&vb->ms[p]));
+    printf ("| %s | %s | %s | %s %ux%u | %u | %u image / %u | %s | %.1f ± %.1f |\n", model_name,
+            mmproj_name, device_name, vb->image_name, vb->width, vb->height, vb->n_chunks,
+            vb->n_image_tokens, vb->n_prompt, phase_names[p], stat_mean (&vb->ms[p]),
+            stat_stddev (&vb->ms[p]));
 }
 
 int
 hearth_cli_bench (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *mmproj_path = NULL, *image_path = NULL, *resize = NULL;
+  g_autofree char *video_path = NULL;
+  double video_fps = VIDEO_SAMPLING_FPS_DEFAULT;
+  gint video_max_frames = VIDEO_SAMPLING_MAX_FRAMES_DEFAULT;
   g_autofree char *resized_path = NULL, *image_name = NULL;
   gint n_prompt = 512, n_gen = 128, reps = 3;
   gboolean json = FALSE;
@@ -352,6 +421,8 @@ hearth_cli_bench (int argc, char **argv)
     { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &mmproj_path, "SmolVLM vision projector: time to first token for --image instead of pp/tg", "MMPROJ.gguf" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &image_path, "The image for --mmproj", "FILE" },
     { "resize", 0, 0, G_OPTION_ARG_STRING, &resize, "Scale --image to this size first (a temporary PNG)", "WxH" },
+    { "video", 0, 0, G_OPTION_ARG_FILENAME, &video_path, "A video for --mmproj instead of --image: decode, encode and prefill time to first token", "FILE" },
+    CLI_VIDEO_OPTION_ENTRIES (&video_fps, &video_max_frames),
     { NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("- measure prompt and generation speed");
@@ -367,29 +438,35 @@ hearth_cli_bench (int argc, char **argv)
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error) || model_path == NULL ||
       n_prompt < 0 || n_gen < 0 || reps <= 0 || n_prompt + n_gen == 0 ||
-      (mmproj_path == NULL) != (image_path == NULL))
+      (mmproj_path == NULL) != (image_path == NULL && video_path == NULL) ||
+      (image_path != NULL && video_path != NULL))
     {
       fprintf (stderr, "hearth-cli bench: %s\n",
                error ? error->message
                      : "need -m MODEL.gguf, -p/-n >= 0 (not both 0), -r > 0; "
-                       "--mmproj and --image go together");
+                       "--mmproj and one of --image or --video go together");
       return 2;
     }
 
   /* The vision prompt's length is known only after tiling: the model's
    * context (at most 4096) holds it. */
-  if (!cli_llama_open (&cl, model_path, image_path != NULL ? 0 : MAX (n_prompt, n_gen), &error))
+  /* A video of 64 frames takes 4.3k to 5.4k positions: SmolVLM2's 8k. */
+  guint n_ctx = video_path != NULL ? 8192 : image_path != NULL ? 0 : (guint) MAX (n_prompt, n_gen);
+  if (!cli_llama_open (&cl, model_path, n_ctx, &error))
     {
       fprintf (stderr, "hearth-cli bench: %s\n", error->message);
       goto out;
     }
   model_name = g_path_get_basename (model_path);
   vb.image_path = image_path;
-  vb.image_name = image_name = image_path != NULL ? g_path_get_basename (image_path) : NULL;
-  if (image_path != NULL)
+  vb.video_path = video_path;
+  vb.sampling = (VideoSampling) { video_fps, video_max_frames > 0 ? (guint) video_max_frames : 0 };
+  vb.image_name = image_name = mmproj_path != NULL
+    ? g_path_get_basename (video_path != NULL ? video_path : image_path) : NULL;
+  if (mmproj_path != NULL)
     {
       g_autofree char *mmproj_name = g_path_get_basename (mmproj_path);
-      if ((resize != NULL && !(vb.image_path = resized_path = resized_copy (image_path, resize, &error))) ||
+      if ((resize != NULL && image_path != NULL && !(vb.image_path = resized_path = resized_copy (image_path, resize, &error))) ||
           !vision_bench (&cl, mmproj_path, &vb, reps, &error))
         {
           fprintf (stderr, "hearth-cli bench: %s\n", error->message);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "cli-llama.h"
 #include "clip-model.h"
 #include "gguf.h"
 #include "hearth-cli.h"
@@ -18,28 +19,6 @@ typedef struct {
   char *image_path;
   char *out_path;
 } EmbedImageOptions;
-
-/* The text model's embedding width from its metadata (no weights loaded). */
-static gboolean
-text_model_width (const char *path, guint32 *n_embd, GError **error)
-{
-  g_autoptr (GgufFile) file = gguf_file_open (path, error);
-  g_autofree char *arch = NULL;
-  if (file == NULL || !gguf_file_get_string (file, "general.architecture", &arch, error))
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                     "%s: metadata key 'general.architecture' is missing", path);
-      return FALSE;
-    }
-  g_autofree char *key = g_strdup_printf ("%s.embedding_length", arch);
-  if (gguf_file_get_u32 (file, key, n_embd, error))
-    return TRUE;
-  if (error != NULL && *error == NULL)
-    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                 "%s: metadata key '%s' is missing; is it a text model?", path, key);
-  return FALSE;
-}
 
 static void
 print_progress (guint done, guint n_chunks, gpointer user_data)
@@ -53,7 +32,7 @@ static gboolean
 embed_image (const EmbedImageOptions *o, GError **error)
 {
   guint32 text_width = 0;
-  if (!text_model_width (o->model_path, &text_width, error))
+  if (!cli_text_model_width (o->model_path, &text_width, error))
     return FALSE;
 
   g_autoptr (HearthDevice) device = hearth_device_open (error);

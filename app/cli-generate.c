@@ -12,6 +12,7 @@
 #include "chat-prompt.h"
 #include "clip-model.h"
 #include "cli-llama.h"
+#include "cli-video.h"
 #include "generate-loop.h"
 #include "hearth-cli.h"
 #include "sampler.h"
@@ -34,6 +35,9 @@ typedef struct {
   gboolean ids_only;
   char    *mmproj_path;
   char   **image_paths;
+  char    *video_path;
+  double   video_fps;
+  gint     video_max_frames;
 } GenerateOptions;
 
 /* vision: the images encoded for the prompt (--mmproj, --image ...), in
@@ -43,6 +47,9 @@ typedef struct {
   VisionPromptImage *layouts;   /* [n_images] */
   float             *embd;      /* f32 [n_rows][n_embd]: every image's rows, in order */
   guint              n_rows;
+  /* video: or the frames of one video (--video), at its marker */
+  VideoFrames       *video;
+  VideoPromptVideo   video_prompt;
 } CliImages;
 
 static void
@@ -50,6 +57,7 @@ cli_images_clear (CliImages *imgs)
 {
   g_clear_pointer (&imgs->layouts, g_free);
   g_clear_pointer (&imgs->embd, g_free);
+  g_clear_pointer (&imgs->video, video_frames_free);
 }
 
 static gboolean
@@ -90,6 +98,11 @@ raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, G
   HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
   if (tok == NULL)
     return NULL;
+  if (imgs->video != NULL)
+    {
+      g_autofree char *text = cli_video_place (o->prompt);
+      return video_prompt_tokenize (tok, text, TRUE, &imgs->video_prompt, 1, error);
+    }
   if (imgs->n_images == 0)
     return cli_llama_tokenize (cl, o->prompt, FALSE, error);
   return vision_prompt_tokenize_images (tok, o->prompt, TRUE, imgs->layouts, imgs->n_images, error);
@@ -121,7 +134,9 @@ chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, 
   g_autoptr (ChatPrompt) builder = NULL;
   g_autofree char *name = NULL, *note = NULL;
   const char *roles[] = { "system", "user" };
-  const char *contents[] = { o->system, o->prompt };
+  /* video: a text part, as the processor writes "User: " before a video. */
+  g_autofree char *with_video = imgs->video != NULL ? cli_video_place (o->prompt) : NULL;
+  const char *contents[] = { o->system, with_video != NULL ? with_video : o->prompt };
   const guint n_images[] = { 0, imgs->n_images };
   guint first = o->system != NULL ? 0 : 1;
   const ChatConversation c = { roles + first, contents + first, n_images + first, 2 - first };
@@ -133,6 +148,8 @@ chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, 
   builder = chat_prompt_new (cl->file, tok, name, &note);
   if (note != NULL)
     fprintf (stderr, "hearth-cli generate: %s\n", note);
+  if (imgs->video != NULL)
+    return chat_prompt_tokenize_videos (builder, &c, &imgs->video_prompt, 1, error);
   return chat_prompt_tokenize (builder, &c, imgs->layouts, imgs->n_images, error);
 }
 
@@ -207,8 +224,10 @@ check_options (const GenerateOptions *o, GError **error)
     problem = "--top-p must be in (0, 1] and --min-p in [0, 1]";
   else if (o->repeat_penalty <= 0)
     problem = "--repeat-penalty must be positive";
-  else if ((o->mmproj_path == NULL) != (o->image_paths == NULL))
-    problem = "--image and --mmproj go together";
+  else if ((o->mmproj_path == NULL) != (o->image_paths == NULL && o->video_path == NULL))
+    problem = "--image or --video and --mmproj go together";
+  else if (o->image_paths != NULL && o->video_path != NULL)
+    problem = "--image and --video cannot be combined: SmolVLM2 reads one kind of media per prompt";
   if (problem != NULL)
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, problem);
   return problem == NULL;
@@ -220,6 +239,7 @@ hearth_cli_generate (int argc, char **argv)
   GenerateOptions o = {
     .n_predict = 128, .temp = 0.8, .top_k = 40, .top_p = 0.95, .min_p = 0.05,
     .repeat_penalty = 1.0, .seed = -1,
+    .video_fps = VIDEO_SAMPLING_FPS_DEFAULT, .video_max_frames = VIDEO_SAMPLING_MAX_FRAMES_DEFAULT,
   };
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &o.model_path, "GGUF model file", "MODEL.gguf" },
@@ -237,6 +257,8 @@ hearth_cli_generate (int argc, char **argv)
     { "ids", 0, 0, G_OPTION_ARG_NONE, &o.ids_only, "Print only the generated token ids, on one line", NULL },
     { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &o.mmproj_path, "Vision projector of the model (with --image)", "MMPROJ.gguf" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.image_paths, "An image the prompt is about; repeat for several, in prompt order (at each " VISION_MEDIA_MARKER " in the prompt; else before the text, and with --raw the markers are needed)", "FILE" },
+    { "video", 0, 0, G_OPTION_ARG_FILENAME, &o.video_path, "A video the prompt is about (SmolVLM2, with --mmproj), at " VIDEO_MEDIA_MARKER " in the prompt or else before it", "FILE" },
+    CLI_VIDEO_OPTION_ENTRIES (&o.video_fps, &o.video_max_frames),
     { NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("- generate text with a Llama model");
@@ -256,6 +278,9 @@ hearth_cli_generate (int argc, char **argv)
 
   if (!cli_llama_open (&cl, o.model_path, o.n_ctx, &error) ||
       (o.image_paths != NULL && !encode_images (&cl, &o, &imgs, &error)) ||
+      (o.video_path != NULL &&
+       !cli_video_encode (&cl, o.mmproj_path, o.video_path, o.video_fps, o.video_max_frames,
+                          &imgs.video, &imgs.video_prompt, &imgs.embd, &imgs.n_rows, &error)) ||
       !(prompt = o.raw ? raw_prompt_ids (&cl, &o, &imgs, &error)
                        : chat_prompt_ids (&cl, &o, &imgs, &error)) ||
       !generate (&cl, &o, prompt, &imgs, &error))
@@ -272,5 +297,6 @@ out:
   g_free (o.system);
   g_free (o.mmproj_path);
   g_strfreev (o.image_paths);
+  g_free (o.video_path);
   return status;
 }

@@ -52,3 +52,25 @@ cli_llama_tokenize (CliLlama *cl, const char *text, gboolean parse_special, GErr
     }
   return g_steal_pointer (&ids);
 }
+
+/* The text model's embedding width from its metadata (no weights loaded). */
+gboolean
+cli_text_model_width (const char *path, guint32 *n_embd, GError **error)
+{
+  g_autoptr (GgufFile) file = gguf_file_open (path, error);
+  g_autofree char *arch = NULL;
+  if (file == NULL || !gguf_file_get_string (file, "general.architecture", &arch, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                     "%s: metadata key 'general.architecture' is missing", path);
+      return FALSE;
+    }
+  g_autofree char *key = g_strdup_printf ("%s.embedding_length", arch);
+  if (gguf_file_get_u32 (file, key, n_embd, error))
+    return TRUE;
+  if (error != NULL && *error == NULL)
+    g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                 "%s: metadata key '%s' is missing; is it a text model?", path, key);
+  return FALSE;
+}

@@ -21,3 +21,7 @@ HearthTokenizer *cli_llama_tokenizer (CliLlama *cl, GError **error);
 /* text as-is, with the vocabulary's BOS rule; gint32 ids. */
 GArray          *cli_llama_tokenize  (CliLlama *cl, const char *text, gboolean parse_special,
                                       GError **error);
+
+/* The text model's embedding width from its metadata (no weights loaded):
+ * what its vision projector must write. */
+gboolean         cli_text_model_width (const char *path, guint32 *n_embd, GError **error);

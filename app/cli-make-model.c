@@ -3,23 +3,18 @@
 /* hearth-cli make-model: writes a random-weight Llama GGUF of a real
  * model's shape, for benchmarks (random weights do not change speed).
  * Quantized blocks are random bytes with small positive scales; no
- * quantizer is involved. No tokenizer is written: feed token ids. */
+ * quantizer is involved. No tokenizer is written: feed token ids (the
+ * SmolVLM2 pairs of cli-make-model-vision.c can copy one). */
 
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-make-model-private.h"
 #include "ggml-types.h"
 #include "hearth-cli.h"
 
 #define ALIGNMENT 32
-
-typedef struct {
-  const char *name;
-  guint32 n_embd, n_ff, n_layer, n_head, n_head_kv, head_dim, n_vocab;
-  float   rope_base;
-  gboolean tied;
-} Preset;
 
 static const Preset presets[] = {
   { "135m",   576,  1536, 30,  9, 3,  64,  49152, 1e5f, TRUE },   /* SmolLM2-135M */
@@ -28,14 +23,6 @@ static const Preset presets[] = {
   { "8b",    4096, 14336, 32, 32, 8, 128, 128256, 5e5f, FALSE },  /* Llama 3.1 8B */
   { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE },  /* Mistral Nemo 12B */
 };
-
-typedef struct {
-  char    name[64];
-  guint64 ne0, ne1;       /* ne1 == 0: a vector */
-  GgmlType type;
-  guint64 offset;
-  guint64 n_bytes;
-} TensorSpec;
 
 /* A K-quant needs rows of 256; like llama-quantize, fall back otherwise
  * (to the types Hearth runs: Q4_K → Q4_0, Q5_K/Q6_K → Q8_0). */
@@ -70,19 +57,27 @@ matrix_type (const char *ftype, const char *role, guint il, guint n_layer)
   return GGML_TYPE_Q4_K;
 }
 
-static void
-add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType type)
+void
+add_tensor_nd (GArray *specs, const char *name, guint64 ne0, guint64 ne1, guint64 ne2, guint64 ne3,
+               GgmlType type)
 {
-  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .type = ne1 == 0 ? GGML_TYPE_F32 : fit_type (type, ne0) };
+  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .ne2 = ne2, .ne3 = ne3,
+                   .type = ne1 == 0 ? GGML_TYPE_F32 : fit_type (type, ne0) };
   TensorSpec *prev = specs->len > 0 ? &g_array_index (specs, TensorSpec, specs->len - 1) : NULL;
 
   g_strlcpy (t.name, name, sizeof t.name);
-  ggml_type_bytes (t.type, ne0 * MAX (ne1, 1), &t.n_bytes);
+  ggml_type_bytes (t.type, ne0 * MAX (ne1, 1) * MAX (ne2, 1) * MAX (ne3, 1), &t.n_bytes);
   t.offset = prev ? (prev->offset + prev->n_bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT : 0;
   g_array_append_val (specs, t);
 }
 
-static GArray *
+static void
+add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType type)
+{
+  add_tensor_nd (specs, name, ne0, ne1, 0, 0, type);
+}
+
+GArray *
 plan_tensors (const Preset *p, guint n_layer, const char *ftype)
 {
   GArray *specs = g_array_new (FALSE, TRUE, sizeof (TensorSpec));
@@ -115,13 +110,13 @@ plan_tensors (const Preset *p, guint n_layer, const char *ftype)
 
 /* ---- GGUF writing --------------------------------------------------------------- */
 
-static void
+void
 put (GString *s, const void *data, gsize n)
 {
   g_string_append_len (s, data, n);
 }
 
-static void
+void
 put_str (GString *s, const char *str)
 {
   guint64 len = strlen (str);
@@ -129,7 +124,7 @@ put_str (GString *s, const char *str)
   put (s, str, len);
 }
 
-static void
+void
 kv_u32 (GString *s, const char *key, guint32 v)
 {
   guint32 type = 4;
@@ -138,7 +133,7 @@ kv_u32 (GString *s, const char *key, guint32 v)
   put (s, &v, 4);
 }
 
-static void
+void
 kv_f32 (GString *s, const char *key, float v)
 {
   guint32 type = 6;
@@ -147,7 +142,7 @@ kv_f32 (GString *s, const char *key, float v)
   put (s, &v, 4);
 }
 
-static void
+void
 kv_str (GString *s, const char *key, const char *v)
 {
   guint32 type = 8;
@@ -156,12 +151,30 @@ kv_str (GString *s, const char *key, const char *v)
   put_str (s, v);
 }
 
-static GString *
-build_header (const Preset *p, guint n_layer, GArray *specs)
+void
+put_tensor_infos (GString *s, GArray *specs)
+{
+  for (guint i = 0; i < specs->len; i++)
+    {
+      TensorSpec *t = &g_array_index (specs, TensorSpec, i);
+      guint32 n_dims = t->ne3 != 0 ? 4 : t->ne2 != 0 ? 3 : t->ne1 != 0 ? 2 : 1;
+      const guint64 ne[4] = { t->ne0, t->ne1, t->ne2, t->ne3 };
+      put_str (s, t->name);
+      put (s, &n_dims, 4);
+      put (s, ne, 8 * n_dims);
+      put (s, &t->type, 4);
+      put (s, &t->offset, 8);
+    }
+  while (s->len % ALIGNMENT != 0)
+    g_string_append_c (s, '\0');
+}
+
+GString *
+build_header (const Preset *p, guint n_layer, GArray *specs, const GString *extra_kv, guint n_extra_kv)
 {
   GString *s = g_string_new ("GGUF");
   guint32 version = 3;
-  guint64 n_tensors = specs->len, n_kv = 12;
+  guint64 n_tensors = specs->len, n_kv = 12 + n_extra_kv;
   g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
 
   put (s, &version, 4);
@@ -179,21 +192,9 @@ build_header (const Preset *p, guint n_layer, GArray *specs)
   kv_u32 (s, "llama.attention.value_length", p->head_dim);
   kv_f32 (s, "llama.rope.freq_base", p->rope_base);
   kv_f32 (s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-
-  for (guint i = 0; i < specs->len; i++)
-    {
-      TensorSpec *t = &g_array_index (specs, TensorSpec, i);
-      guint32 n_dims = t->ne1 == 0 ? 1 : 2;
-      put_str (s, t->name);
-      put (s, &n_dims, 4);
-      put (s, &t->ne0, 8);
-      if (n_dims == 2)
-        put (s, &t->ne1, 8);
-      put (s, &t->type, 4);
-      put (s, &t->offset, 8);
-    }
-  while (s->len % ALIGNMENT != 0)
-    g_string_append_c (s, '\0');
+  if (extra_kv != NULL)
+    g_string_append_len (s, extra_kv->str, extra_kv->len);
+  put_tensor_infos (s, specs);
   return s;
 }
 
@@ -259,7 +260,7 @@ fill_tensor (const TensorSpec *t, guint8 *data, guint64 *rng)
     }
 }
 
-static gboolean
+gboolean
 write_model (const char *path, GString *header, GArray *specs, guint32 seed, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
@@ -287,10 +288,15 @@ int
 hearth_cli_make_model (int argc, char **argv)
 {
   g_autofree char *out_path = NULL, *preset_name = NULL, *ftype = NULL;
+  g_autofree char *mmproj_path = NULL, *tokenizer_path = NULL;
   gint n_layer = 0, seed = 1;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "File to write", "OUT.gguf" },
-    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name, "Shape: 135m, 1b, 3b, 8b, 12b", "NAME" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name,
+      "Shape: 135m, 1b, 3b, 8b, 12b; smolvlm2-256m, smolvlm2-500m, smolvlm2-2.2b (with --mmproj)", "NAME" },
+    { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &mmproj_path, "smolvlm2-*: the projector to write", "MMPROJ.gguf" },
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer_path,
+      "smolvlm2-*: copy the tokenizer (and chat template) of this GGUF", "FILE.gguf" },
     { "type", 't', 0, G_OPTION_ARG_STRING, &ftype, "f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k (default q4_k_m)", "TYPE" },
     { "layers", 0, 0, G_OPTION_ARG_INT, &n_layer, "Override the number of layers", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
@@ -314,15 +320,23 @@ hearth_cli_make_model (int argc, char **argv)
       p = &presets[i];
   if (ftype == NULL)
     ftype = g_strdup ("q4_k_m");
-  if (out_path == NULL || p == NULL || !g_strv_contains (types, ftype) || n_layer < 0)
+  if (p == NULL && preset_name != NULL && out_path != NULL && g_strv_contains (types, ftype) && n_layer >= 0)
     {
-      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b and "
+      int status = make_smolvlm2_pair (preset_name, out_path, mmproj_path, tokenizer_path, ftype, n_layer, seed);
+      if (status >= 0)
+        return status;
+    }
+  if (out_path == NULL || p == NULL || !g_strv_contains (types, ftype) || n_layer < 0 ||
+      mmproj_path != NULL || tokenizer_path != NULL)
+    {
+      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b (or "
+               "smolvlm2-256m|smolvlm2-500m|smolvlm2-2.2b with --mmproj OUT.gguf) and "
                "a --type of f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k\n");
       return 2;
     }
 
   specs = plan_tensors (p, n_layer > 0 ? (guint) n_layer : p->n_layer, ftype);
-  header = build_header (p, n_layer > 0 ? (guint) n_layer : p->n_layer, specs);
+  header = build_header (p, n_layer > 0 ? (guint) n_layer : p->n_layer, specs, NULL, 0);
   if (!write_model (out_path, header, specs, seed, &error))
     {
       fprintf (stderr, "hearth-cli make-model: %s\n", error->message);

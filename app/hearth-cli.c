@@ -32,6 +32,8 @@ static const CliEntry commands[] = {
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
   /* vision */
   { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
+  /* video: the frames SmolVLM2 reads from a video */
+  { "video-frames", "The frames and prompt text of a video for SmolVLM2 (-m, --mmproj, --video [--json])", hearth_cli_video_frames },
   /* catalog */
   { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
   /* photos */

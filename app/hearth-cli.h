@@ -18,6 +18,8 @@ int hearth_cli_tokenize (int argc, char **argv);
 int hearth_cli_detokenize (int argc, char **argv);
 /* vision: image embeddings */
 int hearth_cli_embed_image (int argc, char **argv);
+/* video: hearth-cli video-frames */
+int hearth_cli_video_frames (int argc, char **argv);
 /* template: chat templates */
 int hearth_cli_chat_template (int argc, char **argv);
 /* catalog: the models found on disk */

@@ -3,6 +3,7 @@
 /* The conversation → template JSON → ids pipeline (see chat-prompt.h). */
 
 #include "chat-prompt.h"
+#include "video-prompt.h"
 
 #include <string.h>
 
@@ -238,20 +239,29 @@ render_with_markers (ChatPrompt *cp, const ChatConversation *c, guint n_images, 
   return vision_prompt_render_with_markers (n_images, render_shown_images, &r, unplaced, error);
 }
 
-/* BOS is added only if the rendered text does not start with it. */
+/* BOS, when the vocabulary asks for one and the rendered text does not
+ * start with it. */
+static GArray *
+ids_with_bos (ChatPrompt *cp, const char *text)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  if (hearth_tokenizer_adds_bos (cp->tokenizer) &&
+      !(cp->bos_text != NULL && *cp->bos_text != '\0' && g_str_has_prefix (text, cp->bos_text)))
+    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (cp->tokenizer) }, 1);
+  return ids;
+}
+
 static GArray *
 tokenize_with_images (ChatPrompt *cp, const ChatConversation *c, const VisionPromptImage *images,
                       guint n_images, GError **error)
 {
   g_autofree char *text = render_with_markers (cp, c, n_images, error);
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GArray) ids = NULL;
   g_autoptr (GArray) rest = NULL;
 
   if (text == NULL)
     return NULL;
-  if (hearth_tokenizer_adds_bos (cp->tokenizer) &&
-      !(cp->bos_text != NULL && *cp->bos_text != '\0' && g_str_has_prefix (text, cp->bos_text)))
-    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (cp->tokenizer) }, 1);
+  ids = ids_with_bos (cp, text);
   rest = vision_prompt_tokenize_images (cp->tokenizer, text, FALSE, images, n_images, error);
   if (rest == NULL)
     return NULL;
@@ -269,4 +279,23 @@ chat_prompt_tokenize (ChatPrompt *cp, const ChatConversation *c, const VisionPro
   if (n_images == 0)
     return tokenize_text (cp, c, error);
   return tokenize_with_images (cp, c, images, n_images, error);
+}
+
+GArray *
+chat_prompt_tokenize_videos (ChatPrompt *cp, const ChatConversation *c,
+                             const VideoPromptVideo *videos, guint n_videos, GError **error)
+{
+  g_return_val_if_fail (cp != NULL && c != NULL, NULL);
+  for (guint i = 0; c->n_images != NULL && i < c->n; i++)
+    g_return_val_if_fail (c->n_images[i] == 0, NULL);
+
+  g_autofree char *text = cp->template != NULL ? render (cp, c, 0, error) : concat_contents (c);
+  if (text == NULL)
+    return NULL;
+  g_autoptr (GArray) ids = ids_with_bos (cp, text);
+  g_autoptr (GArray) rest = video_prompt_tokenize (cp->tokenizer, text, FALSE, videos, n_videos, error);
+  if (rest == NULL)
+    return NULL;
+  g_array_append_vals (ids, rest->data, rest->len);
+  return g_steal_pointer (&ids);
 }

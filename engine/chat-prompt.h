@@ -55,6 +55,18 @@ GArray     *chat_prompt_tokenize     (ChatPrompt              *prompt,
                                       guint                    n_images,
                                       GError                 **error);
 
+/* video: the ids of a conversation without images whose contents hold a
+ * VIDEO_MEDIA_MARKER (text, which the template copies) where each of
+ * videos[0..n_videos-1] goes: rendered, then tokenized by
+ * video_prompt_tokenize() (the frames' image positions
+ * VISION_IMAGE_POSITION). Errors: those of chat_prompt_tokenize(). */
+typedef struct _VideoPromptVideo VideoPromptVideo;
+GArray     *chat_prompt_tokenize_videos (ChatPrompt             *prompt,
+                                         const ChatConversation *conversation,
+                                         const VideoPromptVideo *videos,
+                                         guint                   n_videos,
+                                         GError                **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChatPrompt, chat_prompt_free)
 
 G_END_DECLS

@@ -319,6 +319,12 @@ clip_file_get_projection_dim (GgufFile *file, guint32 *projection_dim, GError **
   return read_u32 (file, "clip.vision.projection_dim", projection_dim, error);
 }
 
+gboolean
+clip_file_read_config (GgufFile *file, ClipConfig *config, GError **error)
+{
+  return read_config (file, config, error);
+}
+
 const ClipConfig *
 clip_model_get_config (ClipModel *model)
 {

@@ -62,6 +62,10 @@ gboolean           clip_check_text_width       (guint32 projection_dim, guint32 
 gboolean           clip_file_get_projection_dim (GgufFile *file, guint32 *projection_dim,
                                                  GError **error);
 
+/* The clip.* metadata of an mmproj file, checked as loading checks it,
+ * without touching its weights (image size, tokens per tile). */
+gboolean           clip_file_read_config  (GgufFile *file, ClipConfig *config, GError **error);
+
 const ClipConfig  *clip_model_get_config  (ClipModel *model);
 /* The tiling this encoder was trained with. */
 void               clip_model_get_preprocess_config (ClipModel *model, ImagePreprocessConfig *out);

@@ -67,8 +67,7 @@ gguf_type_name (guint32 type)
   return type < G_N_ELEMENTS (names) ? names[type] : "unknown";
 }
 
-/* Bytes per element of a fixed-size type, 0 for STRING/ARRAY/unknown. */
-static guint
+guint
 gguf_type_size (guint32 type)
 {
   switch (type)

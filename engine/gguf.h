@@ -27,6 +27,9 @@ typedef enum {
   GGUF_TYPE_FLOAT64 = 12,
 } GgufType;
 
+/* Bytes per element of a fixed-size type, 0 for STRING/ARRAY/unknown. */
+guint gguf_type_size (guint32 type);
+
 /* A string inside the mapping: not NUL-terminated. */
 typedef struct {
   const char *data;

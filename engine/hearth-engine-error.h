@@ -20,6 +20,7 @@ typedef enum {
   HEARTH_ENGINE_ERROR_NO_DEVICE,            /* no Vulkan, or no device that can run Hearth */
   HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY, /* the model or context does not fit the device */
   HEARTH_ENGINE_ERROR_DEVICE_LOST,          /* the driver reset the device */
+  HEARTH_ENGINE_ERROR_TIMED_OUT,            /* a wall-clock limit passed (decoding a hostile video) */
 } HearthEngineError;
 
 /* Sets HEARTH_ENGINE_ERROR_CANCELLED with "<what> was cancelled" (what: a

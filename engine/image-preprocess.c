@@ -376,6 +376,24 @@ normalize_chunk (const guint8 *u8, float *out, guint n_pixels, const ImagePrepro
       out[(gsize) c * n_pixels + i] = ((float) u8[(gsize) i * 3 + c] / 255.0f - config->mean[c]) / config->std[c];
 }
 
+/* Chunk k of tiles (its u8 allocated): the image squashed to a tile by
+ * bilinear resizing (llama.cpp's global image). */
+static void
+add_global (ImageTiles *tiles, guint k, const HearthImage *image)
+{
+  guint T = tiles->tile_size;
+  resize_bilinear (image->rgb, image->width, image->height, tiles->u8 + (gsize) k * T * T * 3, T, T);
+}
+
+static void
+normalize_chunks (ImageTiles *tiles, const ImagePreprocessConfig *config)
+{
+  gsize chunk_px = (gsize) tiles->tile_size * tiles->tile_size;
+  tiles->pixels = g_malloc (tiles->n_chunks * chunk_px * 3 * sizeof (float));
+  for (guint k = 0; k < tiles->n_chunks; k++)
+    normalize_chunk (tiles->u8 + k * chunk_px * 3, tiles->pixels + k * chunk_px * 3, chunk_px, config);
+}
+
 ImageTiles *
 image_tiles_new (const HearthImage *image, const ImagePreprocessConfig *config)
 {
@@ -392,7 +410,6 @@ image_tiles_new (const HearthImage *image, const ImagePreprocessConfig *config)
 
   gsize chunk_px = (gsize) T * T;
   tiles->u8 = g_malloc (tiles->n_chunks * chunk_px * 3);
-  tiles->pixels = g_malloc (tiles->n_chunks * chunk_px * 3 * sizeof (float));
 
   g_autofree guint8 *refined = letterbox (image, tiles->refined_width, tiles->refined_height);
   for (guint r = 0; r < tiles->grid_rows; r++)
@@ -403,11 +420,27 @@ image_tiles_new (const HearthImage *image, const ImagePreprocessConfig *config)
           memcpy (tile + (gsize) y * T * 3,
                   refined + (((gsize) (r * T + y) * tiles->refined_width) + c * T) * 3, (gsize) T * 3);
       }
-  resize_bilinear (image->rgb, image->width, image->height,
-                   tiles->u8 + tiles->n_tiles * chunk_px * 3, T, T);
+  add_global (tiles, tiles->n_tiles, image);
+  normalize_chunks (tiles, config);
+  return tiles;
+}
 
-  for (guint k = 0; k < tiles->n_chunks; k++)
-    normalize_chunk (tiles->u8 + k * chunk_px * 3, tiles->pixels + k * chunk_px * 3, chunk_px, config);
+ImageTiles *
+image_tiles_new_globals (const HearthImage *images, guint n_images, const ImagePreprocessConfig *config)
+{
+  g_return_val_if_fail (n_images > 0 && config->tile_size > 0, NULL);
+
+  ImageTiles *tiles = g_new0 (ImageTiles, 1);
+  guint T = config->tile_size;
+  tiles->tile_size = T;
+  tiles->n_chunks = n_images;
+  tiles->u8 = g_malloc ((gsize) n_images * T * T * 3);
+  for (guint k = 0; k < n_images; k++)
+    {
+      g_return_val_if_fail (images[k].width > 0 && images[k].height > 0, NULL);
+      add_global (tiles, k, &images[k]);
+    }
+  normalize_chunks (tiles, config);
   return tiles;
 }
 

@@ -61,6 +61,11 @@ typedef struct {
  * black, row-major tiles, bilinear global image from the original,
  * mean/std normalization. Cannot fail for a valid config. */
 ImageTiles *image_tiles_new  (const HearthImage *image, const ImagePreprocessConfig *config);
+/* Images that are never tiled (SmolVLM2 video frames): n_images chunks,
+ * grid 0 x 0 and no tiles, each image resized to tile_size² as the global
+ * image above (the identity for an image of that size) and normalized. */
+ImageTiles *image_tiles_new_globals (const HearthImage *images, guint n_images,
+                                     const ImagePreprocessConfig *config);
 void        image_tiles_free (ImageTiles *tiles);
 
 /* Layout alone, without pixels: the refined size for an original size. */

@@ -6,7 +6,6 @@
 
 typedef struct {
   gint32 fake;      /* <fake_token_around_image> */
-  gint32 global;    /* <global-img> */
   gint32 newline;   /* "\n" */
   gint32 two_lines; /* "\n\n" */
 } ImageTokens;
@@ -55,7 +54,6 @@ append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint 
 {
   ImageTokens t;
   if (!lookup_special (tok, "<fake_token_around_image>", &t.fake, error) ||
-      !lookup_special (tok, "<global-img>", &t.global, error) ||
       !single_token (tok, "\n", &t.newline, error) ||
       !single_token (tok, "\n\n", &t.two_lines, error))
     return FALSE;
@@ -77,10 +75,21 @@ append_layout (HearthTokenizer *tok, GArray *ids, guint rows, guint cols, guint 
         append (ids, t.newline, 1);
     }
   append (ids, t.two_lines, 1);
-  append (ids, t.fake, 1);
-  append (ids, t.global, 1);
-  append (ids, VISION_IMAGE_POSITION, per_chunk);
-  append (ids, t.fake, 1);
+  return vision_prompt_append_global_image (tok, ids, per_chunk, error);
+}
+
+gboolean
+vision_prompt_append_global_image (HearthTokenizer *tok, GArray *ids, guint tokens_per_chunk,
+                                   GError **error)
+{
+  gint32 fake, global;
+  if (!lookup_special (tok, "<fake_token_around_image>", &fake, error) ||
+      !lookup_special (tok, "<global-img>", &global, error))
+    return FALSE;
+  append (ids, fake, 1);
+  append (ids, global, 1);
+  append (ids, VISION_IMAGE_POSITION, tokens_per_chunk);
+  append (ids, fake, 1);
   return TRUE;
 }
 
@@ -109,12 +118,11 @@ vision_prompt_plan_image (const ImagePreprocessConfig *config, guint tokens_per_
   plan->n_tokens = vision_prompt_image_n_positions (&image);
 }
 
-static guint
-count_markers (const char *text)
+guint
+vision_prompt_count_markers (const char *text, const char *marker)
 {
   guint n = 0;
-  for (const char *m = strstr (text, VISION_MEDIA_MARKER); m != NULL;
-       m = strstr (m + strlen (VISION_MEDIA_MARKER), VISION_MEDIA_MARKER))
+  for (const char *m = strstr (text, marker); m != NULL; m = strstr (m + strlen (marker), marker))
     n++;
   return n;
 }
@@ -123,7 +131,7 @@ GArray *
 vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text, gboolean add_special,
                                const VisionPromptImage *images, guint n_images, GError **error)
 {
-  guint n_markers = count_markers (text);
+  guint n_markers = vision_prompt_count_markers (text, VISION_MEDIA_MARKER);
   if (n_markers != n_images)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_INVALID_ARGUMENT,

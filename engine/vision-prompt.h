@@ -51,6 +51,16 @@ GArray  *vision_prompt_tokenize_images (HearthTokenizer *tok, const char *text,
                                         gboolean add_special, const VisionPromptImage *images,
                                         guint n_images, GError **error);
 
+/* How many times marker stands in text. */
+guint    vision_prompt_count_markers (const char *text, const char *marker);
+
+/* Appends one untiled image's layout to ids:
+ * <fake_token_around_image><global-img> <image>×tokens_per_chunk
+ * <fake_token_around_image>, the image positions VISION_IMAGE_POSITION.
+ * _UNSUPPORTED when the vocabulary lacks those tokens. */
+gboolean vision_prompt_append_global_image (HearthTokenizer *tok, GArray *ids,
+                                            guint tokens_per_chunk, GError **error);
+
 /* The same for one image. */
 GArray  *vision_prompt_tokenize (HearthTokenizer *tok, const char *text, gboolean add_special,
                                  guint grid_rows, guint grid_cols, guint tokens_per_chunk,

@@ -83,6 +83,15 @@ main (int argc, char **argv)
   ops = hvk_ops_new (hvk_test_device ());
   info = hvk_device_get_info (hvk_test_device ());
   g_print ("device: %s\n", info->name);
+  /* BENCH_VISION: only a SigLIP layer's products for one 512-px tile
+   * (SmolVLM2-256M/500M: 1024 patches, width 768, FFN 3072, F16). */
+  if (g_getenv ("BENCH_VISION"))
+    {
+      bench (ops, HVK_TYPE_F16, 768, 768, 1024, FALSE);
+      bench (ops, HVK_TYPE_F16, 768, 3072, 1024, FALSE);
+      bench (ops, HVK_TYPE_F16, 3072, 768, 1024, FALSE);
+      return 0;
+    }
   bench (ops, HVK_TYPE_Q4_0, 576, 1536, 1, FALSE);
   bench (ops, HVK_TYPE_Q8_0, 576, 1536, 1, FALSE);
   bench (ops, HVK_TYPE_Q4_K, 1536, 576, 1, FALSE);

@@ -22,6 +22,8 @@ static const AttentionShape attention_shapes[] = {
   { "decode 9/3x64, 500 keys", 9, 3, 64, 1, 500, TRUE },
   { "prefill 32/8x128, 128 tokens", 32, 8, 128, 128, 128, TRUE },
   { "vision 12x64, 256 patches", 12, 12, 64, 256, 256, FALSE },
+  { "vision 12x64, 1024 patches", 12, 12, 64, 1024, 1024, FALSE },   /* SmolVLM2-256M tile */
+  { "vision 16x72, 729 patches", 16, 16, 72, 729, 729, FALSE },      /* SmolVLM2-2.2B tile */
 };
 
 static int

@@ -159,8 +159,9 @@ test_generate_two_images (void)
   g_assert_nonnull (strstr (err, "1 <__media__> markers for 2 images"));
 }
 
-/* bench --mmproj --image: every phase of the time to first token, with
- * the image's size after --resize and its token count. */
+/* bench --mmproj --image: every phase of the time to first token and the
+ * encode time per chunk, with the image's size after --resize and its
+ * chunk and token counts. */
 static void
 test_bench_image (void)
 {
@@ -178,7 +179,7 @@ test_bench_image (void)
   json_parser_load_from_data (parser, out, -1, &error);
   g_assert_no_error (error);
   JsonArray *rows = json_node_get_array (json_parser_get_root (parser));
-  const char *phases[] = { "preprocess", "encode", "prefill", "ttft" };
+  const char *phases[] = { "preprocess", "encode", "prefill", "ttft", "encode_per_tile" };
   g_assert_cmpuint (json_array_get_length (rows), ==, G_N_ELEMENTS (phases));
   for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
     {
@@ -187,10 +188,15 @@ test_bench_image (void)
       g_assert_cmpint (json_object_get_int_member (r, "width"), ==, 1280);
       g_assert_cmpint (json_object_get_int_member (r, "height"), ==, 800);
       /* 3 x 4 tiles + the global image, 16 tokens each; 44 text tokens. */
+      g_assert_cmpint (json_object_get_int_member (r, "n_chunks"), ==, 13);
       g_assert_cmpint (json_object_get_int_member (r, "n_image_tokens"), ==, 13 * 16);
       g_assert_cmpint (json_object_get_int_member (r, "n_prompt"), ==, 13 * 16 + 44);
       g_assert_cmpfloat (json_object_get_double_member (r, "avg_ms"), >, 0);
     }
+  /* One run: the time per chunk is the encode time over 13 chunks. */
+  double encode = json_object_get_double_member (json_array_get_object_element (rows, 1), "avg_ms");
+  double per_tile = json_object_get_double_member (json_array_get_object_element (rows, 4), "avg_ms");
+  g_assert_cmpfloat_with_epsilon (per_tile, encode / 13, 1e-6 * encode);
 }
 
 /* Files that are no (readable) image: exit status 1 and a message that
