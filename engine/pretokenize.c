@@ -84,7 +84,8 @@ match_contraction (const gunichar *cps, gsize pos, gsize end, gboolean any_case)
 {
   gunichar a, b;
 
-  if (cps[pos] != '\'' || pos + 1 >= end)
+  /* pos may be end: a word that runs to the end of the text. */
+  if (pos + 1 >= end || cps[pos] != '\'')
     return 0;
   a = any_case ? g_unichar_tolower (cps[pos + 1]) : cps[pos + 1];
   if (a == 's' || a == 't' || a == 'm' || a == 'd')

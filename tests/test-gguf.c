@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gguf.h"
+#include "gguf-test-util.h"
 
 /* ---- a tiny GGUF writer ------------------------------------------------ */
 
@@ -29,39 +30,11 @@ typedef struct {
 #define N_TEST_KEYS    17
 
 static void
-put_u32 (GByteArray *b, guint32 v)
-{
-  guint32 le = GUINT32_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &le, sizeof le);
-}
-
-static void
-put_u64 (GByteArray *b, guint64 v)
-{
-  guint64 le = GUINT64_TO_LE (v);
-  g_byte_array_append (b, (const guint8 *) &le, sizeof le);
-}
-
-static void
-put_string (GByteArray *b, const char *s)
-{
-  put_u64 (b, strlen (s));
-  g_byte_array_append (b, (const guint8 *) s, strlen (s));
-}
-
-static void
-put_key (GByteArray *b, const char *key, GgufType type)
-{
-  put_string (b, key);
-  put_u32 (b, type);
-}
-
-static void
 put_f32 (GByteArray *b, float f)
 {
   guint32 bits;
   memcpy (&bits, &f, sizeof bits);
-  put_u32 (b, bits);
+  gguf_put_u32 (b, bits);
 }
 
 static void
@@ -84,61 +57,61 @@ put_key_values (TestFile *f)
   GByteArray *b = f->bytes;
   guint8 u8 = 200, i8 = (guint8) -100;
 
-  put_key (b, "general.architecture", GGUF_TYPE_STRING);
-  put_string (b, "testarch");
-  put_key (b, "general.name", GGUF_TYPE_STRING);
+  gguf_put_key (b, "general.architecture", GGUF_TYPE_STRING);
+  gguf_put_string (b, "testarch");
+  gguf_put_key (b, "general.name", GGUF_TYPE_STRING);
   f->pos_name_len = b->len;
-  put_string (b, "Tiny Test");
-  put_key (b, "general.alignment", GGUF_TYPE_UINT32);
+  gguf_put_string (b, "Tiny Test");
+  gguf_put_key (b, "general.alignment", GGUF_TYPE_UINT32);
   f->pos_alignment = b->len;
-  put_u32 (b, TEST_ALIGNMENT);
-  put_key (b, "test.u8", GGUF_TYPE_UINT8);
+  gguf_put_u32 (b, TEST_ALIGNMENT);
+  gguf_put_key (b, "test.u8", GGUF_TYPE_UINT8);
   g_byte_array_append (b, &u8, 1);
   f->pos_key_i8 = b->len + 8;
-  put_key (b, "test.i8", GGUF_TYPE_INT8);
+  gguf_put_key (b, "test.i8", GGUF_TYPE_INT8);
   g_byte_array_append (b, &i8, 1);
-  put_key (b, "test.u16", GGUF_TYPE_UINT16);
+  gguf_put_key (b, "test.u16", GGUF_TYPE_UINT16);
   g_byte_array_append (b, (const guint8 *) "\x34\x12", 2);
-  put_key (b, "test.i16", GGUF_TYPE_INT16);
+  gguf_put_key (b, "test.i16", GGUF_TYPE_INT16);
   g_byte_array_append (b, (const guint8 *) "\xfe\xff", 2);
-  put_key (b, "test.u32", GGUF_TYPE_UINT32);
-  put_u32 (b, 4000000000u);
-  put_key (b, "test.i32", GGUF_TYPE_INT32);
-  put_u32 (b, (guint32) -123456);
-  put_key (b, "test.f32", GGUF_TYPE_FLOAT32);
+  gguf_put_key (b, "test.u32", GGUF_TYPE_UINT32);
+  gguf_put_u32 (b, 4000000000u);
+  gguf_put_key (b, "test.i32", GGUF_TYPE_INT32);
+  gguf_put_u32 (b, (guint32) -123456);
+  gguf_put_key (b, "test.f32", GGUF_TYPE_FLOAT32);
   put_f32 (b, 1e-5f);
-  put_key (b, "test.bool", GGUF_TYPE_BOOL);
+  gguf_put_key (b, "test.bool", GGUF_TYPE_BOOL);
   g_byte_array_append (b, (const guint8 *) "\x01", 1);
-  put_key (b, "test.u64", GGUF_TYPE_UINT64);
-  put_u64 (b, G_GUINT64_CONSTANT (0x123456789abcdef0));
-  put_key (b, "test.i64", GGUF_TYPE_INT64);
-  put_u64 (b, (guint64) G_GINT64_CONSTANT (-5000000000));
-  put_key (b, "test.f64", GGUF_TYPE_FLOAT64);
+  gguf_put_key (b, "test.u64", GGUF_TYPE_UINT64);
+  gguf_put_u64 (b, G_GUINT64_CONSTANT (0x123456789abcdef0));
+  gguf_put_key (b, "test.i64", GGUF_TYPE_INT64);
+  gguf_put_u64 (b, (guint64) G_GINT64_CONSTANT (-5000000000));
+  gguf_put_key (b, "test.f64", GGUF_TYPE_FLOAT64);
   {
     double d = 3.25;
     guint64 bits;
     memcpy (&bits, &d, sizeof bits);
-    put_u64 (b, bits);
+    gguf_put_u64 (b, bits);
   }
-  put_key (b, "test.strings", GGUF_TYPE_ARRAY);
-  put_u32 (b, GGUF_TYPE_STRING);
+  gguf_put_key (b, "test.strings", GGUF_TYPE_ARRAY);
+  gguf_put_u32 (b, GGUF_TYPE_STRING);
   f->pos_strings_len = b->len;
-  put_u64 (b, 3);
-  put_string (b, "<s>");
-  put_string (b, "");
-  put_string (b, "héllo");
-  put_key (b, "test.floats", GGUF_TYPE_ARRAY);
-  put_u32 (b, GGUF_TYPE_FLOAT32);
-  put_u64 (b, 2);
+  gguf_put_u64 (b, 3);
+  gguf_put_string (b, "<s>");
+  gguf_put_string (b, "");
+  gguf_put_string (b, "héllo");
+  gguf_put_key (b, "test.floats", GGUF_TYPE_ARRAY);
+  gguf_put_u32 (b, GGUF_TYPE_FLOAT32);
+  gguf_put_u64 (b, 2);
   put_f32 (b, 0.5f);
   put_f32 (b, -2.0f);
   /* [[1, -2], [], [3]] as int32 */
-  put_key (b, "test.nested", GGUF_TYPE_ARRAY);
-  put_u32 (b, GGUF_TYPE_ARRAY);
-  put_u64 (b, 3);
-  put_u32 (b, GGUF_TYPE_INT32); put_u64 (b, 2); put_u32 (b, 1); put_u32 (b, (guint32) -2);
-  put_u32 (b, GGUF_TYPE_INT32); put_u64 (b, 0);
-  put_u32 (b, GGUF_TYPE_INT32); put_u64 (b, 1); put_u32 (b, 3);
+  gguf_put_key (b, "test.nested", GGUF_TYPE_ARRAY);
+  gguf_put_u32 (b, GGUF_TYPE_ARRAY);
+  gguf_put_u64 (b, 3);
+  gguf_put_u32 (b, GGUF_TYPE_INT32); gguf_put_u64 (b, 2); gguf_put_u32 (b, 1); gguf_put_u32 (b, (guint32) -2);
+  gguf_put_u32 (b, GGUF_TYPE_INT32); gguf_put_u64 (b, 0);
+  gguf_put_u32 (b, GGUF_TYPE_INT32); gguf_put_u64 (b, 1); gguf_put_u32 (b, 3);
 }
 
 /* Tensors: "blk.0.a" F32 [4, 2] at 0 (32 bytes) and "blk.0.b" Q8_0 [64]
@@ -149,23 +122,23 @@ put_tensor_infos (TestFile *f)
 {
   GByteArray *b = f->bytes;
 
-  put_string (b, "blk.0.a");
+  gguf_put_string (b, "blk.0.a");
   f->pos_tensor_a_ndims = b->len;
-  put_u32 (b, 2);
+  gguf_put_u32 (b, 2);
   f->pos_tensor_a_ne = b->len;
-  put_u64 (b, 4);
-  put_u64 (b, 2);
-  put_u32 (b, 0);   /* F32 */
-  put_u64 (b, 0);
+  gguf_put_u64 (b, 4);
+  gguf_put_u64 (b, 2);
+  gguf_put_u32 (b, 0);   /* F32 */
+  gguf_put_u64 (b, 0);
 
   f->pos_tensor_b_name = b->len + 8;
-  put_string (b, "blk.0.b");
-  put_u32 (b, 1);
-  put_u64 (b, 64);
+  gguf_put_string (b, "blk.0.b");
+  gguf_put_u32 (b, 1);
+  gguf_put_u64 (b, 64);
   f->pos_tensor_b_type = b->len;
-  put_u32 (b, 8);   /* Q8_0 */
+  gguf_put_u32 (b, 8);   /* Q8_0 */
   f->pos_tensor_b_offset = b->len;
-  put_u64 (b, 64);
+  gguf_put_u64 (b, 64);
 }
 
 static guint8
@@ -181,11 +154,11 @@ test_file_build (TestFile *f)
   gsize data_start;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_u32 (b, 3);
+  gguf_put_u32 (b, 3);
   f->pos_n_tensors = b->len;
-  put_u64 (b, 2);
+  gguf_put_u64 (b, 2);
   f->pos_n_kv = b->len;
-  put_u64 (b, N_TEST_KEYS);
+  gguf_put_u64 (b, N_TEST_KEYS);
   put_key_values (f);
   put_tensor_infos (f);
 
@@ -559,17 +532,17 @@ test_depth_bomb (void)
   g_autoptr(GgufFile) file = NULL;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_u32 (b, 3);
-  put_u64 (b, 0);
-  put_u64 (b, 1);
-  put_key (b, "bomb", GGUF_TYPE_ARRAY);
+  gguf_put_u32 (b, 3);
+  gguf_put_u64 (b, 0);
+  gguf_put_u64 (b, 1);
+  gguf_put_key (b, "bomb", GGUF_TYPE_ARRAY);
   for (int i = 0; i < 100; i++)
     {
-      put_u32 (b, GGUF_TYPE_ARRAY);
-      put_u64 (b, 1);
+      gguf_put_u32 (b, GGUF_TYPE_ARRAY);
+      gguf_put_u64 (b, 1);
     }
-  put_u32 (b, GGUF_TYPE_INT32);
-  put_u64 (b, 0);
+  gguf_put_u32 (b, GGUF_TYPE_INT32);
+  gguf_put_u64 (b, 0);
 
   file = open_bytes (b->data, b->len, &error);
   g_assert_null (file);
@@ -587,11 +560,11 @@ test_no_tensors (void)
   g_autoptr(GgufFile) file = NULL;
 
   g_byte_array_append (b, (const guint8 *) "GGUF", 4);
-  put_u32 (b, 2);
-  put_u64 (b, 0);
-  put_u64 (b, 1);
-  put_key (b, "tokenizer.ggml.model", GGUF_TYPE_STRING);
-  put_string (b, "gpt2");
+  gguf_put_u32 (b, 2);
+  gguf_put_u64 (b, 0);
+  gguf_put_u64 (b, 1);
+  gguf_put_key (b, "tokenizer.ggml.model", GGUF_TYPE_STRING);
+  gguf_put_string (b, "gpt2");
 
   file = open_bytes (b->data, b->len, &error);
   g_assert_no_error (error);

@@ -326,6 +326,8 @@ test_pretokenize (void)
     { HEARTH_PRE_DIGITS_GPT2, "ab 12", "[ab][ ][1][2]" },
     { HEARTH_PRE_DEEPSEEK_LLM, "Hi, 你好 42\n", "[Hi][,][ ][你好][ ][42][\n]" },
     { HEARTH_PRE_DEEPSEEK_LLM, "a   b  ", "[a][  ][ b][  ]" }, /* a gap is one piece */
+    /* A word at the very end: no contraction is looked for past it (fuzzing). */
+    { HEARTH_PRE_GPT4O, "it's Hi", "[it's][ Hi]" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

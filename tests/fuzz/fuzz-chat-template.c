@@ -14,7 +14,7 @@
 #define MAX_MESSAGES 4
 
 static GDateTime *now;
-static HearthChatTemplate *builtins[HEARTH_CHAT_FORMAT_SMOLVLM + 1];
+static HearthChatTemplate *builtins[HEARTH_CHAT_FORMAT_LLAMA4 + 1]; /* up to the last format */
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

@@ -14,7 +14,7 @@
 /* One name per HearthPreTokenizer; NULL is the default rule. */
 static const char *const pre_names[] = {
   NULL, "llama-bpe", "qwen2", "gpt-2", "smollm", "falcon",
-  "deepseek-llm", "deepseek-coder", "poro-chat", "viking",
+  "deepseek-llm", "deepseek-coder", "poro-chat", "viking", "llama4",
 };
 
 #define N_VOCABS (G_N_ELEMENTS (pre_names) + 1)
