@@ -577,12 +577,6 @@ attachment_records (GPtrArray *images)
 }
 
 gboolean
-hearth_conversation_send (HearthConversation *self, const char *text)
-{
-  return hearth_conversation_send_with_images (self, text, NULL);
-}
-
-gboolean
 hearth_conversation_send_with_images (HearthConversation *self, const char *text, GPtrArray *images)
 {
   g_autoptr(HearthMessageObject) user = NULL;

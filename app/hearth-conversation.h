@@ -65,20 +65,17 @@ gboolean            hearth_conversation_drop_oldest_turns (HearthConversation *s
  * to carry it elsewhere; NULL when none is waiting. */
 char               *hearth_conversation_take_pending (HearthConversation *self);
 
-/* FALSE (and nothing happens) while generating, without a session, for
- * blank text, or while the context is full. */
-gboolean            hearth_conversation_send         (HearthConversation *self,
-                                                      const char         *text);
-/* Like hearth_conversation_send(), with images (of HearthImageAttachment,
- * may be NULL) shown to the model before the text; text may be blank when
- * there are images.  The message and its images are stored in one
- * transaction before the answer starts. */
+/* Sends a user message and answers it: FALSE (and nothing happens) while
+ * generating, without a session, for blank text without images, or while
+ * the context is full. images (of HearthImageAttachment, may be NULL) are
+ * shown to the model before the text. The message and its images are
+ * stored in one transaction before the answer starts. */
 gboolean            hearth_conversation_send_with_images (HearthConversation *self,
                                                           const char         *text,
                                                           GPtrArray          *images);
 /* Replaces the last answer with a new one. */
 gboolean            hearth_conversation_regenerate   (HearthConversation *self);
-/* markdown: gives the user message new text, drops every later message
+/* Gives the user message new text, drops every later message
  * (from the list and, in one transaction with the new text, from the
  * store) and answers it again; the session recomputes only what follows
  * the unchanged start of the chat.  FALSE (and nothing happens) when send

@@ -62,7 +62,6 @@ void                hearth_photo_library_set_max_tokens (HearthPhotoLibrary *sel
 /* Absolute paths. Folders that are no longer listed are dropped from the
  * index with their photos; the others are scanned and watched. */
 void                hearth_photo_library_set_folders (HearthPhotoLibrary *self, const char *const *folders);
-const char *const  *hearth_photo_library_get_folders (HearthPhotoLibrary *self);
 
 HearthPhotoLibraryState hearth_photo_library_get_state    (HearthPhotoLibrary *self);
 void                    hearth_photo_library_get_progress (HearthPhotoLibrary *self,

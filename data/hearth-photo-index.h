@@ -96,7 +96,6 @@ char             *hearth_photo_index_default_path (void);
 HearthPhotoIndex *hearth_photo_index_open         (const char *path, GError **error);
 HearthPhotoIndex *hearth_photo_index_open_default (GError **error);
 void              hearth_photo_index_close        (HearthPhotoIndex *self);
-const char       *hearth_photo_index_get_path     (HearthPhotoIndex *self);
 guint             hearth_photo_index_schema_version (void);
 
 /* Groups the writes between them into one transaction, so that a scan of
@@ -151,7 +150,6 @@ GPtrArray *hearth_photo_index_search_cancellable (HearthPhotoIndex *self, const 
                                                   const HearthPhotoQuery *query, GCancellable *cancellable,
                                                   GError **error);
 
-const char *hearth_photo_state_to_string (HearthPhotoState state);
 void hearth_photo_free     (HearthPhoto *photo);
 void hearth_photo_hit_free (HearthPhotoHit *hit);
 
