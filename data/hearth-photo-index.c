@@ -24,7 +24,7 @@ static const _HearthStoreKind photo_index_kind = {
   .noun = "the photo index",
   .Noun = "The photo index",
   .saving = "remember photo descriptions",
-  .migrations_path = "/org/hearth/Hearth/photos/migrations-photos",
+  .migrations_path = "/io/github/hearth/Hearth/photos/migrations-photos",
 };
 
 struct _HearthPhotoIndex {

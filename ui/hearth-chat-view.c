@@ -617,7 +617,7 @@ hearth_chat_view_class_init (HearthChatViewClass *klass)
   object_class->dispose = hearth_chat_view_dispose;
 
   g_type_ensure (HEARTH_TYPE_COMPOSER);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-chat-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, box);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, scroller);

@@ -735,7 +735,7 @@ hearth_window_class_init (HearthWindowClass *klass)
   g_type_ensure (HEARTH_TYPE_CHAT_OBJECT);
   g_type_ensure (HEARTH_TYPE_CHAT_VIEW);
   g_type_ensure (HEARTH_TYPE_SEARCH_RESULTS);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, sidebar);
