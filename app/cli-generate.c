@@ -36,7 +36,7 @@ typedef struct {
   char   **image_paths;
 } GenerateOptions;
 
-/* vision: the images encoded for the prompt (--mmproj, --image ...), in
+/* the images encoded for the prompt (--mmproj, --image ...), in
  * prompt order. */
 typedef struct {
   guint              n_images;

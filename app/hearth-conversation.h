@@ -49,7 +49,7 @@ guint               hearth_conversation_get_prompt_reused (HearthConversation *s
 /* Positions of the session's context the conversation fills, 0 when not known. */
 guint               hearth_conversation_get_context_used (HearthConversation *self);
 
-/* context: why the next message does not fit the session's context (the
+/* why the next message does not fit the session's context (the
  * engine's sentence), or NULL ("context-full").  Set when the engine refused
  * a prompt (then the user message stays, waiting for its answer, and the
  * empty answer is removed) or an answer filled the context; cleared by

@@ -68,7 +68,7 @@ void                    hearth_photo_library_get_progress (HearthPhotoLibrary *s
                                                            HearthPhotoLibraryProgress *progress);
 /* Why the model could not be used or the last run stopped; NULL if none. */
 const char             *hearth_photo_library_get_error    (HearthPhotoLibrary *self);
-/* models-share: the vision model photos are described with once it is
+/* the vision model photos are described with once it is
  * ready (its projector loaded), else NULL. The engine shares it with a
  * chat that loads the same file. */
 HearthModel            *hearth_photo_library_get_model    (HearthPhotoLibrary *self);

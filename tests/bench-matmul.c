@@ -95,7 +95,7 @@ main (int argc, char **argv)
   bench (ops, HVK_TYPE_Q4_K, 4096, 4096, 1, FALSE);
   bench (ops, HVK_TYPE_Q8_0, 4096, 4096, 1, FALSE);
   bench (ops, HVK_TYPE_Q6_K, 4096, 4096, 1, FALSE);
-  /* engine-debt: every K-quant on the same decode shape, per weight */
+  /* every K-quant on the same decode shape, per weight */
   bench (ops, HVK_TYPE_Q5_K, 4096, 4096, 1, FALSE);
   bench (ops, HVK_TYPE_Q5_K, 1536, 576, 1, FALSE);
   bench (ops, HVK_TYPE_Q6_K, 1536, 576, 1, FALSE);

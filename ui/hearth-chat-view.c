@@ -66,7 +66,7 @@ on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
   return hearth_conversation_edit (self->conversation, message, text);
 }
 
-/* context: each row is [separator line, message]; the line shows above
+/* each row is [separator line, message]; the line shows above
  * the first message the model sees when older ones were left out. */
 static GtkWidget *
 context_separator_new (void)

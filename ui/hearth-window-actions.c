@@ -55,7 +55,7 @@ new_chat_activated (GtkWidget *widget, const char *action_name, GVariant *parame
   new_chat (HEARTH_WINDOW (widget), chat_ready);
 }
 
-/* context: "Start a New Chat" when the context is full: the message still
+/* "Start a New Chat" when the context is full: the message still
  * waiting for its answer (and what the composer holds) moves to the new
  * chat's composer, never lost, even when the new chat cannot be made. */
 static void

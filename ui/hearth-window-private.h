@@ -32,9 +32,9 @@ struct _HearthWindow {
   AdwStatusPage      *no_model_page;
   GtkListBox         *found_models;
   HearthChatView     *chat_view;
-  AdwViewStack       *views;        /* photos-ui: Chats | Photos */
+  AdwViewStack       *views;        /* Chats | Photos */
   HearthPhotosView   *photos_view;
-  AdwViewSwitcher    *views_switcher;  /* photo-formats: inside views, so it is let go on dispose */
+  AdwViewSwitcher    *views_switcher;  /* inside views, so it is let go on dispose */
 
   HearthStoreWorker  *worker;
   HearthEngine       *engine;
@@ -42,7 +42,7 @@ struct _HearthWindow {
   GtkSingleSelection *selection;
   HearthConversation *conversation;
   GSignalGroup       *conversation_signals;
-  HearthSessionCache *sessions;     /* context: each chat's KV cache, kept across switches */
+  HearthSessionCache *sessions;     /* each chat's KV cache, kept across switches */
   GSignalGroup       *chat_signals; /* of the selected chat */
 
   HearthModel        *model;        /* loaded, or NULL */
@@ -52,14 +52,13 @@ struct _HearthWindow {
   char               *loading_path; /* being loaded, or NULL */
   GCancellable       *load_cancellable;
   GCancellable       *scan_cancellable;
-  /* images-ui */
   GPtrArray          *found;        /* of HearthModelInfo, from the last scan; NULL before it */
   GCancellable       *vision_cancellable; /* the projector being looked for or loaded, or NULL */
   guint               vision_pulse;
   char               *pending_image; /* for the chat being made by win.new-chat-with-image */
   GSettings          *settings;     /* NULL when the schema is not installed */
   gboolean            ready;        /* the chats were read from the store */
-  char               *carried_draft; /* context: for the chat being made, or NULL */
+  char               *carried_draft; /* for the chat being made, or NULL */
 };
 
 /* A chat and a text for a store job: a title or a model path. */

@@ -762,11 +762,10 @@ hearth_window_class_init (HearthWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
-  /* markdown: notes from the message rows and code blocks */
+  /* notes from the message rows and code blocks */
   gtk_widget_class_install_action (widget_class, "win.toast", "s", toast_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.rename-chat", NULL);
-  /* images-ui */
 }
 
 /* The window keeps its size across runs.  An uninstalled build without
@@ -816,7 +815,7 @@ hearth_window_init (HearthWindow *self)
     "mmproj-SmolVLM2-2.2B-Instruct-Q8_0.gguf");
   adw_status_page_set_description (self->no_model_page, no_model);
 
-  /* images-ui: images dropped anywhere on the window go to the composer. */
+  /* images dropped anywhere on the window go to the composer. */
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (
     hearth_composer_new_drop_target (hearth_chat_view_get_composer (self->chat_view))));
 }
