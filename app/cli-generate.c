@@ -40,7 +40,7 @@ typedef struct {
   gint     video_max_frames;
 } GenerateOptions;
 
-/* vision: the images encoded for the prompt (--mmproj, --image ...), in
+/* the images encoded for the prompt (--mmproj, --image ...), in
  * prompt order. */
 typedef struct {
   guint              n_images;

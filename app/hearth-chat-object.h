@@ -19,7 +19,7 @@ const char       *hearth_chat_object_get_model_path (HearthChatObject *self);
 void              hearth_chat_object_set_model_path (HearthChatObject *self, const char *model_path);
 gint64            hearth_chat_object_get_updated_at (HearthChatObject *self);
 void              hearth_chat_object_touch          (HearthChatObject *self);
-/* context: position of the first message the model sees (0: all of them). */
+/* position of the first message the model sees (0: all of them). */
 gint64            hearth_chat_object_get_context_start (HearthChatObject *self);
 void              hearth_chat_object_set_context_start (HearthChatObject *self, gint64 position);
 

@@ -18,25 +18,19 @@ typedef struct {
 } CliEntry;
 
 static const CliEntry commands[] = {
-  /* gguf */
   { "info", "Describe a GGUF model (-m FILE) and the Vulkan devices", hearth_cli_info },
-  /* tokenizer */
   { "tokenize", "Print the token ids of a text (-m FILE TEXT or -f TEXTFILE)", hearth_cli_tokenize },
   { "detokenize", "Print the text of token ids (-m FILE ID...)", hearth_cli_detokenize },
-  /* template */
   { "chat-template", "Render a conversation through a chat template", hearth_cli_chat_template },
-  /* llama */
   { "logits", "Print a model's top logits for a prompt or token ids", hearth_cli_logits },
   { "generate", "Generate text from a prompt (-m FILE -p PROMPT)", hearth_cli_generate },
   { "bench", "Measure prompt and generation speed (llama-bench style)", hearth_cli_bench },
   { "make-model", "Write a random-weight Llama GGUF of a real model's shape", hearth_cli_make_model },
-  /* vision */
   { "embed-image", "Image embeddings of a SmolVLM projector (--mmproj, -m, --image, --out)", hearth_cli_embed_image },
-  /* video: the frames SmolVLM2 reads from a video */
+  /* the frames SmolVLM2 reads from a video */
   { "video-frames", "The frames and prompt text of a video for SmolVLM2 (-m, --mmproj, --video [--json])", hearth_cli_video_frames },
   /* catalog */
   { "models", "List the GGUF models found on disk ([--json] [DIR...])", hearth_cli_models },
-  /* photos */
   { "index", "Describe the photos of folders for search (-m TEXT.gguf --mmproj MMPROJ.gguf DIR...)", hearth_cli_index },
   { "search", "Search indexed photos by description (QUERY)", hearth_cli_search },
   { NULL, NULL, NULL },
@@ -56,7 +50,7 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  /* catalog: translated messages */
+  /* translated messages */
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 

@@ -5,25 +5,25 @@
 
 typedef int (*HearthCliCommand) (int argc, char **argv);
 
-/* llama: model commands */
+/* model commands */
 int hearth_cli_logits     (int argc, char **argv);
 int hearth_cli_generate   (int argc, char **argv);
 int hearth_cli_bench      (int argc, char **argv);
 int hearth_cli_make_model (int argc, char **argv);
-/* gguf: describe a model file and the Vulkan devices */
+/* describe a model file and the Vulkan devices */
 int hearth_cli_info (int argc, char **argv);
 
-/* tokenizer: text <-> token ids */
+/* text <-> token ids */
 int hearth_cli_tokenize (int argc, char **argv);
 int hearth_cli_detokenize (int argc, char **argv);
-/* vision: image embeddings */
+/* image embeddings */
 int hearth_cli_embed_image (int argc, char **argv);
-/* video: hearth-cli video-frames */
+/* hearth-cli video-frames */
 int hearth_cli_video_frames (int argc, char **argv);
-/* template: chat templates */
+/* chat templates */
 int hearth_cli_chat_template (int argc, char **argv);
-/* catalog: the models found on disk */
+/* the models found on disk */
 int hearth_cli_models (int argc, char **argv);
-/* photos: index photo folders and search them by description */
+/* index photo folders and search them by description */
 int hearth_cli_index  (int argc, char **argv);
 int hearth_cli_search (int argc, char **argv);

@@ -29,8 +29,8 @@ struct _HearthConversation {
   double             tokens_per_second;
   guint              context_used;
   guint              prompt_reused;
-  char              *context_full;  /* context: why the next message does not fit, or NULL */
-  gboolean           fitting;       /* context: the engine is choosing the turns to leave out */
+  char              *context_full;  /* why the next message does not fit, or NULL */
+  gboolean           fitting;       /* the engine is choosing the turns to leave out */
   HearthSamplingParams params;
 };
 
@@ -214,7 +214,7 @@ store_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
     report_error (self, error);
 }
 
-/* context: the one message below the "not in the model's context" line. */
+/* the one message below the "not in the model's context" line. */
 static void
 mark_context_start (HearthConversation *self)
 {
@@ -335,7 +335,7 @@ set_idle (HearthConversation *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GENERATING]);
 }
 
-/* context: the prompt does not fit (the engine said so before any work):
+/* the prompt does not fit (the engine said so before any work):
  * the empty answer goes, from the list and the store; the user message
  * stays, waiting for an answer once older turns are left out. */
 static void
@@ -399,7 +399,7 @@ generated (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   hearth_message_object_set_state (gen->answer, state);
   write_answer (gen, TRUE, state, &stats);
-  /* context: the answer filled the context; the next message cannot fit. */
+  /* the answer filled the context; the next message cannot fit. */
   if (out.stop_reason == HEARTH_STOP_CONTEXT_FULL)
     set_context_full (self, _("The answer filled the model’s context."));
 
@@ -476,7 +476,7 @@ start_generation (Generation *gen)
 
   params = self->params;
   params.max_tokens = answer_budget (self);
-  /* context: the whole answer must fit; else the engine says so up front. */
+  /* the whole answer must fit; else the engine says so up front. */
   params.reserve_tokens = params.max_tokens;
   /* The engine copies the messages before it returns. */
   hearth_engine_generate_async (self->engine, self->session, messages, n_messages, &params, on_token,
@@ -577,12 +577,6 @@ attachment_records (GPtrArray *images)
 }
 
 gboolean
-hearth_conversation_send (HearthConversation *self, const char *text)
-{
-  return hearth_conversation_send_with_images (self, text, NULL);
-}
-
-gboolean
 hearth_conversation_send_with_images (HearthConversation *self, const char *text, GPtrArray *images)
 {
   g_autoptr(HearthMessageObject) user = NULL;
@@ -594,7 +588,7 @@ hearth_conversation_send_with_images (HearthConversation *self, const char *text
   g_return_val_if_fail (text != NULL, FALSE);
 
   stripped = g_strstrip (g_strdup (text));
-  /* context: a full context keeps the text where it is until the user chose. */
+  /* a full context keeps the text where it is until the user chose. */
   if (!can_start (self) || (*stripped == '\0' && !has_images) || self->context_full != NULL)
     return FALSE;
 
@@ -823,7 +817,7 @@ hearth_conversation_set_session (HearthConversation *self, HearthSession *sessio
   g_clear_pointer (&self->session, hearth_session_unref);
   self->session = session != NULL ? hearth_session_ref (session) : NULL;
   self->context_used = 0;
-  /* context: another session may hold more; the next send finds out. */
+  /* another session may hold more; the next send finds out. */
   set_context_full (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_USED]);

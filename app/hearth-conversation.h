@@ -49,7 +49,7 @@ guint               hearth_conversation_get_prompt_reused (HearthConversation *s
 /* Positions of the session's context the conversation fills, 0 when not known. */
 guint               hearth_conversation_get_context_used (HearthConversation *self);
 
-/* context: why the next message does not fit the session's context (the
+/* why the next message does not fit the session's context (the
  * engine's sentence), or NULL ("context-full").  Set when the engine refused
  * a prompt (then the user message stays, waiting for its answer, and the
  * empty answer is removed) or an answer filled the context; cleared by
@@ -65,20 +65,17 @@ gboolean            hearth_conversation_drop_oldest_turns (HearthConversation *s
  * to carry it elsewhere; NULL when none is waiting. */
 char               *hearth_conversation_take_pending (HearthConversation *self);
 
-/* FALSE (and nothing happens) while generating, without a session, for
- * blank text, or while the context is full. */
-gboolean            hearth_conversation_send         (HearthConversation *self,
-                                                      const char         *text);
-/* Like hearth_conversation_send(), with images (of HearthImageAttachment,
- * may be NULL) shown to the model before the text; text may be blank when
- * there are images.  The message and its images are stored in one
- * transaction before the answer starts. */
+/* Sends a user message and answers it: FALSE (and nothing happens) while
+ * generating, without a session, for blank text without images, or while
+ * the context is full. images (of HearthImageAttachment, may be NULL) are
+ * shown to the model before the text. The message and its images are
+ * stored in one transaction before the answer starts. */
 gboolean            hearth_conversation_send_with_images (HearthConversation *self,
                                                           const char         *text,
                                                           GPtrArray          *images);
 /* Replaces the last answer with a new one. */
 gboolean            hearth_conversation_regenerate   (HearthConversation *self);
-/* markdown: gives the user message new text, drops every later message
+/* Gives the user message new text, drops every later message
  * (from the list and, in one transaction with the new text, from the
  * store) and answers it again; the session recomputes only what follows
  * the unchanged start of the chat.  FALSE (and nothing happens) when send

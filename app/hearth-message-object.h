@@ -20,11 +20,11 @@ void                 hearth_message_object_set_id         (HearthMessageObject *
 HearthRole           hearth_message_object_get_role       (HearthMessageObject *self);
 const char          *hearth_message_object_get_content    (HearthMessageObject *self);
 void                 hearth_message_object_append         (HearthMessageObject *self, const char *delta);
-/* markdown: an edited message's new text */
+/* an edited message's new text */
 void                 hearth_message_object_set_content    (HearthMessageObject *self, const char *content);
 HearthMessageState   hearth_message_object_get_state      (HearthMessageObject *self);
 void                 hearth_message_object_set_state      (HearthMessageObject *self, HearthMessageState state);
-/* context: TRUE for the first message the model sees when earlier ones were
+/* TRUE for the first message the model sees when earlier ones were
  * left out of its context ("starts-context"). */
 gboolean             hearth_message_object_get_starts_context (HearthMessageObject *self);
 void                 hearth_message_object_set_starts_context (HearthMessageObject *self, gboolean starts);

@@ -742,13 +742,6 @@ hearth_photo_library_set_folders (HearthPhotoLibrary *self, const char *const *f
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
-const char *const *
-hearth_photo_library_get_folders (HearthPhotoLibrary *self)
-{
-  g_return_val_if_fail (HEARTH_IS_PHOTO_LIBRARY (self), NULL);
-  return (const char *const *) self->folders;
-}
-
 HearthPhotoLibraryState
 hearth_photo_library_get_state (HearthPhotoLibrary *self)
 {

@@ -62,14 +62,13 @@ void                hearth_photo_library_set_max_tokens (HearthPhotoLibrary *sel
 /* Absolute paths. Folders that are no longer listed are dropped from the
  * index with their photos; the others are scanned and watched. */
 void                hearth_photo_library_set_folders (HearthPhotoLibrary *self, const char *const *folders);
-const char *const  *hearth_photo_library_get_folders (HearthPhotoLibrary *self);
 
 HearthPhotoLibraryState hearth_photo_library_get_state    (HearthPhotoLibrary *self);
 void                    hearth_photo_library_get_progress (HearthPhotoLibrary *self,
                                                            HearthPhotoLibraryProgress *progress);
 /* Why the model could not be used or the last run stopped; NULL if none. */
 const char             *hearth_photo_library_get_error    (HearthPhotoLibrary *self);
-/* models-share: the vision model photos are described with once it is
+/* the vision model photos are described with once it is
  * ready (its projector loaded), else NULL. The engine shares it with a
  * chat that loads the same file. */
 HearthModel            *hearth_photo_library_get_model    (HearthPhotoLibrary *self);

@@ -24,7 +24,7 @@ static const _HearthStoreKind photo_index_kind = {
   .noun = "the photo index",
   .Noun = "The photo index",
   .saving = "remember photo descriptions",
-  .migrations_path = "/org/hearth/Hearth/photos/migrations-photos",
+  .migrations_path = "/io/github/hearth/Hearth/photos/migrations-photos",
 };
 
 struct _HearthPhotoIndex {
@@ -39,13 +39,6 @@ static const char *const state_names[] = {
   [HEARTH_PHOTO_DESCRIBED] = "described",
   [HEARTH_PHOTO_FAILED] = "failed",
 };
-
-const char *
-hearth_photo_state_to_string (HearthPhotoState state)
-{
-  g_return_val_if_fail ((guint) state < G_N_ELEMENTS (state_names), NULL);
-  return state_names[state];
-}
 
 static HearthPhotoState
 state_from_string (const char *name)
@@ -161,12 +154,6 @@ hearth_photo_index_close (HearthPhotoIndex *self)
     self->porter.xDelete (self->stemmer);
   hearth_store_close (self->store);
   g_free (self);
-}
-
-const char *
-hearth_photo_index_get_path (HearthPhotoIndex *self)
-{
-  return hearth_store_get_path (self->store);
 }
 
 guint

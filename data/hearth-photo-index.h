@@ -96,7 +96,6 @@ char             *hearth_photo_index_default_path (void);
 HearthPhotoIndex *hearth_photo_index_open         (const char *path, GError **error);
 HearthPhotoIndex *hearth_photo_index_open_default (GError **error);
 void              hearth_photo_index_close        (HearthPhotoIndex *self);
-const char       *hearth_photo_index_get_path     (HearthPhotoIndex *self);
 guint             hearth_photo_index_schema_version (void);
 
 /* Groups the writes between them into one transaction, so that a scan of
@@ -108,7 +107,7 @@ void     hearth_photo_index_rollback (HearthPhotoIndex *self);
 /* Library folders. add returns the folder's id (existing or new), 0 on error. */
 gint64     hearth_photo_index_add_folder   (HearthPhotoIndex *self, const char *path, GError **error);
 GPtrArray *hearth_photo_index_list_folders (HearthPhotoIndex *self, GError **error); /* char * */
-/* photos-ui: forgets a library folder and its photos (the files stay);
+/* forgets a library folder and its photos (the files stay);
  * TRUE too when it was not a library folder. */
 gboolean   hearth_photo_index_remove_folder (HearthPhotoIndex *self, const char *path, GError **error);
 
@@ -132,7 +131,7 @@ gboolean     hearth_photo_index_set_described (HearthPhotoIndex *self, gint64 ph
 gboolean     hearth_photo_index_set_failed    (HearthPhotoIndex *self, gint64 photo_id, const char *reason,
                                                GError **error);
 gboolean     hearth_photo_index_count         (HearthPhotoIndex *self, HearthPhotoCounts *counts, GError **error);
-/* photos-ui: the years (UTC) of the described photos' capture times (the
+/* the years (UTC) of the described photos' capture times (the
  * file's mtime when not known), newest first, for a date filter. Elements:
  * GINT_TO_POINTER (year). */
 GPtrArray   *hearth_photo_index_list_years    (HearthPhotoIndex *self, GError **error);
@@ -143,7 +142,7 @@ GPtrArray   *hearth_photo_index_list_years    (HearthPhotoIndex *self, GError **
  * @query may be NULL. Elements are HearthPhotoHit. */
 GPtrArray *hearth_photo_index_search (HearthPhotoIndex *self, const char *text,
                                       const HearthPhotoQuery *query, GError **error);
-/* photos-ui: the same, stopped within a few thousand SQLite steps when
+/* the same, stopped within a few thousand SQLite steps when
  * @cancellable is cancelled (G_IO_ERROR_CANCELLED), so that a query typed
  * over by a newer one does not hold up the connection: a query of stop
  * words only ranks every photo. */
@@ -151,7 +150,6 @@ GPtrArray *hearth_photo_index_search_cancellable (HearthPhotoIndex *self, const 
                                                   const HearthPhotoQuery *query, GCancellable *cancellable,
                                                   GError **error);
 
-const char *hearth_photo_state_to_string (HearthPhotoState state);
 void hearth_photo_free     (HearthPhoto *photo);
 void hearth_photo_hit_free (HearthPhotoHit *hit);
 

@@ -259,7 +259,7 @@ hearth_store_rename_chat (HearthStore *self,
   return set_chat_text (self, chat_id, "title", title, "rename the chat", error);
 }
 
-/* ui: @model_path NULL: no model chosen. */
+/* @model_path NULL: no model chosen. */
 gboolean
 hearth_store_set_chat_model (HearthStore *self,
                              gint64       chat_id,
@@ -650,7 +650,7 @@ hearth_store_truncate_chat (HearthStore *self,
   return _hearth_store_run (self, stmt, doing, error);
 }
 
-/* markdown: editing a message and resending from there.  Replaces the
+/* editing a message and resending from there.  Replaces the
  * text of the message at @position and deletes every message after it,
  * in one transaction: a crash leaves either the old chat or the edited
  * one, never the new text followed by answers to the old. */

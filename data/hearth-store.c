@@ -21,7 +21,7 @@ static const _HearthStoreKind chat_history_kind = {
   .noun = N_("the chat history"),
   .Noun = N_("The chat history"),
   .saving = N_("save chats"),
-  .migrations_path = "/org/hearth/Hearth/store/migrations",
+  .migrations_path = "/io/github/hearth/Hearth/store/migrations",
 };
 
 /* ---- errors ---- */

@@ -72,7 +72,7 @@ typedef struct {
   char *system_prompt; /* NULL: the model's default */
   gint64 created_at;
   gint64 updated_at;   /* last activity; chat lists are ordered by it */
-  gint64 context_start; /* context: position of the first message the model sees */
+  gint64 context_start; /* position of the first message the model sees */
 } HearthChat;
 
 typedef struct {
@@ -129,7 +129,7 @@ gint64     hearth_store_create_chat (HearthStore *self, const char *title, const
 gboolean   hearth_store_rename_chat (HearthStore *self, gint64 chat_id, const char *title, GError **error);
 gboolean   hearth_store_set_chat_model (HearthStore *self, gint64 chat_id, const char *model_path, GError **error);
 gboolean   hearth_store_set_chat_system_prompt (HearthStore *self, gint64 chat_id, const char *system_prompt, GError **error);
-/* context: the messages before @position stay in the chat but are no longer sent to the model. */
+/* the messages before @position stay in the chat but are no longer sent to the model. */
 gboolean   hearth_store_set_chat_context_start (HearthStore *self, gint64 chat_id, gint64 position, GError **error);
 HearthChat *hearth_store_get_chat (HearthStore *self, gint64 chat_id, GError **error);
 GPtrArray *hearth_store_list_chats (HearthStore *self, GError **error);
@@ -146,7 +146,7 @@ gboolean   hearth_store_finish_streaming (HearthStore *self, gint64 message_id, 
 gboolean   hearth_store_stop_interrupted (HearthStore *self, guint *n_stopped, GError **error);
 GPtrArray *hearth_store_list_messages (HearthStore *self, gint64 chat_id, GError **error);
 gboolean   hearth_store_truncate_chat (HearthStore *self, gint64 chat_id, gint64 after_position, GError **error);
-/* markdown: new text for the message at position; the later ones are deleted (one transaction). */
+/* new text for the message at position; the later ones are deleted (one transaction). */
 gboolean   hearth_store_replace_message (HearthStore *self, gint64 chat_id, gint64 position,
                                          const char *content, GError **error);
 

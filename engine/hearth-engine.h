@@ -70,7 +70,7 @@ const char  *hearth_model_get_chat_template_note (HearthModel *model);
 /* Whether a vision projector was loaded for it
  * (hearth_engine_load_vision_async()). */
 gboolean     hearth_model_has_vision         (HearthModel *model);
-/* context: bytes of KV cache one position of a session's context takes on
+/* bytes of KV cache one position of a session's context takes on
  * the device (keys and values of every layer, f16). */
 guint64      hearth_model_get_kv_bytes_per_position (HearthModel *model);
 
@@ -98,13 +98,13 @@ HearthSession *hearth_session_ref       (HearthSession *session);
 void           hearth_session_unref     (HearthSession *session);
 HearthModel   *hearth_session_get_model (HearthSession *session);
 guint          hearth_session_get_n_ctx (HearthSession *session);
-/* context: the device memory of its KV cache once allocated:
+/* the device memory of its KV cache once allocated:
  * n_ctx × hearth_model_get_kv_bytes_per_position(). */
 guint64        hearth_session_get_kv_bytes (HearthSession *session);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthSession, hearth_session_unref)
 
-/* images: shown to the model before the text, in order (chat templates
+/* shown to the model before the text, in order (chat templates
  * write them as {"type": "image"} parts ahead of the text part). The bytes
  * are referenced until the generation ends. */
 typedef struct {
@@ -117,7 +117,7 @@ typedef struct {
 typedef struct {
   HearthSamplerParams sampler;
   guint               max_tokens; /* 0: until end of generation or the context is full */
-  /* context: positions the prompt must leave free for the reply; a longer
+  /* positions the prompt must leave free for the reply; a longer
    * prompt fails with HEARTH_ENGINE_ERROR_CONTEXT_FULL before any work.
    * 0 asks for one, the least a reply needs. */
   guint               reserve_tokens;
@@ -262,7 +262,7 @@ gboolean      hearth_engine_generate_finish   (HearthEngine          *engine,
                                                HearthGenerateResult  *out,
                                                GError               **error);
 
-/* context: the first of messages[0..n-1] to keep so that the rest, rendered
+/* the first of messages[0..n-1] to keep so that the rest, rendered
  * as generate would render them, leaves reserve_tokens of session's context
  * free. Only whole turns are dropped: the candidates are the messages with
  * role "user", earliest first, so the answer drops as few as it can.
@@ -283,7 +283,7 @@ gboolean      hearth_engine_fit_context_finish (HearthEngine  *engine,
                                                 guint         *first_kept,
                                                 GError       **error);
 
-/* photos: images through a vision model.
+/* images through a vision model.
  *
  * Loads the vision projector (an mmproj GGUF: SigLIP encoder and idefics3
  * connector) for model, which must be its text half. The model's users

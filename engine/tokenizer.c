@@ -1015,14 +1015,6 @@ hearth_tokenizer_is_eog (HearthTokenizer *tok, gint32 id)
   return id >= 0 && (guint32) id < tok->n_tokens && tok->tokens[id].eog;
 }
 
-HearthTokenType
-hearth_tokenizer_token_type (HearthTokenizer *tok, gint32 id)
-{
-  if (id < 0 || (guint32) id >= tok->n_tokens)
-    return HEARTH_TOKEN_UNDEFINED;
-  return (HearthTokenType) tok->tokens[id].type;
-}
-
 gint32
 hearth_tokenizer_lookup (HearthTokenizer *tok, const char *text, gssize len)
 {

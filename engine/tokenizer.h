@@ -108,7 +108,6 @@ gboolean            hearth_tokenizer_adds_eos    (HearthTokenizer *tok);
 /* End of generation: EOS, EOT, EOM and the usual end-of-turn tokens found
  * by text (<|eot_id|>, <|im_end|>, <|endoftext|>, <end_of_utterance>, ...). */
 gboolean            hearth_tokenizer_is_eog      (HearthTokenizer *tok, gint32 id);
-HearthTokenType     hearth_tokenizer_token_type  (HearthTokenizer *tok, gint32 id);
 /* The token whose stored text is exactly text (len < 0: NUL-terminated), or -1. */
 gint32              hearth_tokenizer_lookup      (HearthTokenizer *tok, const char *text, gssize len);
 /* The stored text of a token (as in the GGUF, e.g. "Ġthe", "▁the"), or NULL. */

@@ -91,7 +91,7 @@ make_png (guint32 width, guint32 height, guint bit_depth, guint16 (*sample) (gui
   g_autoptr (GByteArray) raw = g_byte_array_new ();
   for (guint y = 0; y < height; y++)
     {
-      g_byte_array_append (raw, (const guint8 *) "\0", 1);  /* filter: none */
+      g_byte_array_append (raw, (const guint8 *) "\0", 1);  /* none */
       for (guint x = 0; x < width; x++)
         for (guint c = 0; c < 3; c++)
           {

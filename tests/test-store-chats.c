@@ -631,7 +631,7 @@ test_export_json (Fixture      *fixture,
                    ==, "stopped");
 }
 
-/* markdown: editing a message replaces its text and drops what followed,
+/* editing a message replaces its text and drops what followed,
  * in the list and in the search index; a position that does not exist
  * changes nothing. */
 static void
@@ -672,7 +672,7 @@ test_replace_message (Fixture      *fixture,
   g_assert_cmpuint (hits->len, ==, 1);
 }
 
-/* context: the start of the model's context is kept per chat, leaves the
+/* the start of the model's context is kept per chat, leaves the
  * messages alone, and only live chats have one. */
 static void
 test_context_start (Fixture      *fixture,
@@ -729,9 +729,8 @@ main (int    argc,
   ADD_TEST ("/store/search/stemming-prefix-and-odd-input", test_search);
   ADD_TEST ("/store/export/markdown", test_export_markdown);
   ADD_TEST ("/store/export/json", test_export_json);
-  /* markdown: edit and resend */
+  /* edit and resend */
   ADD_TEST ("/store/messages/replace", test_replace_message);
-  /* context */
   ADD_TEST ("/store/chats/context-start", test_context_start);
 
   return g_test_run ();

@@ -240,7 +240,7 @@ run_child (const char *model_path, const char *pictures)
     {
       g_autofree char *prompt = g_strdup_printf ("Tell me story number %u.", turn);
 
-      g_assert_true (hearth_conversation_send (conversation, prompt));
+      g_assert_true (hearth_conversation_send_with_images (conversation, prompt, NULL));
       run_until (answer_started, conversation);
       printf ("streaming\n");
       report_committed (worker, conversation);

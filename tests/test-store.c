@@ -267,7 +267,7 @@ assert_old_chat_kept (HearthStore *store)
   hearth_store_set_chat_system_prompt (store, 7, "Answer briefly.", &error);
   g_assert_no_error (error);
 
-  /* context: an old chat sends all its messages until told otherwise. */
+  /* an old chat sends all its messages until told otherwise. */
   g_assert_cmpint (chat->context_start, ==, 0);
   hearth_store_set_chat_context_start (store, 7, 1, &error);
   g_assert_no_error (error);

@@ -17,6 +17,9 @@
 #include "ui-test-util.h"
 
 #define PROMPT "Once upon a time"
+/* stories260K's greedy continuation of PROMPT (tests/test-conversation.c);
+ * the whole answer is as long as the context leaves it. */
+#define GREEDY_START ", there was a little girl named Lily. She loved to play"
 
 static void
 check_stored (UiFixture *f, guint position, HearthRole role, HearthMessageState state)
@@ -56,7 +59,10 @@ drive_chat (UiFixture *f)
   g_autofree char *model = ui_shared_model ();
   HearthMessageObject *answer;
   GtkWidget *window = GTK_WIDGET (f->window);
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.hearth.Hearth");
 
+  /* Greedy, so that the answer's text is known. */
+  g_settings_set_double (settings, "temperature", 0);
   ui_wait_for (ui_has_no_chats_page, f, "the empty chat list");
   ui_save_screenshot (window, "no-chats");
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "new-chat", NULL);
@@ -76,6 +82,7 @@ drive_chat (UiFixture *f)
   ui_wait_row (f, answer);
   g_assert_cmpstr (ui_row_text_of (f, answer), ==, hearth_message_object_get_content (answer));
   ui_wait_for (ui_idle, f, "the answer to end");
+  g_assert_true (g_str_has_prefix (hearth_message_object_get_content (answer), GREEDY_START));
   ui_wait_row (f, answer);
   g_assert_cmpstr (ui_row_text_of (f, answer), ==, hearth_message_object_get_content (answer));
   check_stored (f, 0, HEARTH_ROLE_USER, HEARTH_MESSAGE_COMPLETE);

@@ -92,12 +92,12 @@ gboolean    ui_start_chat_with_stories (UiFixture *f);
 void        ui_test_init             (int *argc, char ***argv);
 int         ui_test_run              (void);
 
-/* chats: types text into the sidebar's search (opening it) and waits for
+/* types text into the sidebar's search (opening it) and waits for
  * the results of that text. */
 void        ui_search                (UiFixture *f, const char *text);
 /* Mapped widgets of type below root that have css_class. */
 GPtrArray  *ui_find_with_class       (GtkWidget *root, GType type, const char *css_class);
-/* photos-ui: deletes a folder a test made, with everything in it (links
+/* deletes a folder a test made, with everything in it (links
  * are removed, not followed). */
 void        ui_remove_folder         (const char *path);
 

@@ -132,7 +132,7 @@ hearth_application_new (void)
   return g_object_new (HEARTH_TYPE_APPLICATION,
                        "application-id", HEARTH_APP_ID,
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       "resource-base-path", "/org/hearth/Hearth",
+                       "resource-base-path", "/io/github/hearth/Hearth",
                        NULL);
 }
 

@@ -67,7 +67,7 @@ on_row_resend (HearthChatView *self, const char *text, HearthMessageRow *row)
   return hearth_conversation_edit (self->conversation, message, text);
 }
 
-/* context: each row is [separator line, message]; the line shows above
+/* each row is [separator line, message]; the line shows above
  * the first message the model sees when older ones were left out. */
 static GtkWidget *
 context_separator_new (void)
@@ -641,7 +641,7 @@ hearth_chat_view_class_init (HearthChatViewClass *klass)
   object_class->dispose = hearth_chat_view_dispose;
 
   g_type_ensure (HEARTH_TYPE_COMPOSER);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-chat-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, box);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, stack);
   gtk_widget_class_bind_template_child (widget_class, HearthChatView, scroller);

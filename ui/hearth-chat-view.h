@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (HearthChatView, hearth_chat_view, HEARTH, CHAT_VIEW, GtkWi
 void                hearth_chat_view_set_conversation (HearthChatView *self, HearthConversation *conversation);
 HearthConversation *hearth_chat_view_get_conversation (HearthChatView *self);
 void                hearth_chat_view_focus_composer   (HearthChatView *self);
-/* context: the composer's text, taken out of it (g_free). */
+/* the composer's text, taken out of it (g_free). */
 char               *hearth_chat_view_take_draft       (HearthChatView *self);
 void                hearth_chat_view_set_draft        (HearthChatView *self, const char *text);
 /* Scrolls to the message with this store id, once the conversation has

@@ -136,7 +136,7 @@ hearth_code_block_class_init (HearthCodeBlockClass *klass)
   object_class->dispose = hearth_code_block_dispose;
 
   g_type_ensure (GTK_SOURCE_TYPE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-code-block.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-code-block.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthCodeBlock, box);
   gtk_widget_class_bind_template_child (widget_class, HearthCodeBlock, language);
   gtk_widget_class_bind_template_child (widget_class, HearthCodeBlock, view);

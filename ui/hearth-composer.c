@@ -379,7 +379,7 @@ hearth_composer_class_init (HearthComposerClass *klass)
                                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                                                   HEARTH_TYPE_IMAGE_ATTACHMENT);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-composer.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthComposer, box);
   gtk_widget_class_bind_template_child (widget_class, HearthComposer, thumbnail_scroller);
   gtk_widget_class_bind_template_child (widget_class, HearthComposer, thumbnails);

@@ -21,7 +21,7 @@ hearth_image_preview_class_init (HearthImagePreviewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   g_type_ensure (HEARTH_TYPE_TILE_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-image-preview.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-image-preview.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthImagePreview, title);
   gtk_widget_class_bind_template_child (widget_class, HearthImagePreview, tile_view);
   gtk_widget_class_bind_template_child (widget_class, HearthImagePreview, summary);

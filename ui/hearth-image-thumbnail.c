@@ -130,7 +130,7 @@ hearth_image_thumbnail_class_init (HearthImageThumbnailClass *klass)
   signals[SIGNAL_REMOVE] = g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-image-thumbnail.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-image-thumbnail.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, picture);
   gtk_widget_class_bind_template_child (widget_class, HearthImageThumbnail, remove_button);

@@ -248,7 +248,7 @@ hearth_message_row_class_init (HearthMessageRowClass *klass)
                                          G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   g_type_ensure (HEARTH_TYPE_MARKDOWN_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-message-row.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, author);
   gtk_widget_class_bind_template_child (widget_class, HearthMessageRow, content_stack);

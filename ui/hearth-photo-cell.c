@@ -94,7 +94,7 @@ hearth_photo_cell_class_init (HearthPhotoCellClass *klass)
 
   object_class->dispose = hearth_photo_cell_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-photo-cell.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-photo-cell.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthPhotoCell, content);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotoCell, frame);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotoCell, picture);

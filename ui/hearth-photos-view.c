@@ -748,7 +748,7 @@ hearth_photos_view_class_init (HearthPhotosViewClass *klass)
     g_param_spec_object ("view-stack", NULL, NULL, ADW_TYPE_VIEW_STACK,
                          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS));
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-photos-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-photos-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, content);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, switcher);
   gtk_widget_class_bind_template_child (widget_class, HearthPhotosView, back_button);

@@ -336,7 +336,7 @@ hearth_search_results_class_init (HearthSearchResultsClass *klass)
   signals[SIGNAL_CHAT_ACTIVATED] = g_signal_new ("chat-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-search-results.ui");
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hearth/Hearth/ui/hearth-search-results.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthSearchResults, stack);
   gtk_widget_class_bind_template_child (widget_class, HearthSearchResults, chats_heading);
   gtk_widget_class_bind_template_child (widget_class, HearthSearchResults, chat_matches);

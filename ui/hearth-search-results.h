@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 #define HEARTH_TYPE_SEARCH_RESULTS (hearth_search_results_get_type ())
 G_DECLARE_FINAL_TYPE (HearthSearchResults, hearth_search_results, HEARTH, SEARCH_RESULTS, GtkWidget)
 
-/* chats: the window's HearthChatObject list, matched by title. */
+/* the window's HearthChatObject list, matched by title. */
 void        hearth_search_results_set_sources (HearthSearchResults *self,
                                                HearthStoreWorker   *worker,
                                                GListModel          *chats);

@@ -26,7 +26,7 @@ gboolean        hearth_window_get_ready      (HearthWindow *self);
 gboolean        hearth_window_get_loading_vision (HearthWindow *self);
 /* The name of the visible page of the chat pane: "no-chats", "no-model" or "chat". */
 const char     *hearth_window_get_page_name  (HearthWindow *self);
-/* photos-ui: the Photos page. */
+/* the Photos page. */
 HearthPhotosView *hearth_window_get_photos_view (HearthWindow *self);
 
 G_END_DECLS

@@ -134,13 +134,6 @@ hvk_buffer_free (HvkBuffer *self)
   g_free (self);
 }
 
-guint64
-hvk_buffer_get_size (HvkBuffer *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-  return self->size;
-}
-
 void *
 hvk_buffer_map (HvkBuffer *self)
 {

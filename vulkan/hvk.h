@@ -105,7 +105,6 @@ typedef enum {
  * message that says how much was asked and how much the heap has. */
 HvkBuffer   *hvk_buffer_new   (HvkDevice *device, guint64 size, HvkBufferKind kind, GError **error);
 void         hvk_buffer_free  (HvkBuffer *buffer);
-guint64      hvk_buffer_get_size (HvkBuffer *buffer);
 /* HVK_BUFFER_HOST only: persistent mapping. */
 void        *hvk_buffer_map   (HvkBuffer *buffer);
 

@@ -2,20 +2,20 @@
  * date with the user's library folders, describing new photos with a
  * vision model on the engine thread.
  *
- * A run has two phases, both at HEARTH_ENGINE_PRIORITY_BACKGROUND so that
- * chat always goes first:
- *   1. the scan, one engine job (hearth_engine_run_async) with its own
- *      connection to the index: walks the folders (hidden folders, Hearth's
- *      own data folder and symlink loops skipped), hashes only files whose
- *      size or mtime changed, records them and drops the files that are gone;
- *   2. one hearth_engine_describe_image_async() per pending photo, its
+ * A run has two phases, neither of which holds a chat waiting:
+ *   1. the scan, one job on the indexer's own HearthWorker (never on the
+ *      engine thread) with its own connection to the index: walks the
+ *      folders (hidden folders, Hearth's own data folder and symlink loops
+ *      skipped), hashes only files whose size or mtime changed, records
+ *      them and drops the files that are gone;
+ *   2. one hearth_engine_describe_image_async() per pending photo, at
+ *      HEARTH_ENGINE_PRIORITY_BACKGROUND so that chat goes first, its
  *      answer parsed and saved on the caller's thread (one small row write
  *      per photo; call from a thread that may do that, not the UI thread).
  * A photo that cannot be decoded is marked failed with the reason and
  * skipped. Pending rows survive a restart: the next run continues them.
  *
- * The indexer joins engine/ and data/, so it is built into its own static
- * library (hearth_photos) rather than into hearth-engine. */
+ * The indexer joins engine/ and data/, so it lives in app/. */
 #pragma once
 
 #include "hearth-engine.h"

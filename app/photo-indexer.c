@@ -1,10 +1,12 @@
 #define G_LOG_DOMAIN "hearth-photos"
 
-/* photo-indexer.c: the folder scan (an engine job with its own index
- * connection), the describe loop (one engine describe job per pending
+/* photo-indexer.c: the folder scan (a job on the indexer's own worker
+ * thread, with its own index connection), the describe loop (one engine describe job per pending
  * photo) and the parsing of the model's answers. */
 
 #include "photo-indexer.h"
+
+#include "hearth-worker.h"
 
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -384,7 +386,7 @@ photo_exif_parse (const guint8 *data, gsize size, gint64 *captured_at, char **ca
     }
 }
 
-/* ---- the scan (engine thread) ---- */
+/* ---- the scan (the indexer's worker thread) ---- */
 
 typedef struct {
   char             *db_path;
@@ -574,7 +576,7 @@ scan_folder (Scan *scan, const char *folder, gint64 *folder_id, GError **error)
          scan_dir (scan, *folder_id, folder, error);
 }
 
-static gboolean
+static gpointer
 run_scan (gpointer data, GCancellable *cancellable, GError **error)
 {
   Scan *scan = data;
@@ -585,7 +587,7 @@ run_scan (gpointer data, GCancellable *cancellable, GError **error)
   gboolean ok;
 
   if ((scan->index = hearth_photo_index_open (scan->db_path, error)) == NULL)
-    return FALSE;
+    return NULL;
   scan->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   scan->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   scan->own_dir_id = g_stat (own_dir, &st) == 0 ? dir_id (&st) : NULL;
@@ -614,13 +616,14 @@ run_scan (gpointer data, GCancellable *cancellable, GError **error)
       g_set_error_literal (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED,
                            "scanning the photo folders was cancelled");
     }
-  return ok;
+  return ok ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 /* ---- the run (caller's thread) ---- */
 
 struct _PhotoIndexer {
   HearthEngine     *engine;
+  HearthWorker     *scanner;  /* the scans: never on the engine thread */
   HearthModel      *model;
   HearthPhotoIndex *index;
   char             *db_path;
@@ -664,6 +667,7 @@ photo_indexer_new (HearthEngine *engine, HearthModel *model, const char *db_path
     return NULL;
   self = g_new0 (PhotoIndexer, 1);
   self->engine = g_object_ref (engine);
+  self->scanner = hearth_worker_new ("hearth-photo-scan");
   self->model = hearth_model_ref (model);
   self->index = index;
   self->db_path = g_strdup (db_path);
@@ -685,6 +689,7 @@ photo_indexer_free (PhotoIndexer *self)
     }
   g_clear_pointer (&self->index, hearth_photo_index_close);
   g_clear_pointer (&self->model, hearth_model_unref);
+  g_clear_object (&self->scanner);
   g_clear_object (&self->engine);
   g_free (self->db_path);
   g_free (self);
@@ -821,7 +826,13 @@ scanned_cb (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
 
   (void) source;
-  if (!hearth_engine_run_finish (NULL, result, &error) ||
+  if (hearth_worker_run_finish (NULL, result, &error) == NULL &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      hearth_engine_set_cancelled (&error, "scanning the photo folders");
+    }
+  if (error != NULL ||
       !hearth_photo_index_count (run->indexer->index, &counts, &error))
     {
       g_task_return_error (task, error);
@@ -851,9 +862,10 @@ photo_indexer_run_async (PhotoIndexer *self, const char *const *folders,
   run->scan->folders = g_strdupv ((char **) folders);
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
   /* The scan belongs to the run (its stats are read at the end), so the
-   * job frees nothing. */
-  hearth_engine_run_async (self->engine, HEARTH_ENGINE_PRIORITY_BACKGROUND, run_scan, run->scan, NULL,
-                           cancellable, scanned_cb, task);
+   * job frees nothing. It runs on the indexer's worker: walking, hashing
+   * and committing a large library must not hold the engine's chats. */
+  hearth_worker_run_async (self->scanner, run_scan, run->scan, NULL, NULL, cancellable,
+                           scanned_cb, task);
 }
 
 gboolean
