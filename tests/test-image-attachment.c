@@ -11,6 +11,7 @@
 #include "hearth-engine-error.h"
 #include "hearth-image-attachment.h"
 #include "image-format-test-util.h"
+#include "image-preprocess.h"
 
 /* A big-endian TIFF block for an EXIF APP1 segment: IFD0 holds Orientation
  * 6 ("rotate 90° clockwise to view") and a pointer to a GPS IFD with
@@ -244,19 +245,22 @@ test_heic_becomes_png (void)
   g_rmdir (dir);
 }
 
-/* A BMP header announcing 9000 × 9000 pixels (81 Mpx) and no pixels:
+/* A PNG header announcing 9000 × 9000 pixels (81 Mpx) and no pixels:
  * refused from the header, before anything is allocated for them. */
 static void
 test_refuses_gigantic_images (void)
 {
-  static const guint8 header[54] = {
-    'B', 'M', 54, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
-    40, 0, 0, 0, 0x28, 0x23, 0, 0, 0x28, 0x23, 0, 0, /* 9000 × 9000 */
-    1, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0x13, 0x0b, 0, 0, 0x13, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  static const guint8 header[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+    0, 0, 0, 13, 'I', 'H', 'D', 'R',
+    0, 0, 0x23, 0x28, 0, 0, 0x23, 0x28,   /* 9000 × 9000 */
+    8, 2, 0, 0, 0,                        /* 8-bit RGB */
+    0xe2, 0xb7, 0xe5, 0xed,               /* the chunk's CRC */
+    0, 0, 0, 0, 'I', 'D', 'A', 'T',       /* an empty IDAT: the header is complete */
+    0x35, 0xaf, 0x06, 0x1e,
   };
   g_autofree char *dir = g_dir_make_tmp ("hearth-attach-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "huge.bmp", NULL);
+  g_autofree char *path = g_build_filename (dir, "huge.png", NULL);
   g_autoptr(GError) error = NULL;
 
   g_file_set_contents (path, (const char *) header, sizeof header, &error);
@@ -264,6 +268,36 @@ test_refuses_gigantic_images (void)
   g_assert_null (load_async (path, &error));
   g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
   g_assert_nonnull (strstr (error->message, "9000 × 9000"));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A well-formed 1 × 1 BMP: gdk-pixbuf could decode it, but only the
+ * formats people photograph and share reach a decoder. */
+static void
+test_refuses_other_formats (void)
+{
+  static const guint8 bmp[58] = {
+    'B', 'M', 58, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+    40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, /* 1 × 1 */
+    1, 0, 24, 0, 0, 0, 0, 0, 4, 0, 0, 0,
+    0x13, 0x0b, 0, 0, 0x13, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x20, 0x40, 0x80, 0,                  /* one pixel, padded to 4 bytes */
+  };
+  g_autofree char *dir = g_dir_make_tmp ("hearth-attach-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "pixel.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_bytes_new_static (bmp, sizeof bmp);
+
+  g_file_set_contents (path, (const char *) bmp, sizeof bmp, &error);
+  g_assert_no_error (error);
+  g_assert_null (load_async (path, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (error->message, "not an image format"));
+  g_clear_error (&error);
+  g_assert_null (hearth_image_load_bytes (bytes, "pasted", 0, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
 
   g_unlink (path);
   g_rmdir (dir);
@@ -310,6 +344,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/image-attachment/other-formats", test_refuses_other_formats);
   g_test_add_func ("/image-attachment/strips-metadata", test_strips_metadata);
   g_test_add_func ("/image-attachment/refuses-broken-files", test_refuses_broken_files);
   g_test_add_func ("/image-attachment/refuses-gigantic-images", test_refuses_gigantic_images);
