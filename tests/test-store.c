@@ -267,6 +267,19 @@ assert_old_chat_kept (HearthStore *store)
   hearth_store_set_chat_system_prompt (store, 7, "Answer briefly.", &error);
   g_assert_no_error (error);
 
+  /* An old chat follows the app's temperature and context length, and can
+   * get its own. */
+  g_assert_cmpfloat (chat->temperature, <, 0);
+  g_assert_cmpuint (chat->context_length, ==, 0);
+  {
+    HearthChat settings = { .id = 7, .model_path = "/models/old.gguf", .system_prompt = "Answer briefly.",
+                            .temperature = 0.3, .context_length = 1024 };
+
+    g_assert_true (hearth_store_set_chat_settings (store, &settings, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (store_test_query_int (store->db, "SELECT context_length FROM chats WHERE id = 7"), ==, 1024);
+  }
+
   /* context: an old chat sends all its messages until told otherwise. */
   g_assert_cmpint (chat->context_start, ==, 0);
   hearth_store_set_chat_context_start (store, 7, 1, &error);

@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "hearth-chat-object.h"
+#include "hearth-chat-settings.h"
+#include "hearth-generation-settings.h"
 #include "hearth-search-results.h"
 #include "hearth-session-cache.h"
 #include "model-catalog.h"
@@ -110,12 +112,14 @@ is_closed (HearthWindow *self)
 typedef struct {
   gint64 chat_id;
   char  *text; /* title or model path */
+  char  *system_prompt; /* of a new chat: the Preferences' (NULL: none) */
 } ChatEdit;
 
 static void
 chat_edit_free (ChatEdit *edit)
 {
   g_free (edit->text);
+  g_free (edit->system_prompt);
   g_free (edit);
 }
 
@@ -142,6 +146,9 @@ create_chat_run (HearthStore *store, gpointer data, GError **error)
   ChatEdit *edit = data;
   gint64 id = hearth_store_create_chat (store, _("New Chat"), edit->text, error);
 
+  if (id != 0 && edit->system_prompt != NULL && !hearth_store_set_chat_system_prompt (store, id, edit->system_prompt,
+                                                                                        error))
+    return NULL;
   return id != 0 ? hearth_store_get_chat (store, id, error) : NULL;
 }
 
@@ -259,6 +266,7 @@ update_actions (HearthWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-chat", has_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.chat-settings", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.regenerate",
                                  self->conversation != NULL && hearth_conversation_can_regenerate (self->conversation));
@@ -275,32 +283,22 @@ on_conversation_changed (HearthWindow *self)
   update_actions (self);
 }
 
-/* Sampling as the user set it (the schema's defaults until then). */
-static void
-apply_settings (HearthWindow *self, HearthConversation *conversation)
-{
-  HearthSamplingParams params;
-
-  hearth_sampling_params_init (&params);
-  if (self->settings != NULL)
-    {
-      params.sampler.temperature = g_settings_get_double (self->settings, "temperature");
-      params.sampler.top_p = g_settings_get_double (self->settings, "top-p");
-      params.sampler.top_k = g_settings_get_uint (self->settings, "top-k");
-      params.sampler.min_p = g_settings_get_double (self->settings, "min-p");
-      params.sampler.repeat_penalty = g_settings_get_double (self->settings, "repeat-penalty");
-      params.max_tokens = g_settings_get_uint (self->settings, "max-tokens");
-    }
-  hearth_conversation_set_sampling_params (conversation, &params);
-}
-
-/* The context-length setting, within what the model was trained for. */
 static guint
 session_n_ctx (HearthWindow *self)
 {
-  guint n_ctx = self->settings != NULL ? g_settings_get_uint (self->settings, "context-length") : 0;
+  return hearth_generation_settings_n_ctx (self->settings, current_chat (self), self->model);
+}
 
-  return MIN (n_ctx, hearth_model_get_n_ctx_train (self->model));
+/* A new context length (the chat's or the Preferences'): the chat gets a
+ * session of that size, which stops an answer being written. */
+static void
+on_context_length_changed (HearthWindow *self)
+{
+  if (self->conversation == NULL || hearth_conversation_get_session (self->conversation) == NULL ||
+      hearth_session_get_n_ctx (hearth_conversation_get_session (self->conversation)) == session_n_ctx (self))
+    return;
+  hearth_conversation_set_session (self->conversation, NULL);
+  ensure_model (self);
 }
 
 static void
@@ -314,7 +312,7 @@ on_selection_changed (HearthWindow *self)
   if (chat != NULL)
     {
       conversation = hearth_conversation_new (self->worker, self->engine, chat);
-      apply_settings (self, conversation);
+      hearth_conversation_set_settings (conversation, self->settings);
     }
   g_set_object (&self->conversation, conversation);
   g_signal_group_set_target (self->conversation_signals, conversation);
@@ -738,20 +736,25 @@ chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
-/* New chats start with the model in use, the one being loaded or the
- * default model of the settings. */
+/* New chats start with the default model of the Preferences, else the
+ * model in use or the one being loaded, and with the Preferences' system
+ * prompt, which is then the chat's own. */
 static void
 new_chat (HearthWindow *self, GAsyncReadyCallback done)
 {
   g_autofree char *default_model = self->settings != NULL ? g_settings_get_string (self->settings, "default-model")
                                                           : NULL;
-  const char *model_path = self->loading_path;
+  g_autofree char *system_prompt = self->settings != NULL ? g_settings_get_string (self->settings, "system-prompt")
+                                                          : NULL;
+  const char *model_path = default_model != NULL && *default_model != '\0' ? default_model : NULL;
+  ChatEdit *edit;
 
   if (model_path == NULL)
-    model_path = self->model_path;
-  if (model_path == NULL && default_model != NULL && *default_model != '\0')
-    model_path = default_model;
-  run_job (self, create_chat_run, chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, done);
+    model_path = self->loading_path != NULL ? self->loading_path : self->model_path;
+  edit = chat_edit_new (0, model_path);
+  if (system_prompt != NULL && *g_strstrip (system_prompt) != '\0')
+    edit->system_prompt = g_steal_pointer (&system_prompt);
+  run_job (self, create_chat_run, edit, (GDestroyNotify) hearth_chat_free, done);
 }
 
 static void
@@ -971,6 +974,30 @@ cancel_load_activated (GtkWidget *widget, const char *action_name, GVariant *par
   stop_loading (self);
   update_main_page (self);
   update_title (self);
+  update_actions (self);
+}
+
+static void
+chat_settings_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = current_chat (self);
+
+  if (chat != NULL)
+    gtk_window_present (GTK_WINDOW (hearth_chat_settings_new (GTK_WINDOW (self), self->worker, chat, self->found)));
+}
+
+/* win.history-erased: the Preferences erased every chat; none is listed
+ * and no session keeps their text. */
+static void
+history_erased_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  g_list_store_remove_all (self->chats);
+  if (self->model != NULL)
+    hearth_session_cache_drop_model (self->sessions, self->model);
+  update_main_page (self);
   update_actions (self);
 }
 
@@ -1366,6 +1393,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.regenerate", NULL, regenerate_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_activated);
   gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
+  gtk_widget_class_install_action (widget_class, "win.chat-settings", NULL, chat_settings_activated);
+  gtk_widget_class_install_action (widget_class, "win.history-erased", NULL, history_erased_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.new-chat-carrying-draft", NULL,
                                    new_chat_carrying_draft_activated);
@@ -1395,6 +1424,8 @@ bind_settings (HearthWindow *self)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::context-length", G_CALLBACK (on_context_length_changed), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -1418,6 +1449,10 @@ hearth_window_init (HearthWindow *self)
   g_signal_group_connect_swapped (self->conversation_signals, "error", G_CALLBACK (on_conversation_error), self);
   self->chat_signals = g_signal_group_new (HEARTH_TYPE_CHAT_OBJECT);
   g_signal_group_connect_swapped (self->chat_signals, "notify::updated-at", G_CALLBACK (on_chat_touched), self);
+  /* Chat Settings: another model, another context length. */
+  g_signal_group_connect_swapped (self->chat_signals, "notify::model-path", G_CALLBACK (ensure_model), self);
+  g_signal_group_connect_swapped (self->chat_signals, "notify::context-length",
+                                  G_CALLBACK (on_context_length_changed), self);
 
   models_dir = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
   no_model = g_markup_printf_escaped (
@@ -1489,4 +1524,20 @@ hearth_window_get_photos_view (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
   return self->photos_view;
+}
+
+/* The app's settings, or NULL when the schema is not installed. */
+GSettings *
+hearth_window_get_settings (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->settings;
+}
+
+/* The models the last scan found (HearthModelInfo), or NULL before it. */
+GPtrArray *
+hearth_window_get_found_models (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->found;
 }
