@@ -330,6 +330,25 @@ test_reset_sampling (void)
 
 /* ---- /ui-preferences/settings ---- */
 
+/* The Photos page lists the library's folders and takes one out. */
+static void
+check_folders_page (GtkWidget *prefs)
+{
+  g_autoptr(GSettings) settings = app_settings ();
+  g_autofree char *folder = g_build_filename (g_get_user_data_dir (), "no-photos-here", NULL);
+  const char *const folders[] = { folder, NULL };
+  g_auto(GStrv) left = NULL;
+
+  show_page (prefs, "photos");
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_settings_set_strv (settings, "photo-folders", folders);
+  ui_settle (100);
+  g_assert_nonnull (row_titled (prefs, ADW_TYPE_ACTION_ROW, "no-photos-here"));
+  g_assert_true (gtk_widget_activate_action (prefs, "prefs.remove-folder", "s", folder));
+  left = g_settings_get_strv (settings, "photo-folders");
+  g_assert_cmpuint (g_strv_length (left), ==, 0);
+}
+
 static void
 save_pages (GtkWidget *prefs, const char *suffix)
 {
@@ -359,9 +378,9 @@ drive_settings (UiFixture *f)
   Request request = { 0 };
   GtkWidget *prefs;
 
+  ui_wait_for (window_ready, f, "the history and the model scan");
   if (!ui_start_chat_with_stories (f))
     return;
-  ui_wait_for (window_ready, f, "the model scan");
   send_and_capture (f, "Lily found a shiny stone", &request);
   g_assert_null (request.system);
   g_assert_cmpfloat_with_epsilon (request.params.sampler.temperature, 0.7, 1e-6);
@@ -379,6 +398,7 @@ drive_settings (UiFixture *f)
   set_spin (prefs, "Top-_k", 7);
   set_spin (prefs, "_Min-p", 0.12);
   set_spin (prefs, "_Repeat Penalty", 1.3);
+  check_folders_page (prefs);
   save_pages (prefs, "");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
   save_pages (prefs, "-dark");
@@ -603,13 +623,19 @@ drive_migrated_chat (UiFixture *f)
   assert_chat_uses (f, &want, "The little bird sang");
 }
 
+static char *
+with_cats (const char *prompt)
+{
+  return g_strdup_printf ("%s And you like cats.", prompt);
+}
+
 /* Another system prompt: the prompt is rendered again and its unchanged
  * start is reused from the session's cache. */
 static void
 change_system_prompt (UiFixture *f, ChatSettings *want, char **prompt)
 {
   HearthConversation *conversation = ui_conversation (f);
-  g_autofree char *changed = g_strdup_printf ("%s And you like cats.", *prompt);
+  g_autofree char *changed = with_cats (*prompt);
   Request request = { 0 };
   guint reused;
 
@@ -689,6 +715,7 @@ drive_photo_chat (UiFixture *f)
   g_autofree char *photo = write_photo ();
   g_autofree char *prompt = NULL;
   ChatSettings old = old_chat_settings (stories, &prompt);
+  g_autofree char *old_prompt = with_cats (prompt);
 
   if (ui_shared_model () == NULL)
     {
@@ -708,10 +735,10 @@ drive_photo_chat (UiFixture *f)
   set_chat_settings (f, &photo_chat, NULL);
   assert_chat_uses (f, &photo_chat, "What is in it?");
 
-  /* The chat it was started beside keeps its own. */
+  /* The chat it was started beside keeps its own (as drive_restarted left it). */
   select_chat (f, 7);
   g_assert_cmpstr (hearth_chat_object_get_system_prompt (hearth_conversation_get_chat (ui_conversation (f))), ==,
-                   prompt);
+                   old_prompt);
   g_assert_cmpfloat (hearth_chat_object_get_temperature (hearth_conversation_get_chat (ui_conversation (f))), ==,
                      old.temperature);
 }
@@ -729,10 +756,20 @@ drive_photo_chat_restarted (UiFixture *f)
   assert_chat_uses (f, &photo_chat, "And the sky?");
 }
 
+/* Short answers: the case starts the app ten times. */
+static void
+set_short_answers (void)
+{
+  g_autoptr(GSettings) settings = app_settings ();
+
+  g_settings_set_uint (settings, "max-tokens", 12);
+}
+
 static void
 test_chat_settings (void)
 {
   reset_settings ();
+  set_short_answers ();
   for (old_version = 1; old_version <= hearth_store_schema_version (); old_version++)
     {
       g_test_message ("a chat from schema version %u", old_version);
@@ -798,6 +835,7 @@ drive_delete_all (UiFixture *f)
   GtkWidget *prefs;
   GtkWidget *dialog;
 
+  ui_wait_for (window_ready, f, "the history and the model scan");
   if (!ui_start_chat_with_stories (f))
     return;
   ui_send (f, "The " MARKER " sang a song");
@@ -836,6 +874,7 @@ static void
 test_delete_all (void)
 {
   reset_settings ();
+  set_short_answers ();
   ui_test_run_app (drive_delete_all);
   /* The next start finds the empty history, not a damaged one. */
   g_assert_false (history_contains (MARKER));

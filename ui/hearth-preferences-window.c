@@ -507,23 +507,17 @@ hearth_preferences_window_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  /* Its mapping reads self->models; the row may outlive the window. */
+  if (self->default_model_row != NULL)
+    g_settings_unbind (self->default_model_row, "selected");
   g_clear_object (&self->window);
   g_clear_object (&self->settings);
   g_clear_object (&self->worker);
   g_clear_object (&self->library);
   g_clear_pointer (&self->folder_rows, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_PREFERENCES_WINDOW);
-  G_OBJECT_CLASS (hearth_preferences_window_parent_class)->dispose (object);
-}
-
-static void
-hearth_preferences_window_finalize (GObject *object)
-{
-  HearthPreferencesWindow *self = HEARTH_PREFERENCES_WINDOW (object);
-
-  /* The combo row's mapping uses it until the binding goes with the row. */
   g_clear_pointer (&self->models, hearth_model_choice_free);
-  G_OBJECT_CLASS (hearth_preferences_window_parent_class)->finalize (object);
+  G_OBJECT_CLASS (hearth_preferences_window_parent_class)->dispose (object);
 }
 
 static void
@@ -533,7 +527,6 @@ hearth_preferences_window_class_init (HearthPreferencesWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hearth_preferences_window_dispose;
-  object_class->finalize = hearth_preferences_window_finalize;
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/ui/hearth-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthPreferencesWindow, default_model_row);
   gtk_widget_class_bind_template_child (widget_class, HearthPreferencesWindow, context_length_spin);
