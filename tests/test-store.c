@@ -198,18 +198,8 @@ static void
 create_old_database (const char *path,
                      guint       version)
 {
-  g_autoptr(sqlite3) db = NULL;
-  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
+  g_autoptr(sqlite3) db = store_test_create_old_database (path, version);
 
-  create_parent (path);
-  db = store_test_open_raw (path);
-  for (guint v = 1; v <= version; v++)
-    {
-      g_autoptr(GBytes) sql = _hearth_store_migration_sql (v);
-      g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
-      store_test_exec_raw (db, script);
-    }
-  store_test_exec_raw (db, set_version);
   store_test_exec_raw (db,
                        "INSERT INTO chats (id, title, model_path, created_at, updated_at) "
                        "  VALUES (7, 'Old chat', '/models/old.gguf', 1000, 2000);"

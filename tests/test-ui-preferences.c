@@ -28,7 +28,6 @@
 
 #include "hearth-chat-settings.h"
 #include "hearth-preferences-window.h"
-#include "hearth-store-private.h"
 #include "hearth-thumbnail-cache.h"
 #include "model-catalog.h"
 #include "test-store-util.h"
@@ -466,20 +465,10 @@ static void
 write_old_database (guint version)
 {
   g_autofree char *path = database_path ();
-  g_autofree char *folder = g_path_get_dirname (path);
-  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
   g_autoptr(sqlite3) db = NULL;
 
   remove_database ();
-  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
-  db = store_test_open_raw (path);
-  for (guint v = 1; v <= version; v++)
-    {
-      g_autoptr(GBytes) sql = _hearth_store_migration_sql (v);
-      g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
-      store_test_exec_raw (db, script);
-    }
-  store_test_exec_raw (db, set_version);
+  db = store_test_create_old_database (path, version);
   store_test_exec_raw (db,
                        "INSERT INTO chats (id, title, model_path, created_at, updated_at) "
                        "  VALUES (7, 'Old chat', '/models/old.gguf', 1000, 2000);"
@@ -597,6 +586,23 @@ select_chat (UiFixture *f, gint64 id)
   g_error ("no chat %" G_GINT64_FORMAT, id);
 }
 
+/* The history read and chat id shown; FALSE (the case skipped) without
+ * stories260K. */
+static gboolean
+show_history_chat (UiFixture *f, gint64 id)
+{
+  g_autofree char *model = ui_shared_model ();
+
+  if (model == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
+      return FALSE;
+    }
+  ui_wait_for (window_ready, f, "the history and the model scan");
+  select_chat (f, id);
+  return TRUE;
+}
+
 static ChatSettings
 old_chat_settings (const char *stories, char **prompt)
 {
@@ -611,13 +617,8 @@ drive_migrated_chat (UiFixture *f)
   g_autofree char *prompt = NULL;
   ChatSettings want = old_chat_settings (stories, &prompt);
 
-  if (ui_shared_model () == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
-      return;
-    }
-  ui_wait_for (window_ready, f, "the migrated history and the model scan");
-  select_chat (f, 7);
+  if (!show_history_chat (f, 7))
+    return;
   g_assert_cmpuint (ui_n_messages (f), ==, 2);
   set_chat_settings (f, &want, old_version == 1 ? "chat-settings" : NULL);
   assert_chat_uses (f, &want, "The little bird sang");
@@ -659,13 +660,8 @@ drive_restarted (UiFixture *f)
   g_autofree char *prompt = NULL;
   ChatSettings want = old_chat_settings (stories, &prompt);
 
-  if (ui_shared_model () == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
-      return;
-    }
-  ui_wait_for (window_ready, f, "the history");
-  select_chat (f, 7);
+  if (!show_history_chat (f, 7))
+    return;
   assert_chat_uses (f, &want, "Mom made a cake");
   change_system_prompt (f, &want, &prompt);
 }
@@ -717,13 +713,8 @@ drive_photo_chat (UiFixture *f)
   ChatSettings old = old_chat_settings (stories, &prompt);
   g_autofree char *old_prompt = with_cats (prompt);
 
-  if (ui_shared_model () == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
-      return;
-    }
-  ui_wait_for (window_ready, f, "the history");
-  select_chat (f, 7);
+  if (!show_history_chat (f, 7))
+    return;
   ui_wait_for (ui_model_ready, f, "the old chat's model");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-chat-with-image", "s", photo));
   ui_wait_for (photo_chat_made, f, "the chat from the photo");
@@ -746,13 +737,8 @@ drive_photo_chat (UiFixture *f)
 static void
 drive_photo_chat_restarted (UiFixture *f)
 {
-  if (ui_shared_model () == NULL)
-    {
-      g_test_skip ("HEARTH_SHARED_DIR/models/stories260K.gguf is missing: cannot chat");
-      return;
-    }
-  ui_wait_for (window_ready, f, "the history");
-  select_chat (f, photo_chat_id);
+  if (!show_history_chat (f, photo_chat_id))
+    return;
   assert_chat_uses (f, &photo_chat, "And the sky?");
 }
 

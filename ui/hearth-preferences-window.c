@@ -319,19 +319,28 @@ on_forget_photos_response (AdwMessageDialog *dialog, const char *response, gpoin
   clear_thumbnails (self);
 }
 
+/* Asks before something that cannot be undone: Cancel, or the destructive
+ * response (id and label) that on_response gets. */
+static void
+confirm (HearthPreferencesWindow *self, const char *heading, const char *body, const char *response,
+         const char *label, GCallback on_response)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), response, label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", on_response, self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 forget_photos_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
-    GTK_WINDOW (widget), _("Forget the Photo Index?"),
-    _("Every photo folder is removed from Hearth, and the descriptions of their photos and the thumbnails are "
-      "deleted. The photos themselves stay where they are.")));
-
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "forget", _("_Forget"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "forget", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_forget_photos_response), widget, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  confirm (HEARTH_PREFERENCES_WINDOW (widget), _("Forget the Photo Index?"),
+           _("Every photo folder is removed from Hearth, and the descriptions of their photos and the thumbnails are "
+             "deleted. The photos themselves stay where they are."),
+           "forget", _("_Forget"), G_CALLBACK (on_forget_photos_response));
 }
 
 /* ---- Privacy: the history ---- */
@@ -433,14 +442,8 @@ delete_history_activated (GtkWidget *widget, const char *action_name, GVariant *
       "from %s (%s) and overwritten, so that no text stays on the disk. This cannot be undone."),
     self->history.n_chats, self->history.n_messages, self->history.n_attachments,
     hearth_store_worker_get_path (self->worker), bytes);
-  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                                         _("Delete All History?"), body));
 
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "delete", _("_Delete All"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_history_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  confirm (self, _("Delete All History?"), body, "delete", _("_Delete All"), G_CALLBACK (on_delete_history_response));
 }
 
 /* ---- Privacy: thumbnails ---- */
