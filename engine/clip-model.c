@@ -117,10 +117,16 @@ read_config (GgufFile *file, ClipConfig *c, GError **error)
       return FALSE;
     }
 
-  if (c->image_size % c->patch_size != 0 || c->image_size > 4096)
+  /* The patch convolution has stride patch_size and no padding: trailing
+   * pixel rows and columns that do not fill a patch are ignored (SigLIP
+   * so400m cuts a 384-pixel tile into 27 x 27 patches of 14 pixels). */
+  if (c->image_size > 4096)
     return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                              "clip.vision.image_size %u is not a multiple of patch_size %u (or too large)",
-                              c->image_size, c->patch_size);
+                              "clip.vision.image_size %u is larger than 4096 pixels", c->image_size);
+  if (c->patch_size > c->image_size)
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "clip.vision.patch_size %u is larger than image_size %u: a tile has no patches",
+                              c->patch_size, c->image_size);
   c->grid = c->image_size / c->patch_size;
   c->n_patches = c->grid * c->grid;
   if (c->grid % c->scale_factor != 0)
@@ -195,11 +201,8 @@ plan_matrix (WeightPlan *plan, const char *name, const guint64 ne[4], guint32 n_
   const GgufTensor *t = plan_tensor (plan, name, ne, &m->view, error);
   if (t == NULL)
     return FALSE;
-  if (!weight_type_to_hvk (t->type, &m->type) || n_in % hvk_type_block_size (m->type) != 0)
-    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                              "tensor '%s' has type %s (%u), which Hearth cannot run for "
-                              "rows of %u; use an F32, F16 or Q8_0 projector",
-                              name, weight_type_name (t->type), t->type, n_in);
+  if (!weight_matrix_type (plan->file, t, n_in, &m->type, error))
+    return FALSE;
   m->n_in = n_in;
   m->n_out = n_out;
   return TRUE;

@@ -4,13 +4,6 @@
 
 #include "ref-quant.h"
 
-/* ggml's block layouts (bytes). */
-#define Q4_0_BYTES 18    /* f16 d; u8 qs[16] */
-#define Q8_0_BYTES 34    /* f16 d; i8 qs[32] */
-#define Q4_K_BYTES 144   /* f16 d, dmin; u8 scales[12]; u8 qs[128] */
-#define Q5_K_BYTES 176   /* f16 d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] */
-#define Q6_K_BYTES 210   /* u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d */
-
 guint16
 ref_f16_from_f32 (float f)
 {
@@ -43,86 +36,6 @@ put_f16 (guint8 *p, float f)
 
   p[0] = h & 0xff;
   p[1] = h >> 8;
-}
-
-static void
-block_shape (HvkType type, guint *block, guint *bytes)
-{
-  switch (type)
-    {
-    case HVK_TYPE_F32:  *block = 1;   *bytes = 4;          return;
-    case HVK_TYPE_F16:  *block = 1;   *bytes = 2;          return;
-    case HVK_TYPE_Q4_0: *block = 32;  *bytes = Q4_0_BYTES; return;
-    case HVK_TYPE_Q8_0: *block = 32;  *bytes = Q8_0_BYTES; return;
-    case HVK_TYPE_Q4_K: *block = 256; *bytes = Q4_K_BYTES; return;
-    case HVK_TYPE_Q5_K: *block = 256; *bytes = Q5_K_BYTES; return;
-    case HVK_TYPE_Q6_K: *block = 256; *bytes = Q6_K_BYTES; return;
-    }
-  g_assert_not_reached ();
-}
-
-gsize
-ref_row_bytes (HvkType type, guint n)
-{
-  guint block, bytes;
-
-  block_shape (type, &block, &bytes);
-  g_assert (n % block == 0);
-  return (gsize) n / block * bytes;
-}
-
-/* Overwrites the scale fields of one block with small positive f16 values. */
-static void
-randomize_scales (HvkType type, guint8 *b, GRand *rand)
-{
-  switch (type)
-    {
-    case HVK_TYPE_Q4_0:
-    case HVK_TYPE_Q8_0:
-      put_f16 (b, g_rand_double_range (rand, 0.001, 0.01));
-      break;
-    case HVK_TYPE_Q4_K:
-    case HVK_TYPE_Q5_K:
-      put_f16 (b, g_rand_double_range (rand, 0.001, 0.01));
-      put_f16 (b + 2, g_rand_double_range (rand, 0.001, 0.01));
-      break;
-    case HVK_TYPE_Q6_K:
-      put_f16 (b + 208, g_rand_double_range (rand, 0.001, 0.01));
-      break;
-    case HVK_TYPE_F32:
-    case HVK_TYPE_F16:
-      g_assert_not_reached ();
-    }
-}
-
-guint8 *
-ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed)
-{
-  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-  gsize row_bytes = ref_row_bytes (type, n_in);
-  gsize n_bytes = row_bytes * n_out;
-  guint8 *w = g_malloc (n_bytes);
-  guint block, bytes;
-
-  if (type == HVK_TYPE_F32)
-    {
-      for (gsize i = 0; i < (gsize) n_in * n_out; i++)
-        ((float *) w)[i] = g_rand_double_range (rand, -1.0, 1.0);
-      return w;
-    }
-  if (type == HVK_TYPE_F16)
-    {
-      for (gsize i = 0; i < (gsize) n_in * n_out; i++)
-        put_f16 (w + 2 * i, g_rand_double_range (rand, -1.0, 1.0));
-      return w;
-    }
-
-  for (gsize i = 0; i < n_bytes; i++)
-    w[i] = g_rand_int (rand) & 0xff;
-  block_shape (type, &block, &bytes);
-  for (gsize off = 0; off < n_bytes; off += bytes)
-    randomize_scales (type, w + off, rand);
-  return w;
 }
 
 static void
@@ -209,29 +122,114 @@ dequant_q6_k (const guint8 *b, float *y)
         }
 }
 
+static void
+dequant_f32 (const guint8 *b, float *y)
+{
+  memcpy (y, b, 4);
+}
+
+static void
+dequant_f16 (const guint8 *b, float *y)
+{
+  *y = f16_at (b);
+}
+
+static void
+dequant_q4_k (const guint8 *b, float *y)
+{
+  dequant_k4_k5 (b, NULL, b + 16, y);
+}
+
+static void
+dequant_q5_k (const guint8 *b, float *y)
+{
+  dequant_k4_k5 (b, b + 16, b + 48, y);
+}
+
+/* Per type: how one block dequantizes, and the byte offsets of its f16
+ * scales (randomized to small positive values; -1 ends the list). Float
+ * types have no scales: random values in [-1, 1] are written instead. A
+ * type without an entry fails every test that uses it. */
+typedef struct {
+  void (*dequant) (const guint8 *block, float *y);
+  int  scales[3];
+} RefType;
+
+static const RefType ref_types[HVK_TYPE_COUNT] = {
+  [HVK_TYPE_F32]  = { dequant_f32,  { -1 } },
+  [HVK_TYPE_F16]  = { dequant_f16,  { -1 } },
+  [HVK_TYPE_Q4_0] = { dequant_q4_0, { 0, -1 } },
+  [HVK_TYPE_Q8_0] = { dequant_q8_0, { 0, -1 } },
+  [HVK_TYPE_Q4_K] = { dequant_q4_k, { 0, 2, -1 } },
+  [HVK_TYPE_Q5_K] = { dequant_q5_k, { 0, 2, -1 } },
+  [HVK_TYPE_Q6_K] = { dequant_q6_k, { 208, -1 } },
+};
+
+static const RefType *
+ref_type (HvkType type)
+{
+  g_assert_cmpuint (type, <, HVK_TYPE_COUNT);
+  g_assert_nonnull (ref_types[type].dequant);
+  return &ref_types[type];
+}
+
+static gboolean
+is_float (HvkType type)
+{
+  return hvk_type_block_size (type) == 1;
+}
+
+gsize
+ref_row_bytes (HvkType type, guint n)
+{
+  g_assert (n % hvk_type_block_size (type) == 0);
+  return (gsize) n / hvk_type_block_size (type) * hvk_type_block_bytes (type);
+}
+
+/* Random floats in [-1, 1] stored as the float type. */
+static void
+put_float (HvkType type, guint8 *p, float f)
+{
+  if (type == HVK_TYPE_F32)
+    memcpy (p, &f, 4);
+  else if (type == HVK_TYPE_F16)
+    put_f16 (p, f);
+  else
+    g_assert_not_reached ();
+}
+
+guint8 *
+ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  const RefType *rt = ref_type (type);
+  gsize n_bytes = ref_row_bytes (type, n_in) * n_out;
+  gsize bytes = hvk_type_block_bytes (type);
+  guint8 *w = g_malloc (n_bytes);
+
+  if (is_float (type))
+    {
+      for (gsize off = 0; off < n_bytes; off += bytes)
+        put_float (type, w + off, g_rand_double_range (rand, -1.0, 1.0));
+      return w;
+    }
+  for (gsize i = 0; i < n_bytes; i++)
+    w[i] = g_rand_int (rand) & 0xff;
+  for (gsize off = 0; off < n_bytes; off += bytes)
+    for (const int *sc = rt->scales; *sc >= 0; sc++)
+      put_f16 (w + off + *sc, g_rand_double_range (rand, 0.001, 0.01));
+  return w;
+}
+
 void
 ref_dequant_row (HvkType type, const guint8 *row, guint n, float *out)
 {
-  guint block, bytes;
+  const RefType *rt = ref_type (type);
+  guint block = hvk_type_block_size (type), bytes = hvk_type_block_bytes (type);
 
-  block_shape (type, &block, &bytes);
   g_assert (n % block == 0);
   for (guint i = 0; i < n / block; i++)
-    {
-      const guint8 *b = row + (gsize) i * bytes;
-      float *y = out + (gsize) i * block;
-
-      switch (type)
-        {
-        case HVK_TYPE_F32:  memcpy (y, b, 4); break;
-        case HVK_TYPE_F16:  *y = f16_at (b); break;
-        case HVK_TYPE_Q4_0: dequant_q4_0 (b, y); break;
-        case HVK_TYPE_Q8_0: dequant_q8_0 (b, y); break;
-        case HVK_TYPE_Q4_K: dequant_k4_k5 (b, NULL, b + 16, y); break;
-        case HVK_TYPE_Q5_K: dequant_k4_k5 (b, b + 16, b + 48, y); break;
-        case HVK_TYPE_Q6_K: dequant_q6_k (b, y); break;
-        }
-    }
+    rt->dequant (row + (gsize) i * bytes, out + (gsize) i * block);
 }
 
 void

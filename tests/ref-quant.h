@@ -1,7 +1,9 @@
 /* ref-quant.h: scalar C reference for the weight types of hvk-ops.h:
  * block layouts as ggml stores them in GGUF, random blocks to test with,
  * dequantization and a matrix product in double. Written for clarity, not
- * speed; shares no code with the shaders. */
+ * speed, from the formats' definitions; shares no code with the shaders.
+ * Block sizes come from hvk-types.def (test-matmul checks them against
+ * ggml-types.c). */
 #pragma once
 
 #include <glib.h>

@@ -21,15 +21,7 @@
 #define LANES 8    // threads = subgroup size (ops-matmul.c checks)
 layout(local_size_x = LANES) in;
 
-// Mirrored by MatmulPush in ops-matmul.c.
-layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row (and per token of x)
-  uint n_out;     // weight rows bound in this dispatch
-  uint n_tokens;
-  uint row0;      // row of y written by the first bound weight row
-  uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
-} pc;
+#include "matmul-push.glsl"
 
 #define W_BINDING 0
 #include "quant.glsl"

@@ -17,15 +17,7 @@ layout(constant_id = 1) const uint NUM_ROWS = 2;
 layout(constant_id = 2) const bool ONE_SUBGROUP = false;
 layout(local_size_x_id = 0) in;
 
-// Mirrored by MatmulPush in ops-matmul.c.
-layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row (and per token of x)
-  uint n_out;     // weight rows bound in this dispatch
-  uint n_tokens;
-  uint row0;      // row of y written by the first bound weight row
-  uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
-} pc;
+#include "matmul-push.glsl"
 
 #define W_BINDING 0
 #include "quant.glsl"
