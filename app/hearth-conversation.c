@@ -32,7 +32,8 @@ struct _HearthConversation {
   guint              prompt_reused;
   char              *context_full;  /* context: why the next message does not fit, or NULL */
   gboolean           fitting;       /* context: the engine is choosing the turns to leave out */
-  GSettings         *settings;      /* the app's (NULL: the engine's defaults) */
+  GSettings         *settings;      /* the app's (NULL: params) */
+  HearthSamplingParams params;      /* without settings */
 };
 
 G_DEFINE_FINAL_TYPE (HearthConversation, hearth_conversation, G_TYPE_OBJECT)
@@ -432,13 +433,29 @@ set_engine_images (HearthChatMessage *message, HearthMessageObject *item, GPtrAr
 
 /* An answer may fill a quarter of the context, so that a model that never
  * ends its turn (a plain text model) leaves room to go on. */
+/* The settings' sampling, else the fixed params, with the chat's own
+ * temperature over either. */
+static void
+current_params (HearthConversation *self, HearthSamplingParams *params)
+{
+  hearth_generation_settings_read_sampling (self->settings, self->chat, params);
+  if (self->settings == NULL)
+    {
+      double temperature = params->sampler.temperature;
+
+      *params = self->params;
+      if (hearth_chat_object_get_temperature (self->chat) >= 0)
+        params->sampler.temperature = temperature;
+    }
+}
+
 static guint
 answer_budget (HearthConversation *self)
 {
   guint quarter = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
   HearthSamplingParams params;
 
-  hearth_generation_settings_read_sampling (self->settings, self->chat, &params);
+  current_params (self, &params);
   return params.max_tokens == 0 ? quarter : MIN (params.max_tokens, quarter);
 }
 
@@ -490,7 +507,7 @@ start_generation (Generation *gen)
   g_autofree HearthChatMessage *messages = context_messages (self, gen->answer, image_arrays, &n_messages);
   HearthSamplingParams params;
 
-  hearth_generation_settings_read_sampling (self->settings, self->chat, &params);
+  current_params (self, &params);
   params.max_tokens = answer_budget (self);
   /* context: the whole answer must fit; else the engine says so up front. */
   params.reserve_tokens = params.max_tokens;
@@ -789,6 +806,15 @@ static void
 hearth_conversation_init (HearthConversation *self)
 {
   self->messages = g_list_store_new (HEARTH_TYPE_MESSAGE_OBJECT);
+  hearth_sampling_params_init (&self->params);
+}
+
+void
+hearth_conversation_set_sampling_params (HearthConversation *self, const HearthSamplingParams *params)
+{
+  g_return_if_fail (HEARTH_IS_CONVERSATION (self));
+  g_return_if_fail (params != NULL);
+  self->params = *params;
 }
 
 void

@@ -42,6 +42,10 @@ HearthSession      *hearth_conversation_get_session  (HearthConversation *self);
  * Each request is shown by the "request" signal before the engine gets it. */
 void                hearth_conversation_set_settings (HearthConversation *self,
                                                       GSettings          *settings);
+/* Without settings: the sampling and answer length of the next answers
+ * (default: hearth_sampling_params_init()). */
+void                hearth_conversation_set_sampling_params (HearthConversation         *self,
+                                                             const HearthSamplingParams *params);
 gboolean            hearth_conversation_get_loaded   (HearthConversation *self);
 gboolean            hearth_conversation_get_generating (HearthConversation *self);
 gboolean            hearth_conversation_can_regenerate (HearthConversation *self);

@@ -119,6 +119,7 @@ chat_prompt_new (GgufFile *file, HearthTokenizer *tok, const char *model_name,
 {
   ChatPrompt *cp = g_new0 (ChatPrompt, 1);
   g_autofree char *source = NULL, *arch = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (template_note != NULL)
     *template_note = NULL;
@@ -128,11 +129,24 @@ chat_prompt_new (GgufFile *file, HearthTokenizer *tok, const char *model_name,
   cp->eos_text = token_text_dup (tok, hearth_tokenizer_eos (tok));
   /* The model's own template, or a built-in format when ours cannot parse
    * it (chatting in a close format beats refusing the model). */
-  if (gguf_file_get_string (file, "tokenizer.chat_template", &source, NULL))
+  if (gguf_file_get_string (file, "tokenizer.chat_template", &source, &error))
     {
       gguf_file_get_string (file, "general.architecture", &arch, NULL);
       cp->template = hearth_chat_template_new_for_model (gguf_file_get_path (file), source, arch,
                                                          model_name, template_note);
+      cp->typed_content = template_wants_typed_content (cp);
+    }
+  else if (error != NULL)
+    {
+      /* Not UTF-8 or holding a NUL byte: as for a template that does not parse. */
+      HearthChatFormat format;
+
+      gguf_file_get_string (file, "general.architecture", &arch, NULL);
+      format = hearth_chat_format_guess (arch, model_name, NULL);
+      cp->template = hearth_chat_template_new_builtin (format);
+      if (template_note != NULL)
+        *template_note = g_strdup_printf ("%s; using the built-in %s format instead", error->message,
+                                          hearth_chat_format_get_name (format));
       cp->typed_content = template_wants_typed_content (cp);
     }
   return cp;

@@ -96,6 +96,10 @@ static const struct {
   [HEARTH_CHAT_FORMAT_ZEPHYR] = { "zephyr", TEXT_MACRO
     "{% for m in messages %}{{ '<|' + m.role + '|>\\n' + text(m.content) + eos_token + '\\n' }}{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}" },
+  [HEARTH_CHAT_FORMAT_LLAMA4] = { "llama4", TEXT_MACRO
+    "{{ bos_token }}{% for m in messages %}"
+    "{{ '<|header_start|>' + m.role + '<|header_end|>\\n\\n' + text(m.content) + '<|eot|>' }}"
+    "{% endfor %}{% if add_generation_prompt %}{{ '<|header_start|>assistant<|header_end|>\\n\\n' }}{% endif %}" },
   [HEARTH_CHAT_FORMAT_SMOLVLM] = { "smolvlm",
     "<|im_start|>{% for m in messages %}{{ m.role|capitalize }}"
     "{% if m.content is string %}{{ ': ' + m.content }}{% else %}"
@@ -143,6 +147,8 @@ hearth_chat_format_guess (const char *architecture, const char *model_name, cons
         return HEARTH_CHAT_FORMAT_CHATML;
       if (strstr (template_text, "<|start_header_id|>") != NULL)
         return HEARTH_CHAT_FORMAT_LLAMA3;
+      if (strstr (template_text, "<|header_start|>") != NULL)
+        return HEARTH_CHAT_FORMAT_LLAMA4;
       if (strstr (template_text, "[INST]") != NULL)
         return HEARTH_CHAT_FORMAT_LLAMA2;
       if (strstr (template_text, "<|user|>") != NULL)
@@ -151,6 +157,9 @@ hearth_chat_format_guess (const char *architecture, const char *model_name, cons
   if (contains_ci (architecture, "smolvlm") || contains_ci (architecture, "idefics")
       || contains_ci (model_name, "smolvlm"))
     return HEARTH_CHAT_FORMAT_SMOLVLM;
+  if (g_strcmp0 (architecture, "llama4") == 0 || contains_ci (model_name, "llama-4")
+      || contains_ci (model_name, "llama 4"))
+    return HEARTH_CHAT_FORMAT_LLAMA4;
   if (contains_ci (model_name, "llama-3") || contains_ci (model_name, "llama3")
       || contains_ci (model_name, "llama 3"))
     return HEARTH_CHAT_FORMAT_LLAMA3;

@@ -45,6 +45,7 @@ typedef enum {
   HEARTH_CHAT_FORMAT_LLAMA2,  /* <s>[INST] <<SYS>>...<</SYS>> user [/INST] answer</s> (Llama 2, Mistral) */
   HEARTH_CHAT_FORMAT_ZEPHYR,  /* <|user|>\n...</s>\n<|assistant|>\n (TinyLlama, Zephyr) */
   HEARTH_CHAT_FORMAT_SMOLVLM, /* <|im_start|>User: ...<end_of_utterance>\nAssistant: */
+  HEARTH_CHAT_FORMAT_LLAMA4,  /* <|header_start|>role<|header_end|>\n\n...<|eot|> */
 } HearthChatFormat;
 
 /* Picks a format from the template text's marker tokens when there is a

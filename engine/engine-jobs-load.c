@@ -5,6 +5,7 @@
 #include "engine-private.h"
 
 #include "gguf.h"
+#include "lm-arch.h"
 
 /* ------------------------------------------------------------------------ */
 /* Loading */
@@ -60,14 +61,13 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   HearthModel *h = _hearth_model_new (id, gguf_file_get_path (file));
 
   if (!gguf_file_get_string (file, "general.name", &h->name, NULL))
-    h->name = g_path_get_basename (h->path);
+    h->name = g_filename_display_basename (h->path);
   h->arch = g_strdup (cfg->arch);
   h->n_ctx_train = cfg->n_ctx_train;
   h->n_vocab = hearth_tokenizer_n_vocab (tok);
   h->n_params = count_params (file);
   h->weight_bytes = llama_model_get_weight_bytes (llama);
-  /* As llama-context allocates it: f16 keys and values per layer. */
-  h->kv_bytes_per_position = (guint64) cfg->n_layer * cfg->n_head_kv * cfg->head_dim_k * 2 * sizeof (guint16);
+  h->kv_bytes_per_position = lm_config_kv_bytes (cfg, 1);
   return h;
 }
 

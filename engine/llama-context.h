@@ -1,4 +1,4 @@
-/* llama-context.h: one inference session of a LlamaModel: the f16 KV cache
+/* llama-context.h (implemented in lm-context.c): one inference session of a LlamaModel: the f16 KV cache
  * for n_ctx positions, scratch activations for batches of up to n_batch
  * tokens, and the logits of the last forward pass.
  *

@@ -1,5 +1,6 @@
-/* llama-model.h: a Llama-family model (GGUF architecture `llama` or
- * `mistral`) with its weights on the Vulkan device.
+/* llama-model.h: a Llama-family model (a GGUF architecture of the registry
+ * in lm-arch.h: `llama`, `mistral`, `llama4`) with its weights on the Vulkan
+ * device.
  *
  * Three parts, kept apart as in llama2.c: LlamaConfig (hyperparameters from
  * the GGUF metadata), LlamaWeights (device views of every tensor, in
@@ -14,8 +15,20 @@
 
 G_BEGIN_DECLS
 
+/* What one layer does, decided when the model loads: the architecture's
+ * layer schedule, and the tensors present for the FFN. */
 typedef struct {
-  char    *arch;            /* general.architecture: "llama" or "mistral" */
+  guint    use_rope : 1;     /* rotate q and k (NoPE layers do not) */
+  guint    qk_norm  : 1;     /* weightless RMS norm of each q and k head after RoPE */
+  guint    moe      : 1;     /* routed experts plus a shared expert instead of a dense FFN */
+  guint32  attn_chunk;       /* 0: causal over every key; else a query at p sees keys
+                              * in [chunk·⌊p/chunk⌋, p] */
+  float    attn_temp_scale;  /* 0, or the NoPE query temperature
+                              * 1 + scale·ln(1 + ⌊(p+1)/attn_temp_floor⌋) */
+} LlamaLayerConfig;
+
+typedef struct {
+  char    *arch;            /* general.architecture, a name of lm-arch.c's registry */
   guint32  n_layer;         /* block_count */
   guint32  n_embd;          /* embedding_length */
   guint32  n_ff;            /* feed_forward_length */
@@ -29,6 +42,11 @@ typedef struct {
   float    rope_freq_base;  /* rope.freq_base, default 10000 */
   float    rope_freq_scale; /* 1 / rope.scaling.factor for linear scaling, else 1 */
   float    rms_eps;         /* attention.layer_norm_rms_epsilon */
+  guint32  n_expert;        /* expert_count: routed experts per MoE layer (0: dense model) */
+  guint32  n_expert_used;   /* expert_used_count: experts each token runs (top-k) */
+  guint32  n_ff_exp;        /* expert_feed_forward_length: width of each expert and the shared one */
+  guint32  attn_temp_floor; /* positions per step of the NoPE query temperature */
+  LlamaLayerConfig *layers; /* [n_layer] */
 } LlamaConfig;
 
 typedef struct _LlamaModel LlamaModel;

@@ -19,6 +19,7 @@
 
 #include "clip-model.h"
 #include "gguf.h"
+#include "lm-arch.h"
 #include "weight-upload.h"
 #include "model-catalog.h"
 
@@ -27,7 +28,6 @@
  * folder like ~ that a user may add. */
 #define MAX_DEPTH 6
 
-static const char *const runnable_architectures[] = { "llama", "mistral" };
 #define VISION_PROJECTOR "idefics3"
 
 /* llama.cpp's LLAMA_FTYPE numbering, as written to general.file_type. */
@@ -187,15 +187,6 @@ tensor_elements (const GgufTensor *t)
   return t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
 }
 
-static gboolean
-architecture_is_runnable (const char *arch)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (runnable_architectures); i++)
-    if (g_strcmp0 (arch, runnable_architectures[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* Parameter count, the type holding most matrix elements (the quantization
  * when the file does not name one) and the first tensor Hearth cannot run. */
 static void
@@ -256,19 +247,19 @@ weights_bytes (GgufFile *file)
 static guint64
 estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
 {
-  guint64 n_layer = arch_u64 (file, arch, "block_count", 0);
   guint64 n_embd = arch_u64 (file, arch, "embedding_length", 0);
-  guint64 n_head = arch_u64 (file, arch, "attention.head_count", 1);
-  guint64 n_head_kv = arch_u64 (file, arch, "attention.head_count_kv", n_head);
-  guint64 head_dim = arch_u64 (file, arch, "attention.key_length", n_head > 0 ? n_embd / n_head : 0);
   guint64 n_ff = arch_u64 (file, arch, "feed_forward_length", 4 * n_embd);
   guint64 n_vocab = arch_u64 (file, arch, "vocab_size", 0);
   const GgufValue *tokens = gguf_file_lookup (file, "tokenizer.ggml.tokens");
-  guint64 kv_cache, scratch;
+  LlamaConfig cfg;
+  guint64 kv_cache = 0, scratch;
 
   if (n_vocab == 0 && tokens != NULL && tokens->type == GGUF_TYPE_ARRAY)
     n_vocab = tokens->arr.n;
-  kv_cache = 2 * n_layer * n_ctx * n_head_kv * head_dim * 2;
+  /* Only a model Hearth runs has a cache to size. */
+  if (lm_config_read (file, &cfg, NULL))
+    kv_cache = lm_config_kv_bytes (&cfg, n_ctx);
+  lm_config_clear (&cfg);
   scratch = n_vocab * 4 + 512 * (4 * n_embd + 2 * n_ff) * 4;
   return weights_bytes (file) + kv_cache + scratch;
 }
@@ -285,8 +276,13 @@ unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnab
   if (gguf_file_get_u32 (file, "split.count", &n_parts, NULL) && n_parts > 1)
     return g_strdup_printf (_("The model is split into %u files, which Hearth cannot load yet; "
                               "join them with “llama-gguf-split --merge”."), n_parts);
-  if (!architecture_is_runnable (arch))
-    return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs Llama and Mistral models."), arch);
+  if (!lm_arch_is_runnable (arch))
+    {
+      g_autofree char *names = lm_arch_list_names ();
+
+      return g_strdup_printf (_("The architecture “%s” is not supported; Hearth runs these "
+                                "architectures: %s."), arch, names);
+    }
   if (rope_scaling != NULL && strcmp (rope_scaling, "none") != 0 && strcmp (rope_scaling, "linear") != 0)
     return g_strdup_printf (_("The rope scaling type “%s” is not supported; Hearth runs models "
                               "with no or linear rope scaling."), rope_scaling);
@@ -312,7 +308,8 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
 
   if (!gguf_file_get_string (file, "general.architecture", &info->architecture, &error))
     {
-      info->error = g_strdup_printf ("%s: %s", info->path,
+      g_autofree char *display_path = g_filename_display_name (info->path);
+      info->error = g_strdup_printf ("%s: %s", display_path,
                                      error != NULL ? error->message : _("the key general.architecture is missing"));
       return;
     }
@@ -339,10 +336,12 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
     }
 }
 
+/* Shown as the model's name until its GGUF names it: UTF-8 whatever the
+ * file name's encoding. */
 static char *
 file_stem (const char *path)
 {
-  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *base = g_filename_display_basename (path);
 
   if (g_str_has_suffix (base, ".gguf") || g_str_has_suffix (base, ".GGUF"))
     base[strlen (base) - strlen (".gguf")] = '\0';
@@ -756,7 +755,8 @@ scan_ollama_manifest (Scan *scan, const char *models_dir, const char *manifest_p
 
   info = hearth_model_catalog_inspect_file (model_blob, HEARTH_MODEL_SOURCE_OLLAMA, NULL, scan->n_ctx);
   g_free (info->name);
-  info->name = g_strconcat (model, ":", tag, NULL);
+  g_autofree char *name = g_strconcat (model, ":", tag, NULL);
+  info->name = g_filename_display_name (name);
   if (projector_blob != NULL && g_file_test (projector_blob, G_FILE_TEST_IS_REGULAR))
     {
       g_autoptr (HearthModelInfo) projector =

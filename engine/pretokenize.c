@@ -36,6 +36,7 @@ static const PreName pre_names[] = {
   { { "deepseek-coder" }, HEARTH_PRE_DEEPSEEK_CODER, FALSE, FALSE },
   { { "poro-chat", "bloom", "gpt3-finnish" }, HEARTH_PRE_PORO, FALSE, FALSE },
   { { "viking" }, HEARTH_PRE_VIKING, FALSE, FALSE },
+  { { "llama4", "gpt-4o" }, HEARTH_PRE_GPT4O, FALSE, FALSE },
 };
 
 gboolean
@@ -181,6 +182,122 @@ static gsize
 match_qwen2 (const gunichar *cps, gsize pos, gsize end, gsize *retry)
 {
   return match_llama3_digits (cps, pos, end, 1);
+}
+
+/* GPT-4o's cased letter classes: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] (a word's
+ * capitals) and [\p{Ll}\p{Lm}\p{Lo}\p{M}] (its lower case); uncased letters
+ * and marks are in both. */
+static gboolean
+is_upper_class (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_UPPERCASE_LETTER: case G_UNICODE_TITLECASE_LETTER:
+    case G_UNICODE_MODIFIER_LETTER: case G_UNICODE_OTHER_LETTER:
+    case G_UNICODE_SPACING_MARK: case G_UNICODE_ENCLOSING_MARK: case G_UNICODE_NON_SPACING_MARK:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_lower_class (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_LOWERCASE_LETTER:
+    case G_UNICODE_MODIFIER_LETTER: case G_UNICODE_OTHER_LETTER:
+    case G_UNICODE_SPACING_MARK: case G_UNICODE_ENCLOSING_MARK: case G_UNICODE_NON_SPACING_MARK:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gsize
+class_run (const gunichar *cps, gsize pos, gsize end, gboolean (*in_class) (gunichar))
+{
+  gsize i = pos;
+
+  while (i < end && in_class (cps[i]))
+    i++;
+  return i - pos;
+}
+
+/* [UPPER]*[LOWER]+ with backtracking: the capitals give back code points
+ * (those in both classes) until a lower-case run can start. */
+static gsize
+cased_word_lower (const gunichar *cps, gsize pos, gsize end)
+{
+  gsize u = class_run (cps, pos, end, is_upper_class);
+
+  for (gsize k = pos + u + 1; k-- > pos; )
+    if (k < end && is_lower_class (cps[k]))
+      return k - pos + class_run (cps, k, end, is_lower_class);
+  return 0;
+}
+
+/* [UPPER]+[LOWER]* */
+static gsize
+cased_word_upper (const gunichar *cps, gsize pos, gsize end)
+{
+  gsize u = class_run (cps, pos, end, is_upper_class);
+
+  return u == 0 ? 0 : u + class_run (cps, pos + u, end, is_lower_class);
+}
+
+/* [^\r\n\p{L}\p{N}]?WORD(?i:'s|'t|'re|'ve|'m|'ll|'d)? for one of the two
+ * word shapes, the optional lead taken when the word follows it. */
+static gsize
+cased_word (const gunichar *cps, gsize pos, gsize end,
+            gsize (*word) (const gunichar *, gsize, gsize))
+{
+  gunichar c = cps[pos];
+  guint f = hearth_unicode_flags (c);
+  gsize lead = c != '\r' && c != '\n' && !IS (f, LETTER) && !IS (f, NUMBER) ? 1 : 0;
+  gsize n = lead > 0 && pos + 1 < end ? word (cps, pos + 1, end) : 0;
+
+  if (n > 0)
+    n += lead;
+  else
+    n = word (cps, pos, end);
+  return n > 0 ? n + match_contraction (cps, pos + n, end, TRUE) : 0;
+}
+
+/* GPT-4o, llama.cpp's split for tokenizer.ggml.pre = "llama4":
+ *   [^\r\n\p{L}\p{N}]?[UPPER]*[LOWER]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ *  |[^\r\n\p{L}\p{N}]?[UPPER]+[LOWER]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ *  |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+ */
+static gsize
+match_gpt4o (const gunichar *cps, gsize pos, gsize end, gsize *retry)
+{
+  gsize n, sp, i, last_newline_end = 0;
+
+  if ((n = cased_word (cps, pos, end, cased_word_lower)) > 0 ||
+      (n = cased_word (cps, pos, end, cased_word_upper)) > 0)
+    return n;
+  if (IS (hearth_unicode_flags (cps[pos]), NUMBER))
+    return run_of (cps, pos, MIN (end, pos + 3), HEARTH_UNICODE_NUMBER);
+
+  sp = cps[pos] == ' ';
+  if (IS_OTHER (flags_at (cps, pos + sp, end)))
+    {
+      i = pos + sp;
+      while (i < end && IS_OTHER (hearth_unicode_flags (cps[i])))
+        i++;
+      while (i < end && (cps[i] == '\r' || cps[i] == '\n' || cps[i] == '/'))
+        i++;
+      return i - pos;
+    }
+
+  n = run_of (cps, pos, end, HEARTH_UNICODE_SPACE);
+  for (i = pos; i < pos + n; i++)
+    if (cps[i] == '\r' || cps[i] == '\n')
+      last_newline_end = i + 1;
+  if (last_newline_end > 0)
+    return last_newline_end - pos;
+  return match_trailing_space (cps, pos, end);
 }
 
 /* \p{N} */
@@ -427,6 +544,7 @@ static const Matcher passes[][MAX_PASSES] = {
                                   match_cjk, match_digit },
   [HEARTH_PRE_PORO] = { match_poro },
   [HEARTH_PRE_VIKING] = { match_poro, match_digit },
+  [HEARTH_PRE_GPT4O] = { match_gpt4o },
 };
 
 /* Re-splits each piece of in (end offsets) into matches and gaps. */

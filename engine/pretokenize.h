@@ -21,6 +21,7 @@ typedef enum {
   HEARTH_PRE_DEEPSEEK_CODER,
   HEARTH_PRE_PORO,           /* poro-chat, bloom, gpt3-finnish */
   HEARTH_PRE_VIKING,
+  HEARTH_PRE_GPT4O,          /* llama4, gpt-4o */
 } HearthPreTokenizer;
 
 /* Maps a tokenizer.ggml.pre name (NULL or "" = default). FALSE for names we

@@ -454,9 +454,9 @@ set_special_tokens (HearthTokenizer *tok, const HearthVocabSpec *spec)
 {
   static const char *const eot_texts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
-    "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>", NULL,
+    "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>", "<|eot|>", "<|end_of_text|>", NULL,
   };
-  static const char *const eom_texts[] = { "<|eom_id|>", NULL };
+  static const char *const eom_texts[] = { "<|eom_id|>", "<|eom|>", NULL };
   gboolean spm = tok->kind == HEARTH_TOKENIZER_SPM;
 
   tok->unk = special_id (tok, spec->unk, spm ? 0 : -1);

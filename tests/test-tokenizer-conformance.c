@@ -35,8 +35,26 @@ fixtures_dir (void)
   return dir;
 }
 
+/* A fixture pair: dir/ggml-vocab-<name>.gguf.inp and .out. Pairs of a
+ * pre-tokenizer still under review sit in their model's fixture folder
+ * (../shared/fixtures/llama4) rather than in fixtures/tokenizer. */
+typedef struct {
+  char *dir;
+  char *name;
+} VocabPair;
+
+static void
+vocab_pair_free (gpointer data)
+{
+  VocabPair *pair = data;
+
+  g_free (pair->dir);
+  g_free (pair->name);
+  g_free (pair);
+}
+
 static char *
-vocab_path (const char *name)
+vocab_path (const char *dir, const char *name)
 {
   g_autofree char *file = NULL;
 
@@ -44,7 +62,7 @@ vocab_path (const char *name)
     if (strcmp (name, aliases[i][0]) == 0)
       name = aliases[i][1];
   file = g_strdup_printf ("ggml-vocab-%s.gguf", name);
-  return g_build_filename (fixtures_dir (), file, NULL);
+  return g_build_filename (dir, file, NULL);
 }
 
 /* The cases of an .inp file: split on the separator, which also ends the
@@ -178,11 +196,12 @@ round_trip_shuffled (HearthTokenizer *tok, const char *name, GPtrArray *cases)
 static void
 test_pair (gconstpointer data)
 {
-  const char *name = data;
-  g_autofree char *gguf = vocab_path (name);
+  const VocabPair *pair = data;
+  const char *name = pair->name;
+  g_autofree char *gguf = vocab_path (pair->dir, name);
   g_autofree char *base = g_strdup_printf ("ggml-vocab-%s.gguf", name);
-  g_autofree char *inp = g_strdup_printf ("%s/%s.inp", fixtures_dir (), base);
-  g_autofree char *out = g_strdup_printf ("%s/%s.out", fixtures_dir (), base);
+  g_autofree char *inp = g_strdup_printf ("%s/%s.inp", pair->dir, base);
+  g_autofree char *out = g_strdup_printf ("%s/%s.out", pair->dir, base);
   g_autoptr (GPtrArray) cases = read_cases (inp);
   g_autoptr (GPtrArray) expected = read_expected (out);
   g_autoptr (GError) error = NULL;
@@ -417,17 +436,21 @@ add_tests (const char *dir)
 
       if (g_str_has_suffix (file, ".gguf.inp"))
         {
-          char *name = g_strndup (file + strlen ("ggml-vocab-"), strlen (file) - strlen ("ggml-vocab-.gguf.inp"));
-          g_autofree char *gguf = vocab_path (name);
-          g_autofree char *path = g_strdup_printf ("/tokenizer/conformance/%s", name);
+          VocabPair *pair = g_new0 (VocabPair, 1);
+          g_autofree char *gguf = NULL;
+          g_autofree char *path = NULL;
 
+          pair->dir = g_strdup (dir);
+          pair->name = g_strndup (file + strlen ("ggml-vocab-"), strlen (file) - strlen ("ggml-vocab-.gguf.inp"));
+          gguf = vocab_path (dir, pair->name);
+          path = g_strdup_printf ("/tokenizer/conformance/%s", pair->name);
           if (!g_file_test (gguf, G_FILE_TEST_EXISTS))
             {
-              g_test_message ("%s: no vocabulary GGUF in the fixtures; its pair cannot be run", name);
-              g_free (name);
+              g_test_message ("%s: no vocabulary GGUF in the fixtures; its pair cannot be run", pair->name);
+              vocab_pair_free (pair);
               continue;
             }
-          g_test_add_data_func_full (path, name, test_pair, g_free);
+          g_test_add_data_func_full (path, pair, test_pair, vocab_pair_free);
         }
       else
         {
@@ -450,7 +473,11 @@ main (int argc, char **argv)
     g_test_add_func ("/tokenizer/conformance", test_no_shared);
   else
     {
+      g_autofree char *llama4 = g_build_filename (g_getenv ("HEARTH_SHARED_DIR"), "fixtures", "llama4", NULL);
+
       add_tests (dir);
+      if (g_file_test (llama4, G_FILE_TEST_IS_DIR))
+        add_tests (llama4);
       add_reference_tests (g_getenv ("HEARTH_SHARED_DIR"));
     }
   return g_test_run ();

@@ -161,7 +161,7 @@ static void
 show_page (GtkWidget *prefs, const char *name)
 {
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (prefs), name);
-  ui_settle (100);
+  ui_wait_drawn (prefs);
 }
 
 /* The mapped widget of type inside the preferences row titled title. */
@@ -341,7 +341,7 @@ check_folders_page (GtkWidget *prefs)
   show_page (prefs, "photos");
   g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
   g_settings_set_strv (settings, "photo-folders", folders);
-  ui_settle (100);
+  ui_wait_drawn (prefs);
   g_assert_nonnull (row_titled (prefs, ADW_TYPE_ACTION_ROW, "no-photos-here"));
   g_assert_true (gtk_widget_activate_action (prefs, "prefs.remove-folder", "s", folder));
   left = g_settings_get_strv (settings, "photo-folders");
@@ -510,7 +510,7 @@ set_chat_settings (UiFixture *f, const ChatSettings *want, const char *screensho
       adw_expander_row_set_enable_expansion (row, TRUE);
       adw_expander_row_set_expanded (row, TRUE);
     }
-  ui_settle (100);
+  ui_wait_drawn (dialog);
   set_spin (dialog, "Temperature", want->temperature);
   set_spin (dialog, "Context Length", want->context_length);
   if (screenshot != NULL)

@@ -92,6 +92,23 @@ gboolean hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, 
                            guint n_head, guint n_head_kv, guint head_dim, float scale,
                            gboolean causal, GError **error);
 
+/* Which keys a query sees, and how its scores are scaled, beyond
+ * hvk_op_attention's plain causal mask (query at position P = q_pos0 + t):
+ *   chunk > 0:      only keys j >= chunk·⌊P/chunk⌋ (chunked local attention)
+ *   temp_scale > 0: scores times 1 + temp_scale·ln(1 + ⌊(P+1)/temp_floor⌋),
+ *                   the same as scaling q (Llama 4's NoPE temperature). */
+typedef struct {
+  gboolean causal;
+  guint    chunk;
+  guint    temp_floor;
+  float    temp_scale;
+} HvkAttentionMask;
+
+gboolean hvk_op_attention_masked (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v,
+                                  HvkView out, guint n_tokens, guint n_kv, guint q_pos0,
+                                  guint n_head, guint n_head_kv, guint head_dim, float scale,
+                                  const HvkAttentionMask *mask, GError **error);
+
 /* ---- element-wise --------------------------------------------------------- */
 
 typedef enum {

@@ -23,14 +23,30 @@ typedef struct {
   guint32 head_dim;
   float   scale;
   guint32 causal;
+  guint32 chunk;
+  guint32 temp_floor;
+  float   temp_scale;
+  guint32 pad0;
 } AttentionPush;
-_Static_assert (sizeof (AttentionPush) == 32, "AttentionPush must match attention.comp");
+_Static_assert (sizeof (AttentionPush) == 48, "AttentionPush must match attention.comp");
 
 gboolean
 hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v,
                   HvkView out, guint n_tokens, guint n_kv, guint q_pos0,
                   guint n_head, guint n_head_kv, guint head_dim, float scale,
                   gboolean causal, GError **error)
+{
+  HvkAttentionMask mask = { .causal = causal };
+
+  return hvk_op_attention_masked (ops, rec, q, k, v, out, n_tokens, n_kv, q_pos0, n_head,
+                                  n_head_kv, head_dim, scale, &mask, error);
+}
+
+gboolean
+hvk_op_attention_masked (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v,
+                         HvkView out, guint n_tokens, guint n_kv, guint q_pos0,
+                         guint n_head, guint n_head_kv, guint head_dim, float scale,
+                         const HvkAttentionMask *mask, GError **error)
 {
   static const guint32 spec[] = { ATTENTION_BLOCK };
   HvkPipeline *pipeline;
@@ -41,6 +57,7 @@ hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v
   g_return_val_if_fail ((guint64) n_tokens * n_head <= 65535 * ATTENTION_TILE, FALSE);
   g_return_val_if_fail (n_head_kv > 0 && n_head % n_head_kv == 0, FALSE);
   g_return_val_if_fail (head_dim > 0 && head_dim <= ATTENTION_MAX_HEAD_DIM, FALSE);
+  g_return_val_if_fail (mask->temp_scale == 0.0f || mask->temp_floor > 0, FALSE);
 
   /* Views are aligned (hvk-ops.h) and every key row starts at a multiple
    * of head_dim, so with head_dim % 8 == 0 rows are 16-byte aligned. */
@@ -57,7 +74,10 @@ hvk_op_attention (HvkOps *ops, HvkRecorder *rec, HvkView q, HvkView k, HvkView v
     .n_head_kv = n_head_kv,
     .head_dim = head_dim,
     .scale = scale,
-    .causal = causal ? 1 : 0,
+    .causal = mask->causal ? 1 : 0,
+    .chunk = mask->chunk,
+    .temp_floor = mask->temp_floor,
+    .temp_scale = mask->temp_scale,
   };
   HvkBinding bindings[] = {
     _hvk_bind (q, q_bytes, FALSE),

@@ -18,7 +18,12 @@
  *   - invocation d accumulates output dims d, d + BLOCK, ... of the four
  *     rows (reads of a v row are contiguous across the workgroup).
  * Everything accumulates in f32. HEAD_DIM_X8 (head_dim a multiple of 8,
- * every real model) reads k 16 bytes at a time. */
+ * every real model) reads k 16 bytes at a time.
+ *
+ * Masks: causal (a query at position P sees keys j <= P); with chunk > 0
+ * also j >= chunk·⌊P/chunk⌋ (Llama 4's chunked attention: position 8192
+ * sees only itself). temp_scale > 0 multiplies the query at P by
+ * 1 + temp_scale·ln(1 + ⌊(P+1)/temp_floor⌋) (Llama 4's NoPE layers). */
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_EXT_control_flow_attributes : require
 
@@ -41,6 +46,10 @@ layout(push_constant) uniform Push {
   uint  head_dim;
   float scale;
   uint  causal;
+  uint  chunk;
+  uint  temp_floor;
+  float temp_scale;
+  uint  pad0;
 } p;
 
 layout(std430, binding = 0) readonly  buffer Q { float q[]; };
@@ -64,16 +73,26 @@ main ()
   const uint kv_stride = p.n_head_kv * p.head_dim;   /* between keys j and j+1 */
   const uint kv_base = hk * p.head_dim;
 
-  /* Where each of the four rows reads q and writes out, and how many keys
-   * it sees (0 for rows past the end, which are computed and dropped). */
+  /* Where each of the four rows reads q and writes out, and which keys
+   * first .. n_vis - 1 it sees (none for rows past the end, which are
+   * computed and dropped), and its query scale. */
   uint q_base[TILE];
   uvec4 n_vis = uvec4 (0u);
+  uvec4 first = uvec4 (0u);
+  vec4 q_scale = vec4 (p.scale);
+  uint min_first = 0xffffffffu;
   [[unroll]] for (uint r = 0; r < TILE; r++) {
     const uint row = gl_WorkGroupID.y * TILE + r;
     const uint t = row / g;
+    const uint pos = p.q_pos0 + t;
     q_base[r] = (t * p.n_head + hk * g + row % g) * p.head_dim;
-    if (t < p.n_tokens)
-      n_vis[r] = p.causal != 0u ? min (p.n_kv, p.q_pos0 + t + 1u) : p.n_kv;
+    if (t < p.n_tokens) {
+      n_vis[r] = p.causal != 0u ? min (p.n_kv, pos + 1u) : p.n_kv;
+      first[r] = p.chunk > 0u ? pos / p.chunk * p.chunk : 0u;
+      min_first = min (min_first, first[r]);
+      if (p.temp_scale > 0.0)
+        q_scale[r] *= 1.0 + p.temp_scale * log (1.0 + float ((pos + 1u) / p.temp_floor));
+    }
   }
   const uint max_vis = max (max (n_vis.x, n_vis.y), max (n_vis.z, n_vis.w));
 
@@ -81,7 +100,7 @@ main ()
     vec4 qd = vec4 (0.0);
     [[unroll]] for (uint r = 0; r < TILE; r++)
       if (n_vis[r] > 0u)
-        qd[r] = q[q_base[r] + d] * p.scale;
+        qd[r] = q[q_base[r] + d] * q_scale[r];
     sh_q[d] = qd;
   }
   barrier ();
@@ -92,9 +111,10 @@ main ()
   [[unroll]] for (uint s = 0; s < ACC_SLOTS; s++)
     acc[s] = vec4 (0.0);
 
-  for (uint block = 0; block < max_vis; block += BLOCK) {
+  for (uint block = min_first; block < max_vis; block += BLOCK) {
     const uint j = block + tid;
-    const bvec4 visible = lessThan (uvec4 (j), n_vis);
+    const bvec4 visible = bvec4 (uvec4 (lessThan (uvec4 (j), n_vis)) &
+                                 uvec4 (greaterThanEqual (uvec4 (j), first)));
     vec4 score = vec4 (WG_NEG_BIG);
     if (j < max_vis) {
       const uint kb = j * kv_stride + kv_base;

@@ -1,59 +1,35 @@
 #define G_LOG_DOMAIN "hearth-llama"
 
-/* llama-context.c: the Llama forward pass on the device.
+/* lm-context.c: a session of a language model on the device, whatever its
+ * architecture: run state, KV cache, the chunk loop, token or embedding
+ * inputs, the LM head and the logits.
  *
  * One chunk of tokens is one command buffer with one submit:
  *   x = embed(tokens)                                       (or input embeddings, row by row)
- *   for each layer:
- *     xb = rms_norm(x) · attn_norm
- *     q, k, v = Wq·xb, Wk·xb, Wv·xb;  rope(q), rope(k)     (NORMAL: adjacent pairs)
- *     cache[pos0..] = k, v                                  (f16)
- *     x = x + Wo · attention(q, cache)                      (causal, grouped-query)
- *     xb = rms_norm(x) · ffn_norm
- *     x = x + W_down · (silu(W_gate·xb) · W_up·xb)
+ *   every layer: the architecture's forward (arch-*.c)
  *   logits = W_out · (rms_norm(x) · output_norm)            (last row, or every row)
  */
 
 #include "llama-context.h"
-#include "llama-model-private.h"
+#include "lm-graph.h"
 
 #include <math.h>
 #include <string.h>
 
 #define DEFAULT_N_BATCH 512
 
-/* Scratch activations for up to n_batch tokens, allocated once. */
-typedef struct {
-  HvkBuffer  *ids;       /* i32 [n_batch], host-visible: the chunk's token ids */
-  HvkBuffer  *embd_in;   /* f32 [n_batch][n_embd], host-visible: the chunk's input
-                          * embeddings at their rows; allocated by the first use */
-  HvkBuffer  *x[2];      /* f32 [n_batch][n_embd]: residual stream, ping-pong (see add_residual) */
-  HvkBuffer  *xb;        /* f32 [n_batch][n_embd]: normed input of a sublayer */
-  HvkBuffer  *delta;     /* f32 [n_batch][n_embd]: sublayer output before the residual add */
-  HvkBuffer  *q;         /* f32 [n_batch][n_head][head_dim] */
-  HvkBuffer  *k;         /* f32 [n_batch][n_head_kv][head_dim] */
-  HvkBuffer  *v;         /* f32 [n_batch][n_head_kv][head_dim] */
-  HvkBuffer  *att;       /* f32 [n_batch][n_head][head_dim]: attention output */
-  HvkBuffer  *gate;      /* f32 [n_batch][n_ff] */
-  HvkBuffer  *up;        /* f32 [n_batch][n_ff] */
-  HvkBuffer  *ffn;       /* f32 [n_batch][n_ff]: silu(gate) · up */
-  HvkBuffer  *logits;    /* f32 [n_logit_rows][n_vocab], host-visible */
-  HvkBuffer **k_cache;   /* [n_layer] of f16 [n_ctx][n_head_kv][head_dim] */
-  HvkBuffer **v_cache;   /* [n_layer] of f16 [n_ctx][n_head_kv][head_dim] */
-} LlamaRunState;
-
 struct _LlamaContext {
   LlamaModel        *model;      /* not owned */
   const LlamaConfig *cfg;
   const LlamaWeights *w;
+  const LmArch      *arch;
   HvkOps            *ops;
   HvkRecorder       *rec;
-  LlamaRunState      s;
+  LmRunState      s;
   guint              n_ctx;
   guint              n_batch;
   guint              n_logit_rows; /* rows of s.logits: one binding range at most */
   guint              n_past;
-  guint              cur;          /* which s.x[] holds the residual stream */
   float             *logits;       /* f32 [n_outputs][n_vocab]: the last forward's result */
   guint              n_outputs;
 };
@@ -66,14 +42,32 @@ new_scratch (HvkDevice *device, guint64 size, HvkBufferKind kind, GError **error
   return hvk_buffer_new (device, MAX (size, 16), kind, error);
 }
 
+/* The MoE scratch of build_run_state, for models with experts. */
+static gboolean
+build_moe_state (LlamaContext *ctx, GError **error)
+{
+  const LlamaConfig *c = ctx->cfg;
+  LmRunState *s = &ctx->s;
+  HvkDevice *dev = _llama_model_get_device (ctx->model);
+  guint64 B = ctx->n_batch, slots = B * c->n_expert_used;
+
+  return (s->router    = new_scratch (dev, B * c->n_expert * 4, HVK_BUFFER_DEVICE, error)) &&
+         (s->expert_id = new_scratch (dev, slots * sizeof (gint32), HVK_BUFFER_DEVICE, error)) &&
+         (s->moe_in    = new_scratch (dev, slots * c->n_embd * 4, HVK_BUFFER_DEVICE, error)) &&
+         (s->moe_gate  = new_scratch (dev, slots * c->n_ff_exp * 4, HVK_BUFFER_DEVICE, error)) &&
+         (s->moe_up    = new_scratch (dev, slots * c->n_ff_exp * 4, HVK_BUFFER_DEVICE, error)) &&
+         (s->moe_ffn   = new_scratch (dev, slots * c->n_ff_exp * 4, HVK_BUFFER_DEVICE, error)) &&
+         (s->moe_out   = new_scratch (dev, slots * c->n_embd * 4, HVK_BUFFER_DEVICE, error));
+}
+
 static gboolean
 build_run_state (LlamaContext *ctx, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
-  LlamaRunState *s = &ctx->s;
+  LmRunState *s = &ctx->s;
   HvkDevice *dev = _llama_model_get_device (ctx->model);
-  guint64 B = ctx->n_batch, hd = c->head_dim_k;
-  guint64 kv_bytes = (guint64) ctx->n_ctx * c->n_head_kv * hd * sizeof (guint16);
+  guint64 B = ctx->n_batch, hd = c->head_dim_k, ff = MAX (c->n_ff, c->n_ff_exp);
+  guint64 kv_bytes = lm_config_kv_bytes (c, ctx->n_ctx) / c->n_layer / 2;
 
   s->k_cache = g_new0 (HvkBuffer *, c->n_layer);
   s->v_cache = g_new0 (HvkBuffer *, c->n_layer);
@@ -85,12 +79,15 @@ build_run_state (LlamaContext *ctx, GError **error)
       !(s->q      = new_scratch (dev, B * c->n_head * hd * 4, HVK_BUFFER_DEVICE, error)) ||
       !(s->k      = new_scratch (dev, B * c->n_head_kv * hd * 4, HVK_BUFFER_DEVICE, error)) ||
       !(s->v      = new_scratch (dev, B * c->n_head_kv * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->qn     = new_scratch (dev, B * c->n_head * hd * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->kn     = new_scratch (dev, B * c->n_head_kv * hd * 4, HVK_BUFFER_DEVICE, error)) ||
       !(s->att    = new_scratch (dev, B * c->n_head * hd * 4, HVK_BUFFER_DEVICE, error)) ||
-      !(s->gate   = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
-      !(s->up     = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
-      !(s->ffn    = new_scratch (dev, B * c->n_ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->gate   = new_scratch (dev, B * ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->up     = new_scratch (dev, B * ff * 4, HVK_BUFFER_DEVICE, error)) ||
+      !(s->ffn    = new_scratch (dev, B * ff * 4, HVK_BUFFER_DEVICE, error)) ||
       !(s->logits = new_scratch (dev, (guint64) ctx->n_logit_rows * c->n_vocab * 4,
-                                 HVK_BUFFER_HOST, error)))
+                                 HVK_BUFFER_HOST, error)) ||
+      (c->n_expert > 0 && !build_moe_state (ctx, error)))
     return FALSE;
   for (guint il = 0; il < c->n_layer; il++)
     if (!(s->k_cache[il] = new_scratch (dev, kv_bytes, HVK_BUFFER_DEVICE, error)) ||
@@ -100,10 +97,12 @@ build_run_state (LlamaContext *ctx, GError **error)
 }
 
 static void
-free_run_state (LlamaRunState *s, guint n_layer)
+free_run_state (LmRunState *s, guint n_layer)
 {
   HvkBuffer **scratch[] = { &s->ids, &s->embd_in, &s->x[0], &s->x[1], &s->xb, &s->delta, &s->q, &s->k,
-                            &s->v, &s->att, &s->gate, &s->up, &s->ffn, &s->logits };
+                            &s->v, &s->qn, &s->kn, &s->att, &s->gate, &s->up, &s->ffn, &s->router,
+                            &s->expert_id, &s->moe_in, &s->moe_gate, &s->moe_up, &s->moe_ffn,
+                            &s->moe_out, &s->logits };
 
   for (guint i = 0; i < G_N_ELEMENTS (scratch); i++)
     g_clear_pointer (scratch[i], hvk_buffer_free);
@@ -123,7 +122,8 @@ choose_sizes (LlamaContext *ctx, guint n_batch, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
   guint64 range = hvk_device_get_info (_llama_model_get_device (ctx->model))->max_storage_buffer_range;
-  guint64 widest = MAX (MAX (c->n_embd, c->n_ff), c->n_head * c->head_dim_k) * 4ull;
+  guint64 widest = MAX (MAX (c->n_embd, MAX (c->n_ff, c->n_ff_exp)), c->n_head * c->head_dim_k) * 4ull;
+  guint64 moe_widest = (guint64) MAX (c->n_embd, c->n_ff_exp) * MAX (c->n_expert_used, 1) * 4ull;
   guint64 kv_row = (guint64) c->n_head_kv * c->head_dim_k * sizeof (guint16);
 
   if (ctx->n_ctx == 0 || (guint64) ctx->n_ctx * kv_row > range)
@@ -133,7 +133,7 @@ choose_sizes (LlamaContext *ctx, guint n_batch, GError **error)
                    "choose between 1 and %" G_GUINT64_FORMAT " tokens", ctx->n_ctx, range / kv_row);
       return FALSE;
     }
-  ctx->n_batch = MAX (1, MIN (n_batch, range / widest));
+  ctx->n_batch = MAX (1, MIN (n_batch, range / MAX (widest, moe_widest)));
   ctx->n_logit_rows = MAX (1, MIN (ctx->n_batch, range / (c->n_vocab * 4ull)));
   return TRUE;
 }
@@ -146,6 +146,7 @@ llama_context_new (LlamaModel *model, guint n_ctx, guint n_batch, GError **error
   ctx->model = model;
   ctx->cfg = llama_model_get_config (model);
   ctx->w = _llama_model_get_weights (model);
+  ctx->arch = _llama_model_get_arch (model);
   ctx->ops = _llama_model_get_ops (model);
   ctx->n_ctx = n_ctx;
 
@@ -182,83 +183,14 @@ whole (HvkBuffer *b)
   return (HvkView) { .buffer = b, .offset = 0 };
 }
 
-/* y [n][w.n_out] = W · x [n][w.n_in] */
-static gboolean
-matmul (LlamaContext *ctx, const LlamaMatrix *w, HvkBuffer *x, HvkBuffer *y, guint n,
-        GError **error)
-{
-  return hvk_op_matmul (ctx->ops, ctx->rec, w->type, w->view, whole (x), whole (y),
-                        w->n_in, w->n_out, n, error);
-}
-
-/* x = x + delta. The sum goes to the other ping-pong buffer so no op ever
- * reads and writes the same binding. */
-static gboolean
-add_residual (LlamaContext *ctx, guint n, GError **error)
-{
-  HvkBuffer *x = ctx->s.x[ctx->cur], *next = ctx->s.x[!ctx->cur];
-
-  ctx->cur = !ctx->cur;
-  return hvk_op_add (ctx->ops, ctx->rec, whole (x), whole (ctx->s.delta), whole (next),
-                     ctx->cfg->n_embd, n, n, error);
-}
-
-static gboolean
-record_attention (LlamaContext *ctx, guint il, guint n, guint pos0, GError **error)
-{
-  const LlamaConfig *c = ctx->cfg;
-  const LlamaLayerWeights *l = &ctx->w->layers[il];
-  LlamaRunState *s = &ctx->s;
-  guint hd = c->head_dim_k;
-  float scale = 1.0f / sqrtf ((float) hd);
-
-  return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (s->x[ctx->cur]), l->attn_norm, whole (s->xb),
-                          c->n_embd, n, c->rms_eps, error) &&
-         matmul (ctx, &l->wq, s->xb, s->q, n, error) &&
-         matmul (ctx, &l->wk, s->xb, s->k, n, error) &&
-         matmul (ctx, &l->wv, s->xb, s->v, n, error) &&
-         hvk_op_rope (ctx->ops, ctx->rec, whole (s->q), n, c->n_head, hd, c->n_rot, pos0,
-                      c->rope_freq_base, c->rope_freq_scale, HVK_ROPE_NORMAL,
-                      ctx->w->rope_freqs, error) &&
-         hvk_op_rope (ctx->ops, ctx->rec, whole (s->k), n, c->n_head_kv, hd, c->n_rot, pos0,
-                      c->rope_freq_base, c->rope_freq_scale, HVK_ROPE_NORMAL,
-                      ctx->w->rope_freqs, error) &&
-         hvk_op_kv_store (ctx->ops, ctx->rec, whole (s->k), whole (s->k_cache[il]),
-                          c->n_head_kv * hd, pos0, n, error) &&
-         hvk_op_kv_store (ctx->ops, ctx->rec, whole (s->v), whole (s->v_cache[il]),
-                          c->n_head_kv * hd, pos0, n, error) &&
-         hvk_op_attention (ctx->ops, ctx->rec, whole (s->q), whole (s->k_cache[il]),
-                           whole (s->v_cache[il]), whole (s->att), n, pos0 + n, pos0,
-                           c->n_head, c->n_head_kv, hd, scale, TRUE, error) &&
-         matmul (ctx, &l->wo, s->att, s->delta, n, error) &&
-         add_residual (ctx, n, error);
-}
-
-static gboolean
-record_ffn (LlamaContext *ctx, guint il, guint n, GError **error)
-{
-  const LlamaConfig *c = ctx->cfg;
-  const LlamaLayerWeights *l = &ctx->w->layers[il];
-  LlamaRunState *s = &ctx->s;
-
-  return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (s->x[ctx->cur]), l->ffn_norm, whole (s->xb),
-                          c->n_embd, n, c->rms_eps, error) &&
-         matmul (ctx, &l->w_gate, s->xb, s->gate, n, error) &&
-         matmul (ctx, &l->w_up, s->xb, s->up, n, error) &&
-         hvk_op_gated (ctx->ops, ctx->rec, HVK_UNARY_SILU, whole (s->gate), whole (s->up),
-                       whole (s->ffn), (guint64) n * c->n_ff, error) &&
-         matmul (ctx, &l->w_down, s->ffn, s->delta, n, error) &&
-         add_residual (ctx, n, error);
-}
-
 /* The LM head on the last row only (copied to row 0 of delta first, since
  * an arbitrary row need not sit at an aligned offset), or on every row. */
 static gboolean
-record_output (LlamaContext *ctx, guint n, gboolean all_rows, GError **error)
+record_output (LlamaContext *ctx, HvkBuffer *rows, guint n, gboolean all_rows, GError **error)
 {
   const LlamaConfig *c = ctx->cfg;
-  LlamaRunState *s = &ctx->s;
-  HvkBuffer *rows = s->x[ctx->cur];
+  const LlamaMatrix *out = &ctx->w->output;
+  LmRunState *s = &ctx->s;
   guint n_rows = n;
 
   if (!all_rows)
@@ -270,7 +202,8 @@ record_output (LlamaContext *ctx, guint n, gboolean all_rows, GError **error)
     }
   return hvk_op_rms_norm (ctx->ops, ctx->rec, whole (rows), ctx->w->output_norm, whole (s->xb),
                           c->n_embd, n_rows, c->rms_eps, error) &&
-         matmul (ctx, &ctx->w->output, s->xb, s->logits, n_rows, error);
+         hvk_op_matmul (ctx->ops, ctx->rec, out->type, out->view, whole (s->xb), whole (s->logits),
+                        out->n_in, out->n_out, n_rows, error);
 }
 
 typedef enum {
@@ -287,7 +220,7 @@ static gint
 stage_inputs (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n,
               GError **error)
 {
-  LlamaRunState *s = &ctx->s;
+  LmRunState *s = &ctx->s;
   gsize row_floats = ctx->cfg->n_embd;
   gint32 *ids = hvk_buffer_map (s->ids);
   float *rows = NULL;
@@ -342,20 +275,33 @@ static gboolean
 run_chunk (LlamaContext *ctx, const gint32 *tokens, const float *embd, guint n, guint pos0,
            WantLogits want, GCancellable *cancellable, GError **error)
 {
-  const LlamaConfig *c = ctx->cfg;
   gint n_embd_rows = stage_inputs (ctx, tokens, embd, n, error);
+  LmGraph g = {
+    .ops = ctx->ops, .rec = ctx->rec, .cfg = ctx->cfg, .w = ctx->w, .s = &ctx->s,
+    .n = n, .pos0 = pos0, .cur = 0,
+  };
   gboolean ok;
 
   if (n_embd_rows < 0)
     return FALSE;
-  ctx->cur = 0;
   hvk_recorder_begin (ctx->rec);
   ok = record_inputs (ctx, tokens, n, n_embd_rows, error);
-  for (guint il = 0; ok && il < c->n_layer; il++)
-    ok = record_attention (ctx, il, n, pos0, error) && record_ffn (ctx, il, n, error);
+  if (ok)
+    {
+      ctx->arch->forward (&g);
+      ok = g.error == NULL;
+      if (!ok)
+        g_propagate_error (error, g.error);
+    }
   if (ok && want != LOGITS_NONE)
-    ok = record_output (ctx, n, want == LOGITS_ALL, error);
-  return ok && hvk_recorder_submit (ctx->rec, cancellable, error);
+    ok = record_output (ctx, lm_x (&g), n, want == LOGITS_ALL, error);
+  if (!ok)
+    {
+      /* The command buffer must still be ended; its result is not used. */
+      hvk_recorder_submit (ctx->rec, NULL, NULL);
+      return FALSE;
+    }
+  return hvk_recorder_submit (ctx->rec, cancellable, error);
 }
 
 static gboolean
