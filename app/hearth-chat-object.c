@@ -9,11 +9,18 @@ struct _HearthChatObject {
   char   *model_path;
   gint64  updated_at;
   gint64  context_start;
+  char   *system_prompt;  /* NULL: the model's default */
+  double  temperature;    /* < 0: the app's setting */
+  guint   context_length; /* 0: the app's setting */
 };
 
 G_DEFINE_FINAL_TYPE (HearthChatObject, hearth_chat_object, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_TITLE, PROP_MODEL_PATH, PROP_UPDATED_AT, N_PROPS };
+enum {
+  PROP_0, PROP_TITLE, PROP_MODEL_PATH, PROP_UPDATED_AT,
+  PROP_SYSTEM_PROMPT, PROP_TEMPERATURE, PROP_CONTEXT_LENGTH,
+  N_PROPS
+};
 static GParamSpec *properties[N_PROPS];
 
 /* g_set_str() is GLib 2.76; Debian 12 has 2.74. */
@@ -37,6 +44,9 @@ hearth_chat_object_get_property (GObject *object, guint prop_id, GValue *value, 
     case PROP_TITLE:      g_value_set_string (value, self->title);      break;
     case PROP_MODEL_PATH: g_value_set_string (value, self->model_path); break;
     case PROP_UPDATED_AT: g_value_set_int64 (value, self->updated_at);   break;
+    case PROP_SYSTEM_PROMPT:  g_value_set_string (value, self->system_prompt); break;
+    case PROP_TEMPERATURE:    g_value_set_double (value, self->temperature);   break;
+    case PROP_CONTEXT_LENGTH: g_value_set_uint (value, self->context_length);  break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -48,6 +58,7 @@ hearth_chat_object_finalize (GObject *object)
 
   g_free (self->title);
   g_free (self->model_path);
+  g_free (self->system_prompt);
   G_OBJECT_CLASS (hearth_chat_object_parent_class)->finalize (object);
 }
 
@@ -66,6 +77,16 @@ hearth_chat_object_class_init (HearthChatObjectClass *klass)
   /* Notified when the chat gets a message: lists order chats by it. */
   properties[PROP_UPDATED_AT] = g_param_spec_int64 ("updated-at", NULL, NULL, 0, G_MAXINT64, 0,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The chat's own settings (Chat Settings). */
+  properties[PROP_SYSTEM_PROMPT] = g_param_spec_string ("system-prompt", NULL, NULL, NULL,
+                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                        G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TEMPERATURE] = g_param_spec_double ("temperature", NULL, NULL, -1, 2, -1,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                      G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT_LENGTH] = g_param_spec_uint ("context-length", NULL, NULL, 0, G_MAXUINT, 0,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                       G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -84,6 +105,9 @@ hearth_chat_object_new (const HearthChat *chat)
   self->model_path = g_strdup (chat->model_path);
   self->updated_at = chat->updated_at;
   self->context_start = chat->context_start;
+  self->system_prompt = g_strdup (chat->system_prompt);
+  self->temperature = chat->temperature;
+  self->context_length = chat->context_length;
   return self;
 }
 
@@ -154,4 +178,61 @@ hearth_chat_object_set_context_start (HearthChatObject *self, gint64 position)
   g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
   g_return_if_fail (position >= 0);
   self->context_start = position;
+}
+
+const char *
+hearth_chat_object_get_system_prompt (HearthChatObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_OBJECT (self), NULL);
+  return self->system_prompt;
+}
+
+double
+hearth_chat_object_get_temperature (HearthChatObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_OBJECT (self), -1);
+  return self->temperature;
+}
+
+guint
+hearth_chat_object_get_context_length (HearthChatObject *self)
+{
+  g_return_val_if_fail (HEARTH_IS_CHAT_OBJECT (self), 0);
+  return self->context_length;
+}
+
+void
+hearth_chat_object_get_settings (HearthChatObject *self, HearthChat *settings)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
+  g_return_if_fail (settings != NULL);
+
+  settings->id = self->id;
+  settings->model_path = g_strdup (self->model_path);
+  settings->system_prompt = g_strdup (self->system_prompt);
+  settings->temperature = self->temperature;
+  settings->context_length = self->context_length;
+}
+
+void
+hearth_chat_object_set_settings (HearthChatObject *self, const HearthChat *settings)
+{
+  g_return_if_fail (HEARTH_IS_CHAT_OBJECT (self));
+  g_return_if_fail (settings != NULL);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  hearth_chat_object_set_model_path (self, settings->model_path);
+  if (replace_string (&self->system_prompt, settings->system_prompt))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYSTEM_PROMPT]);
+  if (self->temperature != settings->temperature)
+    {
+      self->temperature = settings->temperature;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEMPERATURE]);
+    }
+  if (self->context_length != settings->context_length)
+    {
+      self->context_length = settings->context_length;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT_LENGTH]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "hearth-conversation.h"
+#include "hearth-generation-settings.h"
 
 #define FLUSH_INTERVAL_US (250 * G_TIME_SPAN_MILLISECOND)
 #define TITLE_MAX_CHARS 48
@@ -31,7 +32,8 @@ struct _HearthConversation {
   guint              prompt_reused;
   char              *context_full;  /* why the next message does not fit, or NULL */
   gboolean           fitting;       /* the engine is choosing the turns to leave out */
-  HearthSamplingParams params;
+  GSettings         *settings;      /* the app's (NULL: params) */
+  HearthSamplingParams params;      /* without settings */
 };
 
 G_DEFINE_FINAL_TYPE (HearthConversation, hearth_conversation, G_TYPE_OBJECT)
@@ -48,7 +50,7 @@ enum {
 };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_ERROR, N_SIGNALS };
+enum { SIGNAL_ERROR, SIGNAL_REQUEST, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -431,12 +433,43 @@ set_engine_images (HearthChatMessage *message, HearthMessageObject *item, GPtrAr
 
 /* An answer may fill a quarter of the context, so that a model that never
  * ends its turn (a plain text model) leaves room to go on. */
+/* The settings' sampling, else the fixed params, with the chat's own
+ * temperature over either. */
+static void
+current_params (HearthConversation *self, HearthSamplingParams *params)
+{
+  hearth_generation_settings_read_sampling (self->settings, self->chat, params);
+  if (self->settings == NULL)
+    {
+      double temperature = params->sampler.temperature;
+
+      *params = self->params;
+      if (hearth_chat_object_get_temperature (self->chat) >= 0)
+        params->sampler.temperature = temperature;
+    }
+}
+
 static guint
 answer_budget (HearthConversation *self)
 {
   guint quarter = MAX (hearth_session_get_n_ctx (self->session) / 4, 1);
+  HearthSamplingParams params;
 
-  return self->params.max_tokens == 0 ? quarter : MIN (self->params.max_tokens, quarter);
+  current_params (self, &params);
+  return params.max_tokens == 0 ? quarter : MIN (params.max_tokens, quarter);
+}
+
+/* The chat's system prompt, as the first message; FALSE when it has none. */
+static gboolean
+system_message (HearthConversation *self, HearthChatMessage *message)
+{
+  const char *prompt = hearth_chat_object_get_system_prompt (self->chat);
+
+  if (prompt == NULL || *prompt == '\0')
+    return FALSE;
+  message->role = hearth_role_to_string (HEARTH_ROLE_SYSTEM);
+  message->content = prompt;
+  return TRUE;
 }
 
 /* The messages the model sees: from the chat's context start on, without
@@ -448,9 +481,9 @@ context_messages (HearthConversation *self, HearthMessageObject *skip, GPtrArray
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
   guint start = MIN ((guint) hearth_chat_object_get_context_start (self->chat), n);
-  HearthChatMessage *messages = g_new0 (HearthChatMessage, n - start + 1);
+  HearthChatMessage *messages = g_new0 (HearthChatMessage, n - start + 2);
 
-  *n_messages = 0;
+  *n_messages = system_message (self, &messages[0]) ? 1 : 0;
   for (guint i = start; i < n; i++)
     {
       g_autoptr(HearthMessageObject) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
@@ -474,10 +507,11 @@ start_generation (Generation *gen)
   g_autofree HearthChatMessage *messages = context_messages (self, gen->answer, image_arrays, &n_messages);
   HearthSamplingParams params;
 
-  params = self->params;
+  current_params (self, &params);
   params.max_tokens = answer_budget (self);
   /* the whole answer must fit; else the engine says so up front. */
   params.reserve_tokens = params.max_tokens;
+  g_signal_emit (self, signals[SIGNAL_REQUEST], 0, messages, n_messages, &params);
   /* The engine copies the messages before it returns. */
   hearth_engine_generate_async (self->engine, self->session, messages, n_messages, &params, on_token,
                                 gen->cancellable, generated, gen);
@@ -728,6 +762,7 @@ hearth_conversation_dispose (GObject *object)
   g_clear_object (&self->chat);
   g_clear_object (&self->engine);
   g_clear_object (&self->worker);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (hearth_conversation_parent_class)->dispose (object);
 }
@@ -753,6 +788,12 @@ hearth_conversation_class_init (HearthConversationClass *klass)
   /* A store or engine failure, as a sentence for the user. */
   signals[SIGNAL_ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* What the next answer is asked with, just before the engine gets it:
+   * (const HearthChatMessage *messages, guint n_messages,
+   *  const HearthSamplingParams *params), valid during the emission. */
+  signals[SIGNAL_REQUEST] = g_signal_new ("request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                          G_TYPE_POINTER, G_TYPE_UINT, G_TYPE_POINTER);
 }
 
 static void
@@ -768,6 +809,14 @@ hearth_conversation_set_sampling_params (HearthConversation *self, const HearthS
   g_return_if_fail (HEARTH_IS_CONVERSATION (self));
   g_return_if_fail (params != NULL);
   self->params = *params;
+}
+
+void
+hearth_conversation_set_settings (HearthConversation *self, GSettings *settings)
+{
+  g_return_if_fail (HEARTH_IS_CONVERSATION (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
+  g_set_object (&self->settings, settings);
 }
 
 HearthConversation *
@@ -922,6 +971,10 @@ context_fitted (GObject *source, GAsyncResult *result, gpointer user_data)
         report_error (self, error);
       return;
     }
+  /* The engine counted the system prompt as messages[0]; it never drops it
+   * (only user messages start a kept part). */
+  if (first > 0 && system_message (self, &(HearthChatMessage) { 0 }))
+    first--;
   hearth_chat_object_set_context_start (self->chat, start + first);
   run_chat_job (self, set_context_start_run, start + first);
   mark_context_start (self);

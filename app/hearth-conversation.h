@@ -34,8 +34,16 @@ GListModel         *hearth_conversation_get_messages (HearthConversation *self);
 void                hearth_conversation_set_session  (HearthConversation *self,
                                                       HearthSession      *session);
 HearthSession      *hearth_conversation_get_session  (HearthConversation *self);
-/* For the next answers; max_tokens is further capped at a quarter of the
- * session's context.  Default: hearth_sampling_params_init(). */
+/* The app's settings each answer reads its sampling and answer length
+ * from (hearth_generation_settings_read_sampling(), the chat's own
+ * temperature over them); max_tokens is further capped at a quarter of the
+ * session's context.  NULL (the default): the engine's defaults.  The
+ * chat's system prompt, when it has one, is sent as the first message.
+ * Each request is shown by the "request" signal before the engine gets it. */
+void                hearth_conversation_set_settings (HearthConversation *self,
+                                                      GSettings          *settings);
+/* Without settings: the sampling and answer length of the next answers
+ * (default: hearth_sampling_params_init()). */
 void                hearth_conversation_set_sampling_params (HearthConversation         *self,
                                                              const HearthSamplingParams *params);
 gboolean            hearth_conversation_get_loaded   (HearthConversation *self);

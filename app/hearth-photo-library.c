@@ -399,6 +399,22 @@ worker_resume (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+worker_describe_again (gpointer data)
+{
+  Request *request = data;
+  HearthPhotoLibrary *self = request->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!ensure_index (self, &error) || !hearth_photo_index_mark_all_pending (self->index, &error))
+    {
+      post_update (self, HEARTH_PHOTO_LIBRARY_FAILED, NULL, error->message, FALSE);
+      return G_SOURCE_REMOVE;
+    }
+  start_run (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* A running describe job is cancelled; the loop ends when its callback
  * came, so that the indexer is freed with no photo in flight. */
 static gboolean
@@ -800,6 +816,13 @@ hearth_photo_library_resume (HearthPhotoLibrary *self)
   self->paused = FALSE;
   post_request (self, worker_resume, NULL, NULL);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+void
+hearth_photo_library_describe_again (HearthPhotoLibrary *self)
+{
+  g_return_if_fail (HEARTH_IS_PHOTO_LIBRARY (self));
+  post_request (self, worker_describe_again, NULL, NULL);
 }
 
 /* ---- GObject ---- */

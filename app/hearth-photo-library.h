@@ -77,6 +77,9 @@ HearthModel            *hearth_photo_library_get_model    (HearthPhotoLibrary *s
  * next one. */
 void     hearth_photo_library_pause  (HearthPhotoLibrary *self);
 void     hearth_photo_library_resume (HearthPhotoLibrary *self);
+/* Every photo of the library is described again (with the model found
+ * now); the old descriptions are searched until then. */
+void     hearth_photo_library_describe_again (HearthPhotoLibrary *self);
 
 /* hearth_photo_index_search () on the worker. query's strings are copied.
  * A search still queued when its cancellable is cancelled is not run.

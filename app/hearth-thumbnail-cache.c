@@ -142,3 +142,90 @@ hearth_thumbnail_load_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- the cache as a whole ---- */
+
+/* Walks the cache's files, deleting each one when clear is set. */
+static gboolean
+walk_cache (gboolean clear, HearthThumbnailCacheSize *size, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *path = hearth_thumbnail_cache_dir ();
+  g_autoptr(GFile) dir = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  g_autoptr(GError) local_error = NULL;
+  GFileInfo *info;
+  GFile *child;
+
+  *size = (HearthThumbnailCacheSize) { 0 };
+  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_SIZE, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                        cancellable, &local_error);
+  if (children == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  while (g_file_enumerator_iterate (children, &info, &child, cancellable, error))
+    {
+      if (info == NULL)
+        return TRUE;
+      if (clear)
+        {
+          if (!g_file_delete (child, cancellable, error))
+            return FALSE;
+          continue;
+        }
+      size->n_files++;
+      size->bytes += (guint64) g_file_info_get_size (info);
+    }
+  return FALSE;
+}
+
+static void
+walk_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_autofree HearthThumbnailCacheSize *size = g_new0 (HearthThumbnailCacheSize, 1);
+  GError *error = NULL;
+
+  if (walk_cache (GPOINTER_TO_INT (data), size, cancellable, &error))
+    g_task_return_pointer (task, g_steal_pointer (&size), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+walk_async (gboolean clear, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, walk_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (clear), NULL);
+  g_task_run_in_thread (task, walk_in_thread);
+}
+
+void
+hearth_thumbnail_cache_measure_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  walk_async (FALSE, cancellable, callback, user_data);
+}
+
+void
+hearth_thumbnail_cache_clear_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  walk_async (TRUE, cancellable, callback, user_data);
+}
+
+gboolean
+hearth_thumbnail_cache_finish (GAsyncResult *result, HearthThumbnailCacheSize *size, GError **error)
+{
+  g_autofree HearthThumbnailCacheSize *found = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  found = g_task_propagate_pointer (G_TASK (result), error);
+  if (found == NULL)
+    return FALSE;
+  if (size != NULL)
+    *size = *found;
+  return TRUE;
+}

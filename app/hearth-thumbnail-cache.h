@@ -33,4 +33,23 @@ GdkPixbuf *hearth_thumbnail_load        (const char    *path,
                                          GCancellable  *cancellable,
                                          GError       **error);
 
+/* What the cache holds, or (clear) deletes every thumbnail in it, on a
+ * GTask thread.  Finish: FALSE with error for a file that could not be
+ * deleted; a missing cache is empty. */
+typedef struct {
+  guint   n_files;
+  guint64 bytes;
+} HearthThumbnailCacheSize;
+
+void       hearth_thumbnail_cache_measure_async (GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void       hearth_thumbnail_cache_clear_async   (GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+/* size (may be NULL): what the cache holds now (after clear: nothing). */
+gboolean   hearth_thumbnail_cache_finish        (GAsyncResult              *result,
+                                                 HearthThumbnailCacheSize  *size,
+                                                 GError                   **error);
+
 G_END_DECLS

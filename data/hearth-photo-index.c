@@ -591,6 +591,16 @@ hearth_photo_index_set_failed (HearthPhotoIndex *self,
   return _hearth_store_run (self->store, stmt, doing, error);
 }
 
+/* Every photo is described again by the next run; the old descriptions
+ * stay searchable until their new ones replace them. */
+gboolean
+hearth_photo_index_mark_all_pending (HearthPhotoIndex *self,
+                                     GError          **error)
+{
+  return _hearth_store_exec (self->store, "UPDATE photos SET state = 'pending', failure = NULL",
+                             "mark the photos to be described again", error);
+}
+
 gboolean
 hearth_photo_index_count (HearthPhotoIndex  *self,
                           HearthPhotoCounts *counts,

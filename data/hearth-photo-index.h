@@ -130,6 +130,7 @@ gboolean     hearth_photo_index_set_described (HearthPhotoIndex *self, gint64 ph
                                                const char *objects, const char *visible_text, GError **error);
 gboolean     hearth_photo_index_set_failed    (HearthPhotoIndex *self, gint64 photo_id, const char *reason,
                                                GError **error);
+gboolean     hearth_photo_index_mark_all_pending (HearthPhotoIndex *self, GError **error);
 gboolean     hearth_photo_index_count         (HearthPhotoIndex *self, HearthPhotoCounts *counts, GError **error);
 /* the years (UTC) of the described photos' capture times (the
  * file's mtime when not known), newest first, for a date filter. Elements:

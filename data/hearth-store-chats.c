@@ -7,7 +7,8 @@
 
 #include "hearth-store-private.h"
 
-#define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at, context_start"
+#define CHAT_COLUMNS "id, title, model_path, system_prompt, created_at, updated_at, context_start, " \
+                     "temperature, context_length"
 #define MESSAGE_COLUMNS "id, chat_id, position, role, content, state, created_at, updated_at, " \
                         "prompt_tokens, completion_tokens, tokens_per_second"
 
@@ -130,6 +131,8 @@ chat_from_row (sqlite3_stmt *stmt)
   chat->created_at = sqlite3_column_int64 (stmt, 4);
   chat->updated_at = sqlite3_column_int64 (stmt, 5);
   chat->context_start = sqlite3_column_int64 (stmt, 6);
+  chat->temperature = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 7);
+  chat->context_length = (guint) column_int64_or (stmt, 8, 0);
   return chat;
 }
 
@@ -279,6 +282,34 @@ hearth_store_set_chat_system_prompt (HearthStore *self,
 {
   g_return_val_if_fail (system_prompt == NULL || g_utf8_validate (system_prompt, -1, NULL), FALSE);
   return set_chat_text (self, chat_id, "system_prompt", system_prompt, "save the system prompt", error);
+}
+
+gboolean
+hearth_store_set_chat_settings (HearthStore      *self,
+                                const HearthChat *settings,
+                                GError          **error)
+{
+  const char *doing = _("save the chat’s settings");
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (settings != NULL, FALSE);
+  g_return_val_if_fail (settings->model_path == NULL || g_utf8_validate (settings->model_path, -1, NULL), FALSE);
+  g_return_val_if_fail (settings->system_prompt == NULL || g_utf8_validate (settings->system_prompt, -1, NULL), FALSE);
+
+  stmt = _hearth_store_prepare (self,
+                                "UPDATE chats SET model_path = ?1, system_prompt = ?2, temperature = ?3, "
+                                "context_length = ?4 WHERE id = ?5 AND deleted_at IS NULL", doing, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, settings->model_path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, settings->system_prompt, -1, SQLITE_TRANSIENT);
+  if (settings->temperature < 0)
+    sqlite3_bind_null (stmt, 3);
+  else
+    sqlite3_bind_double (stmt, 3, settings->temperature);
+  bind_count (stmt, 4, settings->context_length > 0 ? (gint64) settings->context_length : -1);
+  sqlite3_bind_int64 (stmt, 5, settings->id);
+  return run_on_one (self, stmt, doing, _("There is no chat %lld"), settings->id, error);
 }
 
 gboolean

@@ -72,8 +72,18 @@ typedef struct {
   char *system_prompt; /* NULL: the model's default */
   gint64 created_at;
   gint64 updated_at;   /* last activity; chat lists are ordered by it */
-  gint64 context_start; /* position of the first message the model sees */
+  gint64 context_start; /* context: position of the first message the model sees */
+  double temperature;    /* < 0: the app's setting */
+  guint  context_length; /* 0: the app's setting */
 } HearthChat;
+
+/* What the history holds, for the Privacy page. */
+typedef struct {
+  guint   n_chats;       /* live and deleted ones not yet purged */
+  guint   n_messages;
+  guint   n_attachments;
+  guint64 bytes;         /* the database file and its write-ahead log */
+} HearthHistorySize;
 
 typedef struct {
   gint64 id;
@@ -129,6 +139,9 @@ gint64     hearth_store_create_chat (HearthStore *self, const char *title, const
 gboolean   hearth_store_rename_chat (HearthStore *self, gint64 chat_id, const char *title, GError **error);
 gboolean   hearth_store_set_chat_model (HearthStore *self, gint64 chat_id, const char *model_path, GError **error);
 gboolean   hearth_store_set_chat_system_prompt (HearthStore *self, gint64 chat_id, const char *system_prompt, GError **error);
+/* A chat's own settings: @settings' model_path, system_prompt,
+ * temperature and context_length are written to chat @settings->id. */
+gboolean   hearth_store_set_chat_settings (HearthStore *self, const HearthChat *settings, GError **error);
 /* the messages before @position stay in the chat but are no longer sent to the model. */
 gboolean   hearth_store_set_chat_context_start (HearthStore *self, gint64 chat_id, gint64 position, GError **error);
 HearthChat *hearth_store_get_chat (HearthStore *self, gint64 chat_id, GError **error);
@@ -136,6 +149,13 @@ GPtrArray *hearth_store_list_chats (HearthStore *self, GError **error);
 gboolean   hearth_store_delete_chat (HearthStore *self, gint64 chat_id, GError **error);
 gboolean   hearth_store_restore_chat (HearthStore *self, gint64 chat_id, GError **error);
 gboolean   hearth_store_purge_deleted_chats (HearthStore *self, gint64 deleted_before, guint *n_purged, GError **error);
+
+/* The whole history: its size, and erasing it (every chat, message,
+ * image and the search index) so that no text stays in free pages or in
+ * the write-ahead log: secure_delete, VACUUM, then the log checkpointed
+ * and truncated. */
+gboolean   hearth_store_get_history_size (HearthStore *self, HearthHistorySize *size, GError **error);
+gboolean   hearth_store_erase_history (HearthStore *self, GError **error);
 
 /* Messages */
 gint64     hearth_store_add_message (HearthStore *self, gint64 chat_id, HearthRole role, const char *content, GError **error);

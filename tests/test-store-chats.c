@@ -251,6 +251,94 @@ test_purge_leaves_no_trace (Fixture      *fixture,
   }
 }
 
+static void
+test_chat_settings (Fixture      *fixture,
+                    gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id = create_chat (fixture->store, "Own settings");
+  HearthChat settings = { .id = id, .model_path = "/models/other.gguf", .system_prompt = "Be brief.",
+                          .temperature = 0.25, .context_length = 768 };
+  g_autoptr(HearthChat) chat = hearth_store_get_chat (fixture->store, id, &error);
+
+  /* A new chat follows the app's settings. */
+  g_assert_no_error (error);
+  g_assert_cmpfloat (chat->temperature, <, 0);
+  g_assert_cmpuint (chat->context_length, ==, 0);
+  g_clear_pointer (&chat, hearth_chat_free);
+
+  g_assert_true (hearth_store_set_chat_settings (fixture->store, &settings, &error));
+  g_assert_no_error (error);
+  chat = hearth_store_get_chat (fixture->store, id, &error);
+  g_assert_cmpstr (chat->model_path, ==, "/models/other.gguf");
+  g_assert_cmpstr (chat->system_prompt, ==, "Be brief.");
+  g_assert_cmpfloat (chat->temperature, ==, 0.25);
+  g_assert_cmpuint (chat->context_length, ==, 768);
+  g_clear_pointer (&chat, hearth_chat_free);
+
+  /* Back to the app's settings. */
+  settings = (HearthChat) { .id = id, .model_path = "/models/other.gguf", .temperature = -1 };
+  g_assert_true (hearth_store_set_chat_settings (fixture->store, &settings, &error));
+  chat = hearth_store_get_chat (fixture->store, id, &error);
+  g_assert_null (chat->system_prompt);
+  g_assert_cmpfloat (chat->temperature, <, 0);
+  g_assert_cmpuint (chat->context_length, ==, 0);
+
+  /* The schema refuses what the sampler cannot use. */
+  settings.temperature = 7;
+  g_assert_false (hearth_store_set_chat_settings (fixture->store, &settings, &error));
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  settings = (HearthChat) { .id = id + 100, .temperature = -1 };
+  g_assert_false (hearth_store_set_chat_settings (fixture->store, &settings, &error));
+  g_assert_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_erase_history (Fixture      *fixture,
+                    gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *path = hearth_store_get_path (fixture->store);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  const char *const pieces[] = { "a secret: ", "pterodactylus-5512", NULL };
+  gint64 first = create_chat (fixture->store, "Diary");
+  gint64 second = create_chat (fixture->store, "Notes");
+  gint64 message = add_message (fixture->store, first, HEARTH_ROLE_USER, "remember marimbaphone-9931");
+  HearthHistorySize size = { 0 };
+
+  stream_answer (fixture->store, first, pieces, HEARTH_MESSAGE_COMPLETE);
+  add_message (fixture->store, second, HEARTH_ROLE_USER, "another marimbaphone-9931");
+  hearth_store_add_attachment (fixture->store, message, "image/png", 1, 1,
+                               g_bytes_new_static (tiny_png, sizeof tiny_png), &error);
+  g_assert_no_error (error);
+  g_assert_true (hearth_store_delete_chat (fixture->store, second, &error));
+
+  g_assert_true (hearth_store_get_history_size (fixture->store, &size, &error));
+  /* A deleted chat not purged yet still counts: its text is on disk. */
+  g_assert_cmpuint (size.n_chats, ==, 2);
+  g_assert_cmpuint (size.n_messages, ==, 3);
+  g_assert_cmpuint (size.n_attachments, ==, 1);
+  g_assert_cmpuint (size.bytes, >, 0);
+
+  g_assert_true (hearth_store_erase_history (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_true (hearth_store_get_history_size (fixture->store, &size, &error));
+  g_assert_cmpuint (size.n_chats + size.n_messages + size.n_attachments, ==, 0);
+  {
+    g_autoptr(GBytes) db_bytes = store_test_read_file (path);
+    g_autoptr(GBytes) wal_bytes = store_test_read_file (wal);
+
+    g_assert_false (bytes_contain (db_bytes, "marimbaphone"));
+    g_assert_false (bytes_contain (db_bytes, "pterodactyl"));
+    g_assert_false (bytes_contain (db_bytes, "Diary"));
+    g_assert_false (bytes_contain (wal_bytes, "marimbaphone"));
+    g_assert_false (bytes_contain (wal_bytes, "pterodactyl"));
+  }
+  /* The store goes on working. */
+  create_chat (fixture->store, "After");
+}
+
 /* ---- messages ---- */
 
 static void
@@ -732,6 +820,8 @@ main (int    argc,
   /* edit and resend */
   ADD_TEST ("/store/messages/replace", test_replace_message);
   ADD_TEST ("/store/chats/context-start", test_context_start);
+  ADD_TEST ("/store/chats/settings", test_chat_settings);
+  ADD_TEST ("/store/history/erase", test_erase_history);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
+#include "hearth-store-private.h"
 #include "test-store-util.h"
 
 char *
@@ -102,4 +103,24 @@ store_test_query_text (sqlite3    *db,
     text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
   return text;
+}
+
+sqlite3 *
+store_test_create_old_database (const char *path,
+                                guint       version)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
+  sqlite3 *db;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  db = store_test_open_raw (path);
+  for (guint v = 1; v <= version; v++)
+    {
+      g_autoptr(GBytes) sql = _hearth_store_migration_sql (v);
+      g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+      store_test_exec_raw (db, script);
+    }
+  store_test_exec_raw (db, set_version);
+  return db;
 }

@@ -18,6 +18,10 @@ void     store_test_exec_raw (sqlite3 *db, const char *sql);
 gint64   store_test_query_int (sqlite3 *db, const char *sql);
 /* The first column of the first row as text; NULL when there is no row. */
 char    *store_test_query_text (sqlite3 *db, const char *sql);
+/* A history without rows as a Hearth of schema @version left it: its
+ * folder made, migrations 1 to @version run and user_version set.  The
+ * raw connection, to fill it. */
+sqlite3 *store_test_create_old_database (const char *path, guint version);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close)
 

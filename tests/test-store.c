@@ -198,18 +198,8 @@ static void
 create_old_database (const char *path,
                      guint       version)
 {
-  g_autoptr(sqlite3) db = NULL;
-  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version = %u", version);
+  g_autoptr(sqlite3) db = store_test_create_old_database (path, version);
 
-  create_parent (path);
-  db = store_test_open_raw (path);
-  for (guint v = 1; v <= version; v++)
-    {
-      g_autoptr(GBytes) sql = _hearth_store_migration_sql (v);
-      g_autofree char *script = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
-      store_test_exec_raw (db, script);
-    }
-  store_test_exec_raw (db, set_version);
   store_test_exec_raw (db,
                        "INSERT INTO chats (id, title, model_path, created_at, updated_at) "
                        "  VALUES (7, 'Old chat', '/models/old.gguf', 1000, 2000);"
@@ -266,6 +256,19 @@ assert_old_chat_kept (HearthStore *store)
   /* The newer columns work on the migrated rows. */
   hearth_store_set_chat_system_prompt (store, 7, "Answer briefly.", &error);
   g_assert_no_error (error);
+
+  /* An old chat follows the app's temperature and context length, and can
+   * get its own. */
+  g_assert_cmpfloat (chat->temperature, <, 0);
+  g_assert_cmpuint (chat->context_length, ==, 0);
+  {
+    HearthChat settings = { .id = 7, .model_path = "/models/old.gguf", .system_prompt = "Answer briefly.",
+                            .temperature = 0.3, .context_length = 1024 };
+
+    g_assert_true (hearth_store_set_chat_settings (store, &settings, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (store_test_query_int (store->db, "SELECT context_length FROM chats WHERE id = 7"), ==, 1024);
+  }
 
   /* an old chat sends all its messages until told otherwise. */
   g_assert_cmpint (chat->context_start, ==, 0);

@@ -5,6 +5,7 @@
 
 #include "hearth-application.h"
 #include "hearth-ui-resources.h"
+#include "hearth-preferences-window.h"
 #include "hearth-window.h"
 
 struct _HearthApplication {
@@ -50,7 +51,26 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
                          NULL);
 }
 
+/* One Preferences window for the main window; another activation brings
+ * it to the front. */
+static void
+preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkWindow *window = main_window (user_data);
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (HEARTH_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  if (HEARTH_IS_WINDOW (window) && hearth_window_get_settings (HEARTH_WINDOW (window)) != NULL)
+    gtk_window_present (GTK_WINDOW (hearth_preferences_window_new (HEARTH_WINDOW (window))));
+}
+
 static const GActionEntry app_actions[] = {
+  { .name = "preferences", .activate = preferences_activated },
   { .name = "new-chat", .activate = new_chat_activated },
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
@@ -62,6 +82,7 @@ hearth_application_startup (GApplication *application)
   HearthApplication *self = HEARTH_APPLICATION (application);
   static const char *new_chat_accels[] = { "<Control>n", NULL };
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   /* Before chaining up: AdwApplication loads style.css from it there. */
   hearth_ui_register_resource ();
@@ -72,6 +93,7 @@ hearth_application_startup (GApplication *application)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.new-chat", new_chat_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
 
   self->engine = hearth_engine_new ();
   {

@@ -88,8 +88,8 @@ store_folders (HearthPhotosView *self, char **folders)
   self->memory_folders = g_strdupv (folders);
 }
 
-static GtkWidget *
-folder_row (const char *path)
+GtkWidget *
+hearth_photos_view_folder_row_new (const char *path, const char *remove_action)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
@@ -102,7 +102,7 @@ folder_row (const char *path)
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (remove, "flat");
   gtk_widget_set_tooltip_text (remove, _("Stop Searching This Folder"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "photos.remove-folder");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), remove_action);
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (remove), g_variant_new_string (path));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
   return row;
@@ -134,7 +134,7 @@ apply_folders (HearthPhotosView *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list))) != NULL)
     gtk_list_box_remove (self->folder_list, child);
   for (guint i = 0; folders[i] != NULL; i++)
-    gtk_list_box_append (self->folder_list, folder_row (folders[i]));
+    gtk_list_box_append (self->folder_list, hearth_photos_view_folder_row_new (folders[i], "photos.remove-folder"));
   gtk_widget_set_visible (GTK_WIDGET (self->folder_list), folders[0] != NULL);
   fill_folder_filter (self, folders);
   hearth_photo_library_set_folders (self->library, (const char *const *) folders);
@@ -250,21 +250,31 @@ progress_text (HearthPhotoLibraryState state, const HearthPhotoLibraryProgress *
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+char *
+hearth_photos_view_progress_text (HearthPhotoLibrary *library)
+{
+  HearthPhotoLibraryState state = hearth_photo_library_get_state (library);
+  HearthPhotoLibraryProgress p;
+
+  hearth_photo_library_get_progress (library, &p);
+  if (state == HEARTH_PHOTO_LIBRARY_INDEXING || state == HEARTH_PHOTO_LIBRARY_PAUSED)
+    return progress_text (state, &p);
+  if (state == HEARTH_PHOTO_LIBRARY_FINDING_MODEL)
+    return g_strdup (_("Loading the vision model…"));
+  if (state == HEARTH_PHOTO_LIBRARY_FAILED)
+    return g_strdup_printf (_("Photo indexing stopped: %s"), hearth_photo_library_get_error (library));
+  return NULL;
+}
+
 static void
 update_progress (HearthPhotosView *self)
 {
   HearthPhotoLibraryState state = hearth_photo_library_get_state (self->library);
   HearthPhotoLibraryProgress p;
-  g_autofree char *text = NULL;
+  g_autofree char *text = hearth_photos_view_progress_text (self->library);
   gboolean running = state == HEARTH_PHOTO_LIBRARY_INDEXING || state == HEARTH_PHOTO_LIBRARY_PAUSED;
 
   hearth_photo_library_get_progress (self->library, &p);
-  if (running)
-    text = progress_text (state, &p);
-  else if (state == HEARTH_PHOTO_LIBRARY_FINDING_MODEL)
-    text = g_strdup (_("Loading the vision model…"));
-  else if (state == HEARTH_PHOTO_LIBRARY_FAILED)
-    text = g_strdup_printf (_("Photo indexing stopped: %s"), hearth_photo_library_get_error (self->library));
   gtk_revealer_set_reveal_child (self->progress_revealer, text != NULL);
   gtk_label_set_text (self->progress_label, text != NULL ? text : "");
   gtk_progress_bar_set_fraction (self->progress_bar, p.total > 0 ? (double) p.done / p.total : 0);

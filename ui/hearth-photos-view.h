@@ -26,5 +26,11 @@ GListModel         *hearth_photos_view_get_results (HearthPhotosView *self);
 const char         *hearth_photos_view_get_page    (HearthPhotosView *self);
 /* Shows the result at position large. */
 void                hearth_photos_view_open_result (HearthPhotosView *self, guint position);
+/* A row for a library folder, with a button that activates remove_action
+ * (target: the path) to take it out. */
+GtkWidget          *hearth_photos_view_folder_row_new (const char *path, const char *remove_action);
+/* What the library is doing, for the user ("Describing photos: 3 of 40"),
+ * or NULL when there is nothing to say (no folders, up to date). */
+char               *hearth_photos_view_progress_text (HearthPhotoLibrary *library);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hearth-chat-settings.h"
 #include "hearth-window-private.h"
 
 /* ---- actions ---- */
@@ -33,20 +34,25 @@ chat_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
-/* New chats start with the model in use, the one being loaded or the
- * default model of the settings. */
+/* New chats start with the default model of the Preferences, else the
+ * model in use or the one being loaded, and with the Preferences' system
+ * prompt, which is then the chat's own. */
 static void
 new_chat (HearthWindow *self, GAsyncReadyCallback done)
 {
   g_autofree char *default_model = self->settings != NULL ? g_settings_get_string (self->settings, "default-model")
                                                           : NULL;
-  const char *model_path = self->loading_path;
+  g_autofree char *system_prompt = self->settings != NULL ? g_settings_get_string (self->settings, "system-prompt")
+                                                          : NULL;
+  const char *model_path = default_model != NULL && *default_model != '\0' ? default_model : NULL;
+  ChatEdit *edit;
 
   if (model_path == NULL)
-    model_path = self->model_path;
-  if (model_path == NULL && default_model != NULL && *default_model != '\0')
-    model_path = default_model;
-  _hearth_window_run_job (self, _hearth_window_create_chat_run, _hearth_window_chat_edit_new (0, model_path), (GDestroyNotify) hearth_chat_free, done);
+    model_path = self->loading_path != NULL ? self->loading_path : self->model_path;
+  edit = _hearth_window_chat_edit_new (0, model_path);
+  if (system_prompt != NULL && *g_strstrip (system_prompt) != '\0')
+    edit->system_prompt = g_steal_pointer (&system_prompt);
+  _hearth_window_run_job (self, _hearth_window_create_chat_run, edit, (GDestroyNotify) hearth_chat_free, done);
 }
 
 static void
@@ -270,6 +276,30 @@ cancel_load_activated (GtkWidget *widget, const char *action_name, GVariant *par
 }
 
 static void
+chat_settings_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+  HearthChatObject *chat = _hearth_window_current_chat (self);
+
+  if (chat != NULL)
+    gtk_window_present (GTK_WINDOW (hearth_chat_settings_new (GTK_WINDOW (self), self->worker, chat, self->found)));
+}
+
+/* win.history-erased: the Preferences erased every chat; none is listed
+ * and no session keeps their text. */
+static void
+history_erased_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HearthWindow *self = HEARTH_WINDOW (widget);
+
+  g_list_store_remove_all (self->chats);
+  if (self->model != NULL)
+    hearth_session_cache_drop_model (self->sessions, self->model);
+  _hearth_window_update_main_page (self);
+  _hearth_window_update_actions (self);
+}
+
+static void
 show_chats_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   HearthWindow *self = HEARTH_WINDOW (widget);
@@ -394,6 +424,8 @@ _hearth_window_actions_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.regenerate", NULL, regenerate_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel-load", NULL, cancel_load_activated);
   gtk_widget_class_install_action (widget_class, "win.show-chats", NULL, show_chats_activated);
+  gtk_widget_class_install_action (widget_class, "win.chat-settings", NULL, chat_settings_activated);
+  gtk_widget_class_install_action (widget_class, "win.history-erased", NULL, history_erased_activated);
   gtk_widget_class_install_action (widget_class, "win.new-chat-carrying-draft", NULL,
                                    new_chat_carrying_draft_activated);
   gtk_widget_class_install_action (widget_class, "win.export-chat", "s", export_chat_activated);

@@ -65,6 +65,7 @@ struct _HearthWindow {
 typedef struct {
   gint64 chat_id;
   char  *text;
+  char  *system_prompt; /* of a new chat: the Preferences' (NULL: none) */
 } ChatEdit;
 
 gboolean _hearth_window_show_file_outcome (HearthWindow *self, const char *path, const GError *error,

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hearth-generation-settings.h"
 #include "hearth-model-row.h"
 #include "hearth-window-private.h"
 #include "model-catalog.h"
@@ -58,6 +59,7 @@ static void
 chat_edit_free (ChatEdit *edit)
 {
   g_free (edit->text);
+  g_free (edit->system_prompt);
   g_free (edit);
 }
 
@@ -84,6 +86,9 @@ _hearth_window_create_chat_run (HearthStore *store, gpointer data, GError **erro
   ChatEdit *edit = data;
   gint64 id = hearth_store_create_chat (store, _("New Chat"), edit->text, error);
 
+  if (id != 0 && edit->system_prompt != NULL && !hearth_store_set_chat_system_prompt (store, id, edit->system_prompt,
+                                                                                        error))
+    return NULL;
   return id != 0 ? hearth_store_get_chat (store, id, error) : NULL;
 }
 
@@ -201,6 +206,7 @@ _hearth_window_update_actions (HearthWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rename-chat", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-chat", has_chat);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.chat-settings", has_chat);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", generating);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.regenerate",
                                  self->conversation != NULL && hearth_conversation_can_regenerate (self->conversation));
@@ -217,32 +223,22 @@ on_conversation_changed (HearthWindow *self)
   _hearth_window_update_actions (self);
 }
 
-/* Sampling as the user set it (the schema's defaults until then). */
-static void
-apply_settings (HearthWindow *self, HearthConversation *conversation)
-{
-  HearthSamplingParams params;
-
-  hearth_sampling_params_init (&params);
-  if (self->settings != NULL)
-    {
-      params.sampler.temperature = g_settings_get_double (self->settings, "temperature");
-      params.sampler.top_p = g_settings_get_double (self->settings, "top-p");
-      params.sampler.top_k = g_settings_get_uint (self->settings, "top-k");
-      params.sampler.min_p = g_settings_get_double (self->settings, "min-p");
-      params.sampler.repeat_penalty = g_settings_get_double (self->settings, "repeat-penalty");
-      params.max_tokens = g_settings_get_uint (self->settings, "max-tokens");
-    }
-  hearth_conversation_set_sampling_params (conversation, &params);
-}
-
-/* The context-length setting, within what the model was trained for. */
 static guint
 session_n_ctx (HearthWindow *self)
 {
-  guint n_ctx = self->settings != NULL ? g_settings_get_uint (self->settings, "context-length") : 0;
+  return hearth_generation_settings_n_ctx (self->settings, _hearth_window_current_chat (self), self->model);
+}
 
-  return MIN (n_ctx, hearth_model_get_n_ctx_train (self->model));
+/* A new context length (the chat's or the Preferences'): the chat gets a
+ * session of that size, which stops an answer being written. */
+static void
+on_context_length_changed (HearthWindow *self)
+{
+  if (self->conversation == NULL || hearth_conversation_get_session (self->conversation) == NULL ||
+      hearth_session_get_n_ctx (hearth_conversation_get_session (self->conversation)) == session_n_ctx (self))
+    return;
+  hearth_conversation_set_session (self->conversation, NULL);
+  _hearth_window_ensure_model (self);
 }
 
 void
@@ -256,7 +252,7 @@ _hearth_window_on_selection_changed (HearthWindow *self)
   if (chat != NULL)
     {
       conversation = hearth_conversation_new (self->worker, self->engine, chat);
-      apply_settings (self, conversation);
+      hearth_conversation_set_settings (conversation, self->settings);
     }
   g_set_object (&self->conversation, conversation);
   g_signal_group_set_target (self->conversation_signals, conversation);
@@ -783,6 +779,8 @@ bind_settings (HearthWindow *self)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::context-length", G_CALLBACK (on_context_length_changed), self,
+                           G_CONNECT_SWAPPED);
 }
 
 static void
@@ -806,6 +804,11 @@ hearth_window_init (HearthWindow *self)
   g_signal_group_connect_swapped (self->conversation_signals, "error", G_CALLBACK (on_conversation_error), self);
   self->chat_signals = g_signal_group_new (HEARTH_TYPE_CHAT_OBJECT);
   g_signal_group_connect_swapped (self->chat_signals, "notify::updated-at", G_CALLBACK (on_chat_touched), self);
+  /* Chat Settings: another model, another context length. */
+  g_signal_group_connect_swapped (self->chat_signals, "notify::model-path", G_CALLBACK (_hearth_window_ensure_model),
+                                  self);
+  g_signal_group_connect_swapped (self->chat_signals, "notify::context-length",
+                                  G_CALLBACK (on_context_length_changed), self);
 
   models_dir = g_build_filename (g_get_user_data_dir (), "hearth", "models", NULL);
   no_model = g_markup_printf_escaped (
@@ -884,4 +887,20 @@ hearth_window_get_photos_view (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
   return self->photos_view;
+}
+
+/* The app's settings, or NULL when the schema is not installed. */
+GSettings *
+hearth_window_get_settings (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->settings;
+}
+
+/* The models the last scan found (HearthModelInfo), or NULL before it. */
+GPtrArray *
+hearth_window_get_found_models (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+  return self->found;
 }

@@ -28,5 +28,10 @@ gboolean        hearth_window_get_loading_vision (HearthWindow *self);
 const char     *hearth_window_get_page_name  (HearthWindow *self);
 /* the Photos page. */
 HearthPhotosView *hearth_window_get_photos_view (HearthWindow *self);
+/* The app's settings, or NULL when the schema is not installed. */
+GSettings      *hearth_window_get_settings   (HearthWindow *self);
+/* The models the last scan of the model folders found (HearthModelInfo),
+ * or NULL before it ended. */
+GPtrArray      *hearth_window_get_found_models (HearthWindow *self);
 
 G_END_DECLS
