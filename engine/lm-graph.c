@@ -120,3 +120,19 @@ lm_residual (LmGraph *g, HvkBuffer *delta)
 {
   add_to_stream (g, whole (delta));
 }
+
+void
+lm_residual_slot (LmGraph *g, guint slot)
+{
+  guint64 block = (guint64) g->n * g->cfg->n_embd * 4;
+
+  add_to_stream (g, (HvkView) { .buffer = g->s->moe_out, .offset = slot * block });
+}
+
+void
+lm_moe_swiglu (LmGraph *g, const LlamaLayerWeights *l, HvkBuffer *x)
+{
+  if (!failed (g))
+    g_set_error (&g->error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                 "routed experts (MoE layers) are not supported yet");
+}

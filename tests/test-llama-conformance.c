@@ -322,28 +322,6 @@ test_stories_greedy_text (void)
   g_assert_cmpstr (text->str, ==, expected);
 }
 
-/* A llama4 file must be refused cleanly, naming the architecture. */
-static void
-test_llama4_unsupported (void)
-{
-  g_autofree char *path = hearth_test_shared_path ("models/random/llama4-tiny-f16.gguf");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (HearthDevice) device = NULL;
-  g_autoptr (GgufFile) file = NULL;
-  g_autoptr (LlamaModel) model = NULL;
-
-  if (path == NULL)
-    return;
-  device = hearth_device_open (&error);
-  g_assert_no_error (error);
-  file = gguf_file_open (path, &error);
-  g_assert_no_error (error);
-  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
-  g_assert_null (model);
-  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "'llama4'"));
-}
-
 /* The SmolVLM text model without images (../shared/fixtures/reference/vlm/
  * text-only.json): chat-format prompts with special tokens parsed, the
  * top-40 logits at the last prompt position, and 16 greedy ids fed back.
@@ -427,7 +405,6 @@ main (int argc, char **argv)
       g_autofree char *test_path = g_strdup_printf ("/llama/reference/%s", ref_models[i].name);
       g_test_add_data_func (test_path, &ref_models[i], test_reference);
     }
-  g_test_add_func ("/llama/llama4-unsupported", test_llama4_unsupported);
   g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
   g_test_add_func ("/llama/vlm-text-only", test_vlm_text_only);
   return g_test_run ();
