@@ -195,11 +195,8 @@ plan_matrix (WeightPlan *plan, const char *name, const guint64 ne[4], guint32 n_
   const GgufTensor *t = plan_tensor (plan, name, ne, &m->view, error);
   if (t == NULL)
     return FALSE;
-  if (!weight_type_to_hvk (t->type, &m->type) || n_in % hvk_type_block_size (m->type) != 0)
-    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                              "tensor '%s' has type %s (%u), which Hearth cannot run for "
-                              "rows of %u; use an F32, F16 or Q8_0 projector",
-                              name, weight_type_name (t->type), t->type, n_in);
+  if (!weight_matrix_type (plan->file, t, n_in, &m->type, error))
+    return FALSE;
   m->n_in = n_in;
   m->n_out = n_out;
   return TRUE;

@@ -77,19 +77,8 @@ plan_stack (WeightPlan *plan, const char *name, guint32 n_in, guint32 n_out, gui
 
   if (t == NULL || !check_shape (plan, t, n_in, n_out, n_expert, error))
     return FALSE;
-  if (!weight_type_to_hvk (t->type, type))
-    {
-      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: tensor '%s' has type %s (%u), which Hearth cannot run yet; "
-                   "use a file quantized as F32, F16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K",
-                   gguf_file_get_path (plan->file), name, weight_type_name (t->type), t->type);
-      return FALSE;
-    }
-  if (n_in % hvk_type_block_size (*type) != 0)
-    return weight_file_error (plan->file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                              "tensor '%s' rows have %u elements, not a multiple "
-                              "of the %s block size %u", name, n_in, weight_type_name (t->type),
-                              hvk_type_block_size (*type));
+  if (!weight_matrix_type (plan->file, t, n_in, type, error))
+    return FALSE;
   weight_upload_add (plan->upload, t, view);
   return TRUE;
 }

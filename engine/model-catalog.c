@@ -291,8 +291,9 @@ unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnab
       const GgmlTypeTraits *traits = ggml_type_traits (unrunnable->type);
 
       return g_strdup_printf (_("The tensor “%s” has the type %s, which Hearth cannot run yet; "
-                                "use a Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16 file of this model."),
-                              unrunnable->name, traits != NULL ? traits->name : "(unknown)");
+                                "Hearth runs tensors of the types %s."),
+                              unrunnable->name, traits != NULL ? traits->name : "(unknown)",
+                              hvk_types_describe ());
     }
   return NULL;
 }

@@ -180,26 +180,26 @@ weight_upload_run (WeightUpload *upload, HvkDevice *device, GgufFile *file,
 }
 
 gboolean
-weight_type_to_hvk (guint32 type, HvkType *out)
+weight_matrix_type (GgufFile *file, const GgufTensor *t, guint32 n_in, HvkType *out, GError **error)
 {
-  switch (type)
-    {
-    case GGML_TYPE_F32:  *out = HVK_TYPE_F32;  return TRUE;
-    case GGML_TYPE_F16:  *out = HVK_TYPE_F16;  return TRUE;
-    case GGML_TYPE_Q4_0: *out = HVK_TYPE_Q4_0; return TRUE;
-    case GGML_TYPE_Q8_0: *out = HVK_TYPE_Q8_0; return TRUE;
-    case GGML_TYPE_Q4_K: *out = HVK_TYPE_Q4_K; return TRUE;
-    case GGML_TYPE_Q5_K: *out = HVK_TYPE_Q5_K; return TRUE;
-    case GGML_TYPE_Q6_K: *out = HVK_TYPE_Q6_K; return TRUE;
-    default:             return FALSE;
-    }
+  if (!hvk_type_from_ggml (t->type, out))
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                              "tensor '%s' has type %s (%u), which Hearth cannot run yet; "
+                              "use a file whose tensors are %s",
+                              t->name, weight_type_name (t->type), t->type, hvk_types_describe ());
+  if (n_in % hvk_type_block_size (*out) != 0)
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "tensor '%s' rows have %u elements, not a multiple "
+                              "of the %s block size %u", t->name, n_in, weight_type_name (t->type),
+                              hvk_type_block_size (*out));
+  return TRUE;
 }
 
 gboolean
 weight_type_is_runnable (guint32 type)
 {
   HvkType unused;
-  return weight_type_to_hvk (type, &unused);
+  return hvk_type_from_ggml (type, &unused);
 }
 
 const char *

@@ -42,9 +42,12 @@ GPtrArray    *weight_upload_run  (WeightUpload *upload, HvkDevice *device, GgufF
                                   WeightProgressFunc progress, gpointer user_data,
                                   GCancellable *cancellable, guint64 *out_bytes, GError **error);
 
-/* The kernels' type for a tensor of GGML type id: the one place GGUF's type
- * ids become HvkType. FALSE when no kernel runs that type. */
-gboolean      weight_type_to_hvk      (guint32 type, HvkType *out);
+/* The kernels' type for matrix t with rows of n_in elements; FALSE with
+ * an error naming the tensor and its type when no kernel runs that type,
+ * or when n_in is not a multiple of its block size. */
+gboolean      weight_matrix_type      (GgufFile *file, const GgufTensor *t, guint32 n_in,
+                                       HvkType *out, GError **error);
+/* Whether a kernel runs tensors of GGML type id. */
 gboolean      weight_type_is_runnable (guint32 type);
 
 /* The name of GGML type id for messages; "unknown" for an id we do not know. */

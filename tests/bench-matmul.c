@@ -16,12 +16,6 @@
 
 #define REPEATS 10
 
-static const char *const type_names[] = {
-  [HVK_TYPE_F32] = "F32", [HVK_TYPE_F16] = "F16", [HVK_TYPE_Q4_0] = "Q4_0",
-  [HVK_TYPE_Q8_0] = "Q8_0", [HVK_TYPE_Q4_K] = "Q4_K", [HVK_TYPE_Q5_K] = "Q5_K",
-  [HVK_TYPE_Q6_K] = "Q6_K",
-};
-
 /* CPU seconds of this process, all threads: on a CPU driver this is the
  * work done, which a machine shared with other jobs disturbs less than the
  * wall time. */
@@ -72,9 +66,9 @@ bench (HvkOps *ops, HvkType type, guint n_in, guint n_out, guint n_tokens, gbool
         first = seconds;
     }
   _hvk_ops_set_gpu_kernels (ops, FALSE);
-  g_print ("%-4s %4u rows x %4u, %3u tokens%s: %8.3f ms, %5.2f GB/s of weights, "
+  g_print ("%-6s %4u rows x %4u, %3u tokens%s: %8.3f ms, %5.2f GB/s of weights, "
            "%6.2f GFLOP/s, %8.3f ms CPU (first call %.0f ms)\n",
-           type_names[type], n_out, n_in, n_tokens, gpu_kernels ? " (GPU kernels)" : "", seconds * 1e3,
+           hvk_type_name (type), n_out, n_in, n_tokens, gpu_kernels ? " (GPU kernels)" : "", seconds * 1e3,
            w_bytes / seconds / 1e9, 2.0 * n_in * n_out * n_tokens / seconds / 1e9, cpu * 1e3,
            first * 1e3);
 }
@@ -92,13 +86,11 @@ main (int argc, char **argv)
   bench (ops, HVK_TYPE_Q4_0, 576, 1536, 1, FALSE);
   bench (ops, HVK_TYPE_Q8_0, 576, 1536, 1, FALSE);
   bench (ops, HVK_TYPE_Q4_K, 1536, 576, 1, FALSE);
-  bench (ops, HVK_TYPE_Q4_K, 4096, 4096, 1, FALSE);
-  bench (ops, HVK_TYPE_Q8_0, 4096, 4096, 1, FALSE);
-  bench (ops, HVK_TYPE_Q6_K, 4096, 4096, 1, FALSE);
-  /* engine-debt: every K-quant on the same decode shape, per weight */
-  bench (ops, HVK_TYPE_Q5_K, 4096, 4096, 1, FALSE);
   bench (ops, HVK_TYPE_Q5_K, 1536, 576, 1, FALSE);
   bench (ops, HVK_TYPE_Q6_K, 1536, 576, 1, FALSE);
+  /* Decode of a 7B-class projection, every weight type. */
+  for (guint t = 0; t < HVK_TYPE_COUNT; t++)
+    bench (ops, t, 4096, 4096, 1, FALSE);
   /* Batches: the device's kernel, and on a CPU driver the GPU one too. */
   for (int gpu = 0; gpu <= (info->type == HVK_DEVICE_CPU); gpu++)
     {

@@ -1,7 +1,9 @@
 /* ref-quant.h: scalar C reference for the weight types of hvk-ops.h:
  * block layouts as ggml stores them in GGUF, random blocks to test with,
  * dequantization and a matrix product in double. Written for clarity, not
- * speed; shares no code with the shaders. */
+ * speed, from the formats' definitions; shares no code with the shaders.
+ * Block sizes come from hvk-types.def (test-matmul checks them against
+ * ggml-types.c). */
 #pragma once
 
 #include <glib.h>
@@ -21,8 +23,9 @@ guint8  *ref_random_weights (HvkType type, guint n_in, guint n_out, guint32 seed
 /* out[0..n) = the n elements of one row. */
 void     ref_dequant_row (HvkType type, const guint8 *row, guint n, float *out);
 /* y[t][r] = Σ_k W[r][k]·x[t][k], accumulated in double from the
- * dequantized weights. */
-void     ref_matmul (HvkType type, const guint8 *w, const float *x, float *y,
+ * dequantized weights (for BF16 weights, x rounded to BF16 first, as the
+ * kernels do); magnitude (may be NULL) gets Σ_k |W[r][k]·x[t][k]|. */
+void     ref_matmul (HvkType type, const guint8 *w, const float *x, float *y, float *magnitude,
                      guint n_in, guint n_out, guint n_tokens);
 
 G_END_DECLS

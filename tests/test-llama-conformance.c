@@ -322,77 +322,158 @@ test_stories_greedy_text (void)
   g_assert_cmpstr (text->str, ==, expected);
 }
 
-/* The SmolVLM text model without images (../shared/fixtures/reference/vlm/
- * text-only.json): chat-format prompts with special tokens parsed, the
- * top-40 logits at the last prompt position, and 16 greedy ids fed back.
- * The file records no top-2 gaps, so our own top1-top2 gap decides where a
- * greedy decision is binding: wherever it exceeds twice the tolerance our
- * argmax must be the reference's next id. */
-static void
-test_vlm_text_only (void)
+/* Of the reference's top-40 ids at the last prompt position, how many are
+ * among our 40 largest logits. */
+static guint
+top40_overlap (JsonArray *top, const float *logits, guint n_vocab)
 {
-  const double tolerance = 0.05;   /* F16 file, as the llama-ref files */
-  g_autofree char *ref_path = hearth_test_shared_path ("fixtures/reference/vlm/text-only.json");
-  g_autofree char *model_path = ref_path ? hearth_test_shared_path ("models/random/smolvlm-tiny-text-f16.gguf") : NULL;
+  guint n_top = MIN (json_array_get_length (top), n_vocab), overlap = 0;
+
+  for (guint k = 0; k < n_top; k++)
+    {
+      gint64 id = json_object_get_int_member (json_array_get_object_element (top, k), "id");
+      guint above = 0;
+
+      /* id is among our top n_top when fewer than n_top logits beat it. */
+      for (guint v = 0; v < n_vocab && above < n_top; v++)
+        if (logits[v] > logits[id])
+          above++;
+      overlap += above < n_top;
+    }
+  return overlap;
+}
+
+/* One case of a "results" reference (vlm/text-only.json, qmix/<preset>.json):
+ * our prompt ids must be the reference's; at the last prompt position every
+ * top-40 logit within the tolerance, at least min_overlap of those ids among
+ * our top-40, and our argmax the reference's first greedy id where its
+ * top1-top2 gap exceeds twice the tolerance. The reference's greedy ids are
+ * then fed back one by one; these files record no later gaps, so our own
+ * top1-top2 gap decides where a greedy decision is binding. */
+static void
+check_results_case (Checker *ck, Loaded *l, JsonObject *c, gboolean parse_special, guint min_overlap)
+{
+  const char *prompt = json_object_get_string_member (c, "prompt");
+  g_autoptr (GArray) ref_ids = json_ids (json_object_get_array_member (c, "prompt_ids"));
+  g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autoptr (GError) error = NULL;
+  JsonArray *top = json_object_get_array_member (c, "top40_last_logits");
+  guint n_vocab = llama_model_get_config (l->model)->n_vocab;
+  guint overlap;
+
+  hearth_tokenizer_encode (l->tok, prompt, -1, TRUE, parse_special, ids, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (ids->data, ids->len * sizeof (gint32), ref_ids->data, ref_ids->len * sizeof (gint32));
+
+  llama_context_forward (l->ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  for (guint k = 0; k < json_array_get_length (top); k++)
+    {
+      JsonObject *e = json_array_get_object_element (top, k);
+      check_logit (ck, prompt, 0, llama_context_get_logits (l->ctx, 0),
+                   json_object_get_int_member (e, "id"), json_object_get_double_member (e, "logit"));
+    }
+  overlap = top40_overlap (top, llama_context_get_logits (l->ctx, 0), n_vocab);
+  if (overlap < min_overlap)
+    {
+      g_test_message ("%s, \"%s\": %u of the reference's top-40 ids are in ours (want >= %u)",
+                      ck->file, prompt, overlap, min_overlap);
+      ck->n_failures++;
+    }
+  if (json_array_get_length (top) >= 2 && greedy->len > 0)
+    {
+      double l1 = json_object_get_double_member (json_array_get_object_element (top, 0), "logit");
+      double l2 = json_object_get_double_member (json_array_get_object_element (top, 1), "logit");
+      gint32 ours = argmax (llama_context_get_logits (l->ctx, 0), n_vocab);
+
+      if (l1 - l2 > 2 * ck->tolerance && ours != g_array_index (greedy, gint32, 0))
+        {
+          g_test_message ("%s, \"%s\": our first token %d, the reference's %d (gap %.4f)",
+                          ck->file, prompt, ours, g_array_index (greedy, gint32, 0), l1 - l2);
+          ck->n_failures++;
+        }
+    }
+
+  for (guint step = 0; step < greedy->len; step++)
+    {
+      const float *logits = llama_context_get_logits (l->ctx, 0);
+      gint32 ours = argmax (logits, n_vocab), want = g_array_index (greedy, gint32, step);
+      float second = -INFINITY;
+
+      for (guint v = 0; v < n_vocab; v++)
+        if ((gint32) v != ours)
+          second = MAX (second, logits[v]);
+      if (ours != want && logits[ours] - second > 2 * ck->tolerance)
+        {
+          g_test_message ("%s, \"%s\", step %u: our argmax %d, the reference's %d",
+                          ck->file, prompt, step, ours, want);
+          ck->n_failures++;
+        }
+      llama_context_forward (l->ctx, &want, 1, ids->len + step, FALSE, NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Every case of the "results" reference at ref_rel against the model at
+ * model_rel (both under ../shared); skips when either is missing. */
+static void
+check_results_file (const char *name, const char *ref_rel, const char *model_rel, double tolerance,
+                    gboolean parse_special, guint n_ctx)
+{
+  g_autofree char *ref_path = hearth_test_shared_path (ref_rel);
+  g_autofree char *model_path = ref_path ? hearth_test_shared_path (model_rel) : NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_auto (Loaded) l = { 0 };
-  Checker ck = { .file = "vlm/text-only", .tolerance = tolerance };
+  Checker ck = { .file = name, .tolerance = tolerance };
   JsonArray *results;
-  guint n_vocab;
 
   if (model_path == NULL)
     return;
   json_parser_load_from_file (parser, ref_path, &error);
   g_assert_no_error (error);
   results = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "results");
-  loaded_open (&l, model_path, 512, 512);
-  n_vocab = llama_model_get_config (l.model)->n_vocab;
+  loaded_open (&l, model_path, n_ctx, 512);
 
   for (guint i = 0; i < json_array_get_length (results); i++)
-    {
-      JsonObject *c = json_array_get_object_element (results, i);
-      const char *prompt = json_object_get_string_member (c, "prompt");
-      g_autoptr (GArray) ref_ids = json_ids (json_object_get_array_member (c, "prompt_ids"));
-      g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
-      g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-      JsonArray *top = json_object_get_array_member (c, "top40_last_logits");
-
-      hearth_tokenizer_encode (l.tok, prompt, -1, TRUE, TRUE, ids, &error);
-      g_assert_no_error (error);
-      g_assert_cmpmem (ids->data, ids->len * sizeof (gint32), ref_ids->data, ref_ids->len * sizeof (gint32));
-
-      llama_context_forward (l.ctx, (gint32 *) ids->data, ids->len, 0, FALSE, NULL, &error);
-      g_assert_no_error (error);
-      for (guint k = 0; k < json_array_get_length (top); k++)
-        {
-          JsonObject *e = json_array_get_object_element (top, k);
-          check_logit (&ck, prompt, 0, llama_context_get_logits (l.ctx, 0),
-                       json_object_get_int_member (e, "id"), json_object_get_double_member (e, "logit"));
-        }
-
-      for (guint step = 0; step < greedy->len; step++)
-        {
-          const float *logits = llama_context_get_logits (l.ctx, 0);
-          gint32 ours = argmax (logits, n_vocab), want = g_array_index (greedy, gint32, step);
-          float second = -INFINITY;
-
-          for (guint v = 0; v < n_vocab; v++)
-            if ((gint32) v != ours)
-              second = MAX (second, logits[v]);
-          if (ours != want && logits[ours] - second > 2 * tolerance)
-            {
-              g_test_message ("vlm/text-only, \"%s\", step %u: our argmax %d, the reference's %d",
-                              prompt, step, ours, want);
-              ck.n_failures++;
-            }
-          llama_context_forward (l.ctx, &want, 1, ids->len + step, FALSE, NULL, &error);
-          g_assert_no_error (error);
-        }
-    }
-  g_test_message ("vlm/text-only: max |logit delta| %.4f (tolerance %.2f), %u failures",
-                  ck.max_delta, ck.tolerance, ck.n_failures);
+    check_results_case (&ck, &l, json_array_get_object_element (results, i), parse_special, 36);
+  g_test_message ("%s: max |logit delta| %.4f (tolerance %.2f), %u failures",
+                  name, ck.max_delta, ck.tolerance, ck.n_failures);
   g_assert_cmpuint (ck.n_failures, ==, 0);
+}
+
+/* The SmolVLM text model without images (../shared/fixtures/reference/vlm/
+ * text-only.json): chat-format prompts with special tokens parsed, the
+ * top-40 logits at the last prompt position, and 16 greedy ids fed back. */
+static void
+test_vlm_text_only (void)
+{
+  /* F16 file, as the llama-ref files */
+  check_results_file ("vlm/text-only", "fixtures/reference/vlm/text-only.json",
+                      "models/random/smolvlm-tiny-text-f16.gguf", 0.05, TRUE, 512);
+}
+
+/* One random model quantized by llama-quantize to each preset people
+ * download (../shared/fixtures/reference/qmix/README.md): the K-quant
+ * presets fall back to Q5_0, Q5_1, Q8_0, IQ4_NL or Q4_0 for the 1152-wide
+ * ffn_down, so every file mixes types. Tolerances: llama.cpp's own CPU vs
+ * Vulkan spread on these files. */
+static const char *const qmix_presets[] = {
+  "q2_k", "q3_k_s", "q3_k_m", "q4_0", "q4_1", "q4_k_s", "q4_k_m", "q5_0", "q5_1",
+  "q5_k_s", "q5_k_m", "q6_k", "q8_0", "iq4_nl", "iq4_xs", "bf16", "f16",
+};
+
+static void
+test_qmix (gconstpointer data)
+{
+  const char *preset = data;
+  g_autofree char *name = g_strdup_printf ("qmix-tiny-%s", preset);
+  g_autofree char *ref_rel = g_strdup_printf ("fixtures/reference/qmix/%s.json", name);
+  g_autofree char *model_rel = g_strdup_printf ("models/random/qmix/%s.gguf", name);
+  gboolean is_float = g_str_has_prefix (preset, "f") || g_str_has_prefix (preset, "bf");
+
+  check_results_file (name, ref_rel, model_rel, is_float ? 0.07 : 0.5, FALSE, 2048);
 }
 
 int
@@ -407,5 +488,10 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
   g_test_add_func ("/llama/vlm-text-only", test_vlm_text_only);
+  for (guint i = 0; i < G_N_ELEMENTS (qmix_presets); i++)
+    {
+      g_autofree char *test_path = g_strdup_printf ("/llama/qmix/%s", qmix_presets[i]);
+      g_test_add_data_func (test_path, qmix_presets[i], test_qmix);
+    }
   return g_test_run ();
 }

@@ -1,42 +1,8 @@
 #define G_LOG_DOMAIN "hearth-vulkan"
 
-/* hvk-ops.c: tensor types, and the pipelines and helpers every op shares. */
+/* hvk-ops.c: the pipelines and helpers every op shares. */
 
 #include "hvk-ops-private.h"
-
-/* Elements per block and bytes per block, as ggml stores them. */
-static void
-type_block (HvkType type, guint32 *elements, guint32 *bytes)
-{
-  switch (type)
-    {
-    case HVK_TYPE_F32:  *elements = 1;   *bytes = 4;   return;
-    case HVK_TYPE_F16:  *elements = 1;   *bytes = 2;   return;
-    case HVK_TYPE_Q4_0: *elements = 32;  *bytes = 18;  return;
-    case HVK_TYPE_Q8_0: *elements = 32;  *bytes = 34;  return;
-    case HVK_TYPE_Q4_K: *elements = 256; *bytes = 144; return;
-    case HVK_TYPE_Q5_K: *elements = 256; *bytes = 176; return;
-    case HVK_TYPE_Q6_K: *elements = 256; *bytes = 210; return;
-    }
-  g_return_if_reached ();
-}
-
-guint32
-hvk_type_block_size (HvkType type)
-{
-  guint32 elements = 0, bytes = 0;
-  type_block (type, &elements, &bytes);
-  return elements;
-}
-
-guint64
-hvk_type_row_size (HvkType type, guint64 n)
-{
-  guint32 elements = 1, bytes = 0;
-  type_block (type, &elements, &bytes);
-  g_return_val_if_fail (n % elements == 0, 0);
-  return n / elements * bytes;
-}
 
 HvkOps *
 hvk_ops_new (HvkDevice *device)

@@ -13,24 +13,9 @@
 #pragma once
 
 #include "hvk.h"
+#include "hvk-types.h"
 
 G_BEGIN_DECLS
-
-/* The weight types the kernels read, with ggml's block layouts (the engine
- * maps GGUF's type ids onto these). */
-typedef enum {
-  HVK_TYPE_F32,
-  HVK_TYPE_F16,
-  HVK_TYPE_Q4_0,
-  HVK_TYPE_Q8_0,
-  HVK_TYPE_Q4_K,
-  HVK_TYPE_Q5_K,
-  HVK_TYPE_Q6_K,
-} HvkType;
-
-/* Bytes of one row of n elements (n must be a multiple of the block size). */
-guint64  hvk_type_row_size     (HvkType type, guint64 n);
-guint32  hvk_type_block_size   (HvkType type);
 
 /* A tensor: a buffer and a byte offset into it.
  *

@@ -10,6 +10,7 @@
 
 #include "hvk-ops-private.h"
 #include "ops-matmul-private.h"
+#include "hvk-shaders.h"
 
 /* Mirrors the push block of matvec.comp and matmul.comp. */
 typedef struct {
@@ -68,22 +69,6 @@ wants_cpu_kernels (HvkOps *ops)
 {
   return hvk_device_get_info (hvk_ops_get_device (ops))->type == HVK_DEVICE_CPU &&
          !test_hooks.gpu_kernels;
-}
-
-static const char *
-type_suffix (HvkType type)
-{
-  switch (type)
-    {
-    case HVK_TYPE_F32:  return "f32";
-    case HVK_TYPE_F16:  return "f16";
-    case HVK_TYPE_Q4_0: return "q4_0";
-    case HVK_TYPE_Q8_0: return "q8_0";
-    case HVK_TYPE_Q4_K: return "q4_k";
-    case HVK_TYPE_Q5_K: return "q5_k";
-    case HVK_TYPE_Q6_K: return "q6_k";
-    }
-  g_return_val_if_reached (NULL);
 }
 
 static guint64
@@ -183,7 +168,7 @@ matvec_shape (HvkOps *ops, guint32 spec[3])
 /* How hvk_op_matmul computes a product: the shader, its specialization and
  * how many rows and tokens one workgroup covers. */
 typedef struct {
-  const char *shader;
+  HvkWeightKernel kernel;
   guint32     spec[3];
   guint       n_spec;
   guint32     rows_per_group;
@@ -201,14 +186,14 @@ choose_kernel (HvkOps *ops, guint n_tokens, MatmulKernel *k)
 
   if (n_tokens == 1)
     {
-      *k = (MatmulKernel) { .shader = "matvec", .n_spec = 3 };
+      *k = (MatmulKernel) { .kernel = HVK_KERNEL_MATVEC, .n_spec = 3 };
       matvec_shape (ops, k->spec);
       k->rows_per_group = k->spec[1];
     }
   else if (wants_cpu_kernels (ops) && info->subgroup_size == MATMUL_RB_LANES)
-    *k = (MatmulKernel) { "matmul_rb", { 0 }, 0, MATMUL_RB_ROWS, MATMUL_RB_TOKENS };
+    *k = (MatmulKernel) { HVK_KERNEL_MATMUL_RB, { 0 }, 0, MATMUL_RB_ROWS, MATMUL_RB_TOKENS };
   else
-    *k = (MatmulKernel) { "matmul", { 0 }, 0, MATMUL_TILE_ROWS, MATMUL_TILE_TOKENS };
+    *k = (MatmulKernel) { HVK_KERNEL_MATMUL, { 0 }, 0, MATMUL_TILE_ROWS, MATMUL_TILE_TOKENS };
 }
 
 gboolean
@@ -222,7 +207,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   guint64 max_rows, slice_rows;
   HvkBinding bx, by;
   MatmulPush push = { .n_in = n_in, .n_tokens = n_tokens, .y_stride = n_out };
-  char name[32];
+  const char *name;
   HvkPipeline *pipeline;
 
   g_return_val_if_fail (n_in > 0 && n_out > 0 && n_tokens > 0, FALSE);
@@ -231,7 +216,7 @@ hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
   row_bytes = hvk_type_row_size (wtype, n_in);
 
   choose_kernel (ops, n_tokens, &k);
-  g_snprintf (name, sizeof name, "%s_%s", k.shader, type_suffix (wtype));
+  name = hvk_weight_shader (k.kernel, wtype)->name;
   pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (MatmulPush),
                                 k.n_spec > 0 ? k.spec : NULL, k.n_spec, error);
   if (pipeline == NULL)
@@ -282,7 +267,7 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
   guint64 slice_rows;
   HvkBinding bids, bout;
   GetRowsPush push = { .n_cols = n_cols, .n_ids = n_ids };
-  char name[32];
+  const char *name;
   HvkPipeline *pipeline;
   guint32 units = (n_cols + UNIT - 1) / UNIT;
 
@@ -291,7 +276,7 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
   g_return_val_if_fail (table.offset % offset_alignment (ops) == 0, FALSE);
   row_bytes = hvk_type_row_size (type, n_cols);
 
-  g_snprintf (name, sizeof name, "get_rows_%s", type_suffix (type));
+  name = hvk_weight_shader (HVK_KERNEL_GET_ROWS, type)->name;
   pipeline = _hvk_ops_pipeline (ops, name, 3, sizeof (GetRowsPush), NULL, 0, error);
   if (pipeline == NULL)
     return FALSE;

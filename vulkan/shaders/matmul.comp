@@ -12,15 +12,7 @@
 #define WG 128   // threads: (TN / 4) row lanes × (TM / 4) token lanes
 layout(local_size_x = WG) in;
 
-// Mirrored by MatmulPush in ops-matmul.c.
-layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row (and per token of x)
-  uint n_out;     // weight rows bound in this dispatch
-  uint n_tokens;
-  uint row0;      // row of y written by the first bound weight row
-  uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
-} pc;
+#include "matmul-push.glsl"
 
 #define W_BINDING 0
 #include "quant.glsl"
@@ -68,7 +60,7 @@ void main ()
       uint t = idx / TK;
       uint kk = idx % TK;
       bool inside = tok_base + t < pc.n_tokens && k0 + kk < pc.n_in;
-      x_tile[kk][t] = inside ? x[(tok_base + t) * pc.n_in + k0 + kk] : 0.0;
+      x_tile[kk][t] = inside ? X_ROUND (x[(tok_base + t) * pc.n_in + k0 + kk]) : 0.0;
     }
     barrier ();
 

@@ -21,15 +21,7 @@
 #define LANES 8    // threads = subgroup size (ops-matmul.c checks)
 layout(local_size_x = LANES) in;
 
-// Mirrored by MatmulPush in ops-matmul.c.
-layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row (and per token of x)
-  uint n_out;     // weight rows bound in this dispatch
-  uint n_tokens;
-  uint row0;      // row of y written by the first bound weight row
-  uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
-} pc;
+#include "matmul-push.glsl"
 
 #define W_BINDING 0
 #include "quant.glsl"
@@ -70,7 +62,7 @@ void main ()
     [[unroll]] for (uint t = 0; t < TOKENS; t++) {
       float mine[UNIT / LANES];
       [[unroll]] for (uint j = 0; j < UNIT / LANES; j++)
-        mine[j] = x[xrow[t] + kl[j]];
+        mine[j] = X_ROUND (x[xrow[t] + kl[j]]);
       [[unroll]] for (uint i = 0; i < UNIT; i++) {
         float xi = subgroupBroadcast (mine[i / LANES], i % LANES);
         [[unroll]] for (uint r = 0; r < ROWS; r++)

@@ -17,15 +17,7 @@ layout(constant_id = 1) const uint NUM_ROWS = 2;
 layout(constant_id = 2) const bool ONE_SUBGROUP = false;
 layout(local_size_x_id = 0) in;
 
-// Mirrored by MatmulPush in ops-matmul.c.
-layout(push_constant) uniform Push {
-  uint n_in;      // elements per weight row (and per token of x)
-  uint n_out;     // weight rows bound in this dispatch
-  uint n_tokens;
-  uint row0;      // row of y written by the first bound weight row
-  uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
-} pc;
+#include "matmul-push.glsl"
 
 #define W_BINDING 0
 #include "quant.glsl"
@@ -54,12 +46,12 @@ void main ()
 #ifdef WEIGHT_IS_FLOAT
     if (k0 + UNIT > pc.n_in) {
       [[unroll]] for (uint i = 0; i < UNIT; i++)
-        xv[i] = k0 + i < pc.n_in ? x[k0 + i] : 0.0;
+        xv[i] = k0 + i < pc.n_in ? X_ROUND (x[k0 + i]) : 0.0;
     } else
 #endif
     {
       [[unroll]] for (uint i = 0; i < UNIT / 4; i++) {
-        vec4 q = x4[k0 / 4 + i];
+        vec4 q = X_ROUND (x4[k0 / 4 + i]);
         xv[4 * i] = q.x; xv[4 * i + 1] = q.y; xv[4 * i + 2] = q.z; xv[4 * i + 3] = q.w;
       }
     }
