@@ -26,6 +26,7 @@
 #define LLAMA4_PATTERN        4      /* layers il % 4 < 3 chunked with RoPE, il % 4 == 3 full NoPE */
 #define LLAMA4_TEMP_SCALE     0.1f
 #define LLAMA4_NO_QK_NORM_EXPERTS 128 /* Maverick: no q/k norm */
+#define LLAMA4_MAX_USED_EXPERTS   16  /* moe_route.comp's bound on experts per token */
 
 static gboolean
 llama4_read_experts (GgufFile *file, LlamaConfig *c, GError **error)
@@ -46,6 +47,13 @@ llama4_read_experts (GgufFile *file, LlamaConfig *c, GError **error)
                               "%s.expert_used_count = %u must be between 1 and expert_count = %u, "
                               "and expert_feed_forward_length (%u) positive",
                               arch, c->n_expert_used, c->n_expert, c->n_ff_exp);
+  if (c->n_expert_used > LLAMA4_MAX_USED_EXPERTS)
+    {
+      g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
+                   "%s: %s.expert_used_count = %u; Hearth runs at most %u experts per token",
+                   gguf_file_get_path (file), arch, c->n_expert_used, LLAMA4_MAX_USED_EXPERTS);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -162,6 +170,7 @@ llama4_forward (LmGraph *g)
 const LmArch lm_arch_llama4 = {
   .name = "llama4",
   .label = "Llama 4",
+  .has_experts = TRUE,
   .read_config = llama4_read_config,
   .plan_layer = llama4_plan_layer,
   .forward = llama4_forward,
