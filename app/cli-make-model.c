@@ -1,7 +1,7 @@
 #define G_LOG_DOMAIN "hearth-cli"
 
-/* hearth-cli make-model: writes a random-weight Llama GGUF of a real
- * model's shape, for benchmarks (random weights do not change speed).
+/* hearth-cli make-model: writes a random-weight Llama or Llama 4 GGUF of a
+ * real model's shape, for benchmarks (random weights do not change speed).
  * Quantized blocks are random bytes with small positive scales; no
  * quantizer is involved. No tokenizer is written: feed token ids. */
 
@@ -19,19 +19,35 @@ typedef struct {
   guint32 n_embd, n_ff, n_layer, n_head, n_head_kv, head_dim, n_vocab;
   float   rope_base;
   gboolean tied;
+  const char *arch;         /* general.architecture */
+  const char *size_label;   /* general.size_label, or NULL */
+  guint32 n_expert, n_expert_used, n_ff_exp, moe_step;  /* llama4 only */
 } Preset;
 
 static const Preset presets[] = {
-  { "135m",   576,  1536, 30,  9, 3,  64,  49152, 1e5f, TRUE },   /* SmolLM2-135M */
-  { "1b",    2048,  8192, 16, 32, 8,  64, 128256, 5e5f, TRUE },   /* Llama 3.2 1B */
-  { "3b",    3072,  8192, 28, 24, 8, 128, 128256, 5e5f, TRUE },   /* Llama 3.2 3B */
-  { "8b",    4096, 14336, 32, 32, 8, 128, 128256, 5e5f, FALSE },  /* Llama 3.1 8B */
-  { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE },  /* Mistral Nemo 12B */
+  { "135m",   576,  1536, 30,  9, 3,  64,  49152, 1e5f, TRUE, "llama" },   /* SmolLM2-135M */
+  { "1b",    2048,  8192, 16, 32, 8,  64, 128256, 5e5f, TRUE, "llama" },   /* Llama 3.2 1B */
+  { "3b",    3072,  8192, 28, 24, 8, 128, 128256, 5e5f, TRUE, "llama" },   /* Llama 3.2 3B */
+  { "8b",    4096, 14336, 32, 32, 8, 128, 128256, 5e5f, FALSE, "llama" },  /* Llama 3.1 8B */
+  { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE, "llama" },  /* Mistral Nemo 12B */
+  /* Llama Guard 4 12B: a dense Llama 4 pruned from Scout (expert_count 0) */
+  { "llama4-compact-12b", 5120, 8192, 48, 40, 8, 128, 202048, 5e5f, FALSE, "llama4", "12B", 0, 0, 8192, 0 },
+  /* Scout's layout (every layer MoE, 16 experts, top-1, a shared expert) at
+   * a size whose expert stacks fit one binding of most devices in F16 */
+  { "llama4-moe-mini",    2048, 8192, 16, 16, 4, 128, 202048, 5e5f, FALSE, "llama4", NULL, 16, 1, 1536, 1 },
 };
+
+/* Whether layer il of a preset routes through experts. */
+static gboolean
+is_moe_layer (const Preset *p, guint il)
+{
+  return p->n_expert > 0 && p->moe_step > 0 && (il + 1) % p->moe_step == 0;
+}
 
 typedef struct {
   char    name[64];
   guint64 ne0, ne1;       /* ne1 == 0: a vector */
+  guint64 ne2;            /* experts of a 3-D stack; 0 or 1: a matrix */
   GgmlType type;
   guint64 offset;
   guint64 n_bytes;
@@ -71,15 +87,42 @@ matrix_type (const char *ftype, const char *role, guint il, guint n_layer)
 }
 
 static void
-add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType type)
+add_stack (GArray *specs, const char *name, guint64 ne0, guint64 ne1, guint64 ne2, GgmlType type)
 {
-  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .type = ne1 == 0 ? GGML_TYPE_F32 : fit_type (type, ne0) };
+  TensorSpec t = { .ne0 = ne0, .ne1 = ne1, .ne2 = ne2,
+                   .type = ne1 == 0 ? GGML_TYPE_F32 : fit_type (type, ne0) };
   TensorSpec *prev = specs->len > 0 ? &g_array_index (specs, TensorSpec, specs->len - 1) : NULL;
 
   g_strlcpy (t.name, name, sizeof t.name);
-  ggml_type_bytes (t.type, ne0 * MAX (ne1, 1), &t.n_bytes);
+  ggml_type_bytes (t.type, ne0 * MAX (ne1, 1) * MAX (ne2, 1), &t.n_bytes);
   t.offset = prev ? (prev->offset + prev->n_bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT : 0;
   g_array_append_val (specs, t);
+}
+
+static void
+add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType type)
+{
+  add_stack (specs, name, ne0, ne1, 0, type);
+}
+
+/* A Llama 4 MoE layer's FFN: the F32 router, the expert stacks
+ * [n_expert][n_out][n_in] and the shared expert. */
+static void
+add_moe_layer (GArray *specs, const Preset *p, guint il, guint n_layer, const char *ftype)
+{
+  char name[64];
+
+#define X(suffix, ne0, ne1, ne2, role) \
+  (g_snprintf (name, sizeof name, "blk.%u." suffix ".weight", il), \
+   add_stack (specs, name, ne0, ne1, ne2, matrix_type (ftype, role, il, n_layer)))
+  X ("ffn_gate_inp", p->n_embd, p->n_expert, 0, "norm");
+  X ("ffn_gate_exps", p->n_embd, p->n_ff_exp, p->n_expert, "ffn_gate");
+  X ("ffn_up_exps", p->n_embd, p->n_ff_exp, p->n_expert, "ffn_up");
+  X ("ffn_down_exps", p->n_ff_exp, p->n_embd, p->n_expert, "ffn_down");
+  X ("ffn_gate_shexp", p->n_embd, p->n_ff_exp, 0, "ffn_gate");
+  X ("ffn_up_shexp", p->n_embd, p->n_ff_exp, 0, "ffn_up");
+  X ("ffn_down_shexp", p->n_ff_exp, p->n_embd, 0, "ffn_down");
+#undef X
 }
 
 static GArray *
@@ -105,6 +148,11 @@ plan_tensors (const Preset *p, guint n_layer, const char *ftype)
       T ("attn_v", p->n_embd, kv_dim, "attn_v");
       T ("attn_output", q_dim, p->n_embd, "attn_output");
       T ("ffn_norm", p->n_embd, 0, "norm");
+      if (is_moe_layer (p, il))
+        {
+          add_moe_layer (specs, p, il, n_layer, ftype);
+          continue;
+        }
       T ("ffn_gate", p->n_embd, p->n_ff, "ffn_gate");
       T ("ffn_up", p->n_embd, p->n_ff, "ffn_up");
       T ("ffn_down", p->n_ff, p->n_embd, "ffn_down");
@@ -156,39 +204,68 @@ kv_str (GString *s, const char *key, const char *v)
   put_str (s, v);
 }
 
+/* The metadata; returns the number of keys written. */
+static guint64
+write_metadata (GString *s, const Preset *p, guint n_layer)
+{
+  g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
+  guint64 n_kv = 12;
+  char key[96];
+
+#define KEY(suffix) (g_snprintf (key, sizeof key, "%s." suffix, p->arch), key)
+  kv_str (s, "general.architecture", p->arch);
+  kv_str (s, "general.name", name);
+  kv_u32 (s, KEY ("block_count"), n_layer);
+  kv_u32 (s, KEY ("context_length"), 8192);
+  kv_u32 (s, KEY ("embedding_length"), p->n_embd);
+  kv_u32 (s, KEY ("feed_forward_length"), p->n_ff);
+  kv_u32 (s, KEY ("attention.head_count"), p->n_head);
+  kv_u32 (s, KEY ("attention.head_count_kv"), p->n_head_kv);
+  kv_u32 (s, KEY ("attention.key_length"), p->head_dim);
+  kv_u32 (s, KEY ("attention.value_length"), p->head_dim);
+  kv_f32 (s, KEY ("rope.freq_base"), p->rope_base);
+  kv_f32 (s, KEY ("attention.layer_norm_rms_epsilon"), 1e-5f);
+  if (p->size_label != NULL)
+    {
+      kv_str (s, "general.size_label", p->size_label);
+      n_kv++;
+    }
+  if (strcmp (p->arch, "llama4") == 0)
+    {
+      kv_u32 (s, KEY ("expert_count"), p->n_expert);
+      kv_u32 (s, KEY ("expert_used_count"), p->n_expert_used);
+      kv_u32 (s, KEY ("expert_feed_forward_length"), p->n_ff_exp);
+      kv_u32 (s, KEY ("interleave_moe_layer_step"), p->moe_step);
+      n_kv += 4;
+    }
+#undef KEY
+  return n_kv;
+}
+
 static GString *
 build_header (const Preset *p, guint n_layer, GArray *specs)
 {
   GString *s = g_string_new ("GGUF");
+  g_autoptr (GString) kv = g_string_new (NULL);
   guint32 version = 3;
-  guint64 n_tensors = specs->len, n_kv = 12;
-  g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
+  guint64 n_tensors = specs->len, n_kv = write_metadata (kv, p, n_layer);
 
   put (s, &version, 4);
   put (s, &n_tensors, 8);
   put (s, &n_kv, 8);
-  kv_str (s, "general.architecture", "llama");
-  kv_str (s, "general.name", name);
-  kv_u32 (s, "llama.block_count", n_layer);
-  kv_u32 (s, "llama.context_length", 8192);
-  kv_u32 (s, "llama.embedding_length", p->n_embd);
-  kv_u32 (s, "llama.feed_forward_length", p->n_ff);
-  kv_u32 (s, "llama.attention.head_count", p->n_head);
-  kv_u32 (s, "llama.attention.head_count_kv", p->n_head_kv);
-  kv_u32 (s, "llama.attention.key_length", p->head_dim);
-  kv_u32 (s, "llama.attention.value_length", p->head_dim);
-  kv_f32 (s, "llama.rope.freq_base", p->rope_base);
-  kv_f32 (s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  put (s, kv->str, kv->len);
 
   for (guint i = 0; i < specs->len; i++)
     {
       TensorSpec *t = &g_array_index (specs, TensorSpec, i);
-      guint32 n_dims = t->ne1 == 0 ? 1 : 2;
+      guint32 n_dims = t->ne1 == 0 ? 1 : t->ne2 > 1 ? 3 : 2;
       put_str (s, t->name);
       put (s, &n_dims, 4);
       put (s, &t->ne0, 8);
-      if (n_dims == 2)
+      if (n_dims >= 2)
         put (s, &t->ne1, 8);
+      if (n_dims == 3)
+        put (s, &t->ne2, 8);
       put (s, &t->type, 4);
       put (s, &t->offset, 8);
     }
@@ -290,14 +367,15 @@ hearth_cli_make_model (int argc, char **argv)
   gint n_layer = 0, seed = 1;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "File to write", "OUT.gguf" },
-    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name, "Shape: 135m, 1b, 3b, 8b, 12b", "NAME" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name,
+      "Shape: 135m, 1b, 3b, 8b, 12b, llama4-compact-12b, llama4-moe-mini", "NAME" },
     { "type", 't', 0, G_OPTION_ARG_STRING, &ftype, "f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k (default q4_k_m)", "TYPE" },
     { "layers", 0, 0, G_OPTION_ARG_INT, &n_layer, "Override the number of layers", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
     { NULL },
   };
   const char *types[] = { "f32", "f16", "q8_0", "q4_0", "q4_k", "q4_k_m", "q5_k", "q6_k", NULL };
-  g_autoptr (GOptionContext) octx = g_option_context_new ("- write a random-weight Llama GGUF");
+  g_autoptr (GOptionContext) octx = g_option_context_new ("- write a random-weight Llama or Llama 4 GGUF");
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) specs = NULL;
   g_autoptr (GString) header = NULL;
@@ -316,7 +394,8 @@ hearth_cli_make_model (int argc, char **argv)
     ftype = g_strdup ("q4_k_m");
   if (out_path == NULL || p == NULL || !g_strv_contains (types, ftype) || n_layer < 0)
     {
-      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b and "
+      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset "
+               "135m|1b|3b|8b|12b|llama4-compact-12b|llama4-moe-mini and "
                "a --type of f32, f16, q8_0, q4_0, q4_k, q4_k_m, q5_k, q6_k\n");
       return 2;
     }

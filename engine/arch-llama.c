@@ -59,6 +59,7 @@ const LmArch lm_arch_llama = {
   .name = "llama",
   .aliases = llama_aliases,
   .label = "Llama",
+  .accepts_projector = TRUE,
   .read_config = llama_read_config,
   .plan_layer = llama_plan_layer,
   .forward = llama_forward,
