@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "chat-template.h"
+#include "chat-prompt.h"
 #include "clip-model.h"
 #include "cli-llama.h"
+#include "generate-loop.h"
 #include "hearth-cli.h"
 #include "sampler.h"
 #include "vision-encoder.h"
@@ -82,19 +83,6 @@ encode_images (CliLlama *cl, const GenerateOptions *o, CliImages *imgs, GError *
   return TRUE;
 }
 
-/* Rendered or raw prompt text to ids (special tokens parsed); with
- * images, their markers expanded into the image positions. */
-static GArray *
-prompt_ids (HearthTokenizer *tok, const char *text, const CliImages *imgs, GError **error)
-{
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  if (imgs->n_images > 0)
-    return vision_prompt_tokenize_images (tok, text, FALSE, imgs->layouts, imgs->n_images, error);
-  if (!hearth_tokenizer_encode (tok, text, -1, FALSE, TRUE, ids, error))
-    return NULL;
-  return g_steal_pointer (&ids);
-}
-
 /* --raw: the prompt as-is, special tokens parsed only around images. */
 static GArray *
 raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, GError **error)
@@ -107,166 +95,45 @@ raw_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, G
   return vision_prompt_tokenize_images (tok, o->prompt, TRUE, imgs->layouts, imgs->n_images, error);
 }
 
-static char *
-token_text (HearthTokenizer *tok, gint32 id)
+/* With images, the prompt places them at its markers, one per image, or
+ * holds none and gets them before its text. */
+static gboolean
+check_markers (const GenerateOptions *o, guint n_images, GError **error)
 {
-  gsize len = 0;
-  const char *text = id >= 0 ? hearth_tokenizer_token_text (tok, id, &len) : NULL;
+  g_auto (GStrv) parts = g_strsplit (o->prompt, VISION_MEDIA_MARKER, -1);
+  guint n_parts = g_strv_length (parts), n_markers = n_parts > 0 ? n_parts - 1 : 0;
 
-  return text != NULL ? g_strndup (text, len) : g_strdup ("");
+  if (n_images == 0 || n_markers == 0 || n_markers == n_images)
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "the prompt holds %u %s markers for %u images: write one per image, "
+               "or none to put the images before the text",
+               n_markers, VISION_MEDIA_MARKER, n_images);
+  return FALSE;
 }
 
-/* The model's own template, or a built-in format (with a note why). */
-static HearthChatTemplate *
-load_template (GgufFile *file, GError **error)
-{
-  g_autofree char *source = NULL, *arch = NULL, *name = NULL, *note = NULL;
-  HearthChatTemplate *tpl;
-
-  if (!gguf_file_get_string (file, "tokenizer.chat_template", &source, error) && *error != NULL)
-    return NULL;
-  gguf_file_get_string (file, "general.architecture", &arch, NULL);
-  gguf_file_get_string (file, "general.name", &name, NULL);
-  tpl = hearth_chat_template_new_for_model (gguf_file_get_path (file), source, arch, name, &note);
-  if (note != NULL)
-    fprintf (stderr, "hearth-cli generate: %s\n", note);
-  return tpl;
-}
-
-static void
-add_message (JsonArray *messages, const char *role, const char *content)
-{
-  JsonObject *m = json_object_new ();
-
-  json_object_set_string_member (m, "role", role);
-  json_object_set_string_member (m, "content", content);
-  json_array_add_object_element (messages, m);
-}
-
-static void
-add_item (JsonArray *content, const char *type, const char *text)
-{
-  JsonObject *item = json_object_new ();
-  json_object_set_string_member (item, "type", type);
-  if (text != NULL)
-    json_object_set_string_member (item, "text", text);
-  json_array_add_object_element (content, item);
-}
-
-/* A user turn as multimodal templates (SmolVLM) expect it: a list of
- * items. With media markers in the prompt, the images go there, in
- * order; without, all before the text. Only the first n_shown images are
- * written (see render_with_markers). */
-static void
-add_image_message (JsonArray *messages, char **parts, guint n_images, guint n_shown)
-{
-  JsonObject *m = json_object_new ();
-  JsonArray *content = json_array_new ();
-  gboolean at_markers = g_strv_length (parts) > 1;
-
-  for (guint k = 0; !at_markers && k < n_shown; k++)
-    add_item (content, "image", NULL);
-  for (guint k = 0; parts[k] != NULL; k++)
-    {
-      if (parts[k][0] != '\0')
-        add_item (content, "text", parts[k]);
-      if (at_markers && k < n_shown && k < n_images)
-        add_item (content, "image", NULL);
-    }
-  /* Templates index the first item: never an empty list. */
-  if (json_array_get_length (content) == 0)
-    add_item (content, "text", "");
-  json_object_set_string_member (m, "role", "user");
-  json_object_set_array_member (m, "content", content);
-  json_array_add_object_element (messages, m);
-}
-
-/* The conversation (system message, user turn) rendered by the template;
- * with images, n_shown of them. */
-static char *
-render (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs, guint n_shown,
-        const char *bos, const char *eos, GError **error)
-{
-  g_autoptr (JsonArray) messages = json_array_new ();
-
-  if (o->system != NULL)
-    add_message (messages, "system", o->system);
-  if (imgs->n_images > 0)
-    {
-      g_auto (GStrv) parts = g_strsplit (o->prompt, VISION_MEDIA_MARKER, -1);
-      guint n_parts = g_strv_length (parts), n_markers = n_parts > 0 ? n_parts - 1 : 0;
-      if (n_markers != 0 && n_markers != imgs->n_images)
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "the prompt holds %u %s markers for %u images: write one per image, "
-                       "or none to put the images before the text",
-                       n_markers, VISION_MEDIA_MARKER, imgs->n_images);
-          return NULL;
-        }
-      add_image_message (messages, parts, imgs->n_images, n_shown);
-    }
-  else
-    add_message (messages, "user", o->prompt);
-  return hearth_chat_template_render (tpl, messages, TRUE, bos, eos, error);
-}
-
-typedef struct {
-  HearthChatTemplate    *tpl;
-  const GenerateOptions *o;
-  const CliImages       *imgs;
-  const char            *bos;
-  const char            *eos;
-} RenderArgs;
-
-static char *
-render_shown (guint n_shown, gpointer user_data, GError **error)
-{
-  RenderArgs *r = user_data;
-  return render (r->tpl, r->o, r->imgs, n_shown, r->bos, r->eos, error);
-}
-
-/* The template writes "<image>" for each image item; each becomes a media
- * marker. */
-static char *
-render_with_markers (HearthChatTemplate *tpl, const GenerateOptions *o, const CliImages *imgs,
-                     const char *bos, const char *eos, GError **error)
-{
-  RenderArgs r = { tpl, o, imgs, bos, eos };
-  return vision_prompt_render_with_markers (imgs->n_images, render_shown, &r,
-                                            "the model's chat template does not place images; "
-                                            "use --raw with " VISION_MEDIA_MARKER " in the prompt",
-                                            error);
-}
-
-/* The conversation rendered by the chat template, then tokenized with
- * special tokens parsed; BOS is added only if the template did not write
- * one already. */
+/* The conversation (system message, user turn) through the prompt builder
+ * the app's chats use (chat-prompt.h). */
 static GArray *
 chat_prompt_ids (CliLlama *cl, const GenerateOptions *o, const CliImages *imgs, GError **error)
 {
   HearthTokenizer *tok = cli_llama_tokenizer (cl, error);
-  g_autoptr (HearthChatTemplate) tpl = NULL;
-  g_autofree char *bos = NULL, *eos = NULL, *text = NULL;
-  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-  gboolean add_bos;
+  g_autoptr (ChatPrompt) builder = NULL;
+  g_autofree char *name = NULL, *note = NULL;
+  const char *roles[] = { "system", "user" };
+  const char *contents[] = { o->system, o->prompt };
+  const guint n_images[] = { 0, imgs->n_images };
+  guint first = o->system != NULL ? 0 : 1;
+  const ChatConversation c = { roles + first, contents + first, n_images + first, 2 - first };
 
-  if (tok == NULL || !(tpl = load_template (cl->file, error)))
+  if (tok == NULL || !check_markers (o, imgs->n_images, error))
     return NULL;
-  bos = token_text (tok, hearth_tokenizer_bos (tok));
-  eos = token_text (tok, hearth_tokenizer_eos (tok));
-  text = imgs->n_images > 0 ? render_with_markers (tpl, o, imgs, bos, eos, error)
-                            : render (tpl, o, imgs, 0, bos, eos, error);
-  if (text == NULL)
-    return NULL;
-
-  add_bos = hearth_tokenizer_adds_bos (tok) && !(*bos != '\0' && g_str_has_prefix (text, bos));
-  if (add_bos)
-    g_array_append_vals (ids, &(gint32) { hearth_tokenizer_bos (tok) }, 1);
-  g_autoptr (GArray) rest = prompt_ids (tok, text, imgs, error);
-  if (rest == NULL)
-    return NULL;
-  g_array_append_vals (ids, rest->data, rest->len);
-  return g_steal_pointer (&ids);
+  if (!gguf_file_get_string (cl->file, "general.name", &name, NULL))
+    name = g_path_get_basename (gguf_file_get_path (cl->file));
+  builder = chat_prompt_new (cl->file, tok, name, &note);
+  if (note != NULL)
+    fprintf (stderr, "hearth-cli generate: %s\n", note);
+  return chat_prompt_tokenize (builder, &c, imgs->layouts, imgs->n_images, error);
 }
 
 static void
@@ -281,63 +148,49 @@ sampler_params_from (const GenerateOptions *o, HearthSamplerParams *p)
   p->seed = o->seed >= 0 ? (guint32) o->seed : g_random_int ();
 }
 
-/* Prompt, then one token per forward until EOG, -n or a full context. */
+typedef struct {
+  gboolean ids_only;
+  GString *ids;
+} Printer;
+
+static void
+print_token (gint32 id, const char *text, gsize len, gpointer user_data)
+{
+  Printer *p = user_data;
+
+  if (p->ids_only)
+    {
+      if (id >= 0)
+        g_string_append_printf (p->ids, "%s%d", p->ids->len > 0 ? " " : "", id);
+      return;
+    }
+  fwrite (text, 1, len, stdout);
+  fflush (stdout);
+}
+
+/* The prompt, then the sampling loop the app's chats use
+ * (generate-loop.h), until EOG, -n or a full context. */
 static gboolean
 generate (CliLlama *cl, const GenerateOptions *o, GArray *prompt, const CliImages *imgs,
           GError **error)
 {
-  HearthSamplerParams params;
-  g_autoptr (HearthSampler) sampler = NULL;
-  g_autoptr (HearthTokenStream) stream = hearth_token_stream_new (cl->tok, FALSE);
-  g_autoptr (GString) text = g_string_new (NULL);
   g_autoptr (GString) ids = g_string_new (NULL);
-  guint n_vocab = llama_model_get_config (cl->model)->n_vocab;
-  guint pos = prompt->len;
+  g_autoptr (GString) text = g_string_new (NULL);
+  Printer printer = { o->ids_only, ids };
+  GenerateLoop loop = { cl->ctx, cl->tok, { 0 }, o->n_predict, "the generation", print_token,
+                        &printer };
+  GenerateLoopResult result;
 
-  sampler_params_from (o, &params);
-  sampler = hearth_sampler_new (&params);
-  for (guint i = 0; i < prompt->len; i++)
-    if (g_array_index (prompt, gint32, i) != VISION_IMAGE_POSITION)
-      hearth_sampler_accept (sampler, g_array_index (prompt, gint32, i));
-
+  sampler_params_from (o, &loop.sampler);
   if (!vision_prompt_prefill (cl->ctx, (const gint32 *) prompt->data, prompt->len, 0,
                               imgs->embd, imgs->n_rows, NULL, error))
     return FALSE;
-
-  for (gint n = 0; n < o->n_predict; n++)
-    {
-      gint32 id = hearth_sampler_sample (sampler, llama_context_get_logits (cl->ctx, 0), n_vocab);
-
-      if (hearth_tokenizer_is_eog (cl->tok, id))
-        break;
-      hearth_sampler_accept (sampler, id);
-      if (o->ids_only)
-        g_string_append_printf (ids, "%s%d", ids->len > 0 ? " " : "", id);
-      else
-        {
-          g_string_truncate (text, 0);
-          hearth_token_stream_push (stream, id, text);
-          fwrite (text->str, 1, text->len, stdout);
-          fflush (stdout);
-        }
-      if (n + 1 == o->n_predict)
-        break;
-      if (pos >= llama_context_get_n_ctx (cl->ctx))
-        {
-          fprintf (stderr, "\nhearth-cli generate: the context of %u tokens is full; "
-                   "stopping (use --ctx to enlarge it)\n", llama_context_get_n_ctx (cl->ctx));
-          break;
-        }
-      if (!llama_context_forward (cl->ctx, &id, 1, pos++, FALSE, NULL, error))
-        return FALSE;
-    }
-
-  g_string_truncate (text, 0);
-  hearth_token_stream_flush (stream, text);
-  if (o->ids_only)
-    printf ("%s\n", ids->str);
-  else
-    printf ("%s\n", text->str);
+  if (o->n_predict > 0 && !generate_loop_run (&loop, prompt, text, &result, NULL, error))
+    return FALSE;
+  if (o->n_predict > 0 && result.stop_reason == HEARTH_STOP_CONTEXT_FULL)
+    fprintf (stderr, "\nhearth-cli generate: the context of %u tokens is full; "
+             "stopping (use --ctx to enlarge it)\n", llama_context_get_n_ctx (cl->ctx));
+  printf ("%s\n", o->ids_only ? ids->str : "");
   return TRUE;
 }
 

@@ -1,156 +1,96 @@
 #define G_LOG_DOMAIN "hearth-store-worker"
 
-/* hearth-store-worker.c: one thread, one SQLite connection, a queue of
- * jobs.  The thread owns the HearthStore; the main thread only queues. */
+/* hearth-store-worker.c: one HearthWorker, one SQLite connection. The
+ * worker's thread owns the HearthStore; the main thread only queues. */
 
 #include <glib/gi18n.h>
 
 #include "hearth-store-worker.h"
-
-typedef enum {
-  JOB_OPEN,
-  JOB_MOVE_ASIDE,
-  JOB_RUN,
-  JOB_FLUSH,
-  JOB_QUIT,
-} JobKind;
-
-typedef struct {
-  JobKind            kind;
-  HearthStoreJobFunc func;
-  gpointer           data;
-  GDestroyNotify     data_free;
-  GDestroyNotify     result_free;
-  GTask             *task;    /* NULL for FLUSH and QUIT */
-  GMutex             mutex;   /* FLUSH: signalled when the worker got here */
-  GCond              cond;
-  gboolean           reached;
-} Job;
+#include "hearth-worker.h"
 
 struct _HearthStoreWorker {
-  GObject      parent_instance;
-  char        *path;
-  GAsyncQueue *queue;
-  GThread     *thread;
-  HearthStore *store; /* owned by the worker thread */
+  GObject       parent_instance;
+  char         *path;
+  HearthWorker *worker;
+  HearthStore  *store; /* touched only on the worker's thread */
 };
 
 G_DEFINE_FINAL_TYPE (HearthStoreWorker, hearth_store_worker, G_TYPE_OBJECT)
 
-static void
-job_free (Job *job)
+static gpointer
+open_store (gpointer data, GCancellable *cancellable, GError **error)
 {
-  if (job->data_free != NULL && job->data != NULL)
-    job->data_free (job->data);
-  g_clear_object (&job->task);
-  g_mutex_clear (&job->mutex);
-  g_cond_clear (&job->cond);
-  g_free (job);
-}
+  HearthStoreWorker *self = data;
 
-static Job *
-job_new (JobKind kind)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->kind = kind;
-  g_mutex_init (&job->mutex);
-  g_cond_init (&job->cond);
-  return job;
-}
-
-static void
-run_open (HearthStoreWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-
+  (void) cancellable;
   if (self->store == NULL)
     {
-      self->store = hearth_store_open (self->path, HEARTH_STORE_DEFAULT_BUSY_TIMEOUT_MS, &error);
-      if (self->store != NULL && !hearth_store_stop_interrupted (self->store, NULL, &error))
+      self->store = hearth_store_open (self->path, HEARTH_STORE_DEFAULT_BUSY_TIMEOUT_MS, error);
+      if (self->store != NULL && !hearth_store_stop_interrupted (self->store, NULL, error))
         g_clear_pointer (&self->store, hearth_store_close);
     }
-  if (error != NULL)
-    g_task_return_error (job->task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (job->task, TRUE);
-}
-
-static void
-run_move_aside (HearthStoreWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-  char *moved_path = NULL;
-
-  g_clear_pointer (&self->store, hearth_store_close);
-  if (hearth_store_move_aside (self->path, &moved_path, &error))
-    g_task_return_pointer (job->task, moved_path, g_free);
-  else
-    g_task_return_error (job->task, g_steal_pointer (&error));
-}
-
-static void
-run_job (HearthStoreWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-  gpointer result;
-
-  if (g_task_return_error_if_cancelled (job->task))
-    return;
-  if (self->store == NULL)
-    {
-      g_task_return_new_error (job->task, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
-                               _("The chat history “%s” is not open."), self->path);
-      return;
-    }
-  result = job->func (self->store, job->data, &error);
-  if (error != NULL)
-    g_task_return_error (job->task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (job->task, result, job->result_free);
+  return self->store != NULL ? GINT_TO_POINTER (TRUE) : NULL;
 }
 
 static gpointer
-worker_thread (gpointer user_data)
+move_store_aside (gpointer data, GCancellable *cancellable, GError **error)
 {
-  HearthStoreWorker *self = user_data;
+  HearthStoreWorker *self = data;
+  char *moved_path = NULL;
 
-  for (;;)
-    {
-      Job *job = g_async_queue_pop (self->queue);
-      JobKind kind = job->kind;
-
-      switch (kind)
-        {
-        case JOB_OPEN:       run_open (self, job);       break;
-        case JOB_MOVE_ASIDE: run_move_aside (self, job); break;
-        case JOB_RUN:        run_job (self, job);        break;
-        case JOB_FLUSH:
-          /* The waiter owns a FLUSH job: signal and do not touch it again. */
-          g_mutex_lock (&job->mutex);
-          job->reached = TRUE;
-          g_cond_signal (&job->cond);
-          g_mutex_unlock (&job->mutex);
-          continue;
-        case JOB_QUIT:
-          break;
-        }
-      job_free (job);
-      if (kind == JOB_QUIT)
-        break;
-    }
+  (void) cancellable;
   g_clear_pointer (&self->store, hearth_store_close);
-  return NULL;
+  hearth_store_move_aside (self->path, &moved_path, error);
+  return moved_path;
 }
 
+typedef struct {
+  HearthStoreWorker  *self;
+  HearthStoreJobFunc  func;
+  gpointer            data;
+  GDestroyNotify      data_free;
+} StoreJob;
+
+static void
+store_job_free (StoreJob *job)
+{
+  if (job->data_free != NULL && job->data != NULL)
+    job->data_free (job->data);
+  g_free (job);
+}
+
+static gpointer
+run_store_job (gpointer data, GCancellable *cancellable, GError **error)
+{
+  StoreJob *job = data;
+
+  (void) cancellable;
+  if (job->self->store == NULL)
+    {
+      g_set_error (error, HEARTH_STORE_ERROR, HEARTH_STORE_ERROR_FAILED,
+                   _("The chat history “%s” is not open."), job->self->path);
+      return NULL;
+    }
+  return job->func (job->self->store, job->data, error);
+}
+
+static gboolean
+close_store (gpointer data)
+{
+  HearthStoreWorker *self = data;
+
+  g_clear_pointer (&self->store, hearth_store_close);
+  return G_SOURCE_REMOVE;
+}
+
+/* The jobs still queued run before the store is closed on its thread. */
 static void
 hearth_store_worker_finalize (GObject *object)
 {
   HearthStoreWorker *self = HEARTH_STORE_WORKER (object);
 
-  g_async_queue_push (self->queue, job_new (JOB_QUIT));
-  g_thread_join (self->thread);
-  g_async_queue_unref (self->queue);
+  hearth_worker_run_sync (self->worker, close_store, self);
+  g_clear_object (&self->worker);
   g_free (self->path);
 
   G_OBJECT_CLASS (hearth_store_worker_parent_class)->finalize (object);
@@ -165,7 +105,7 @@ hearth_store_worker_class_init (HearthStoreWorkerClass *klass)
 static void
 hearth_store_worker_init (HearthStoreWorker *self)
 {
-  self->queue = g_async_queue_new ();
+  self->worker = hearth_worker_new ("hearth-store");
 }
 
 HearthStoreWorker *
@@ -177,7 +117,6 @@ hearth_store_worker_new (const char *path)
 
   self = g_object_new (HEARTH_TYPE_STORE_WORKER, NULL);
   self->path = g_strdup (path);
-  self->thread = g_thread_new ("hearth-store", worker_thread, self);
   return self;
 }
 
@@ -188,29 +127,13 @@ hearth_store_worker_get_path (HearthStoreWorker *self)
   return self->path;
 }
 
-/* The tasks have no source object, so that the last reference to the
- * worker is never dropped on its own thread; finalize runs the jobs still
- * queued before it joins the thread. */
-static void
-submit (HearthStoreWorker   *self,
-        Job                 *job,
-        GCancellable        *cancellable,
-        gpointer             source_tag,
-        GAsyncReadyCallback  callback,
-        gpointer             user_data)
-{
-  job->task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, source_tag);
-  g_async_queue_push (self->queue, job);
-}
-
 void
 hearth_store_worker_open_async (HearthStoreWorker   *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
   g_return_if_fail (HEARTH_IS_STORE_WORKER (self));
-  submit (self, job_new (JOB_OPEN), NULL, hearth_store_worker_open_async, callback, user_data);
+  hearth_worker_run_async (self->worker, open_store, self, NULL, NULL, NULL, callback, user_data);
 }
 
 gboolean
@@ -218,8 +141,7 @@ hearth_store_worker_open_finish (HearthStoreWorker  *self,
                                  GAsyncResult       *result,
                                  GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return hearth_worker_run_finish (NULL, result, error) != NULL;
 }
 
 void
@@ -228,7 +150,8 @@ hearth_store_worker_move_aside_async (HearthStoreWorker   *self,
                                       gpointer             user_data)
 {
   g_return_if_fail (HEARTH_IS_STORE_WORKER (self));
-  submit (self, job_new (JOB_MOVE_ASIDE), NULL, hearth_store_worker_move_aside_async, callback, user_data);
+  hearth_worker_run_async (self->worker, move_store_aside, self, NULL, g_free, NULL, callback,
+                           user_data);
 }
 
 char *
@@ -236,8 +159,7 @@ hearth_store_worker_move_aside_finish (HearthStoreWorker  *self,
                                        GAsyncResult       *result,
                                        GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return hearth_worker_run_finish (NULL, result, error);
 }
 
 void
@@ -250,17 +172,18 @@ hearth_store_worker_run_async (HearthStoreWorker   *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  Job *job;
+  StoreJob *job;
 
   g_return_if_fail (HEARTH_IS_STORE_WORKER (self));
   g_return_if_fail (func != NULL);
 
-  job = job_new (JOB_RUN);
+  job = g_new0 (StoreJob, 1);
+  job->self = self;
   job->func = func;
   job->data = data;
   job->data_free = data_free;
-  job->result_free = result_free;
-  submit (self, job, cancellable, hearth_store_worker_run_async, callback, user_data);
+  hearth_worker_run_async (self->worker, run_store_job, job, (GDestroyNotify) store_job_free,
+                           result_free, cancellable, callback, user_data);
 }
 
 gpointer
@@ -268,22 +191,12 @@ hearth_store_worker_run_finish (HearthStoreWorker  *self,
                                 GAsyncResult       *result,
                                 GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return hearth_worker_run_finish (NULL, result, error);
 }
 
 void
 hearth_store_worker_flush (HearthStoreWorker *self)
 {
-  Job *job;
-
   g_return_if_fail (HEARTH_IS_STORE_WORKER (self));
-
-  job = job_new (JOB_FLUSH);
-  g_mutex_lock (&job->mutex);
-  g_async_queue_push (self->queue, job);
-  while (!job->reached)
-    g_cond_wait (&job->cond, &job->mutex);
-  g_mutex_unlock (&job->mutex);
-  job_free (job);
+  hearth_worker_flush (self->worker);
 }

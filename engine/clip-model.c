@@ -117,10 +117,16 @@ read_config (GgufFile *file, ClipConfig *c, GError **error)
       return FALSE;
     }
 
-  if (c->image_size % c->patch_size != 0 || c->image_size > 4096)
+  /* The patch convolution has stride patch_size and no padding: trailing
+   * pixel rows and columns that do not fill a patch are ignored (SigLIP
+   * so400m cuts a 384-pixel tile into 27 x 27 patches of 14 pixels). */
+  if (c->image_size > 4096)
     return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                              "clip.vision.image_size %u is not a multiple of patch_size %u (or too large)",
-                              c->image_size, c->patch_size);
+                              "clip.vision.image_size %u is larger than 4096 pixels", c->image_size);
+  if (c->patch_size > c->image_size)
+    return weight_file_error (file, error, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
+                              "clip.vision.patch_size %u is larger than image_size %u: a tile has no patches",
+                              c->patch_size, c->image_size);
   c->grid = c->image_size / c->patch_size;
   c->n_patches = c->grid * c->grid;
   if (c->grid % c->scale_factor != 0)

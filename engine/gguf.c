@@ -32,6 +32,7 @@
 
 struct _GgufFile {
   char         *path;
+  char         *display_path; /* UTF-8, for messages: a file name may be in any encoding */
   GMappedFile  *mapping;
   const guint8 *bytes;
   guint64       size;
@@ -102,7 +103,7 @@ cursor_need (Cursor *c, guint64 n, const char *what, GError **error)
                "%s: %s runs past the end of the file (needs %" G_GUINT64_FORMAT
                " bytes at byte %" G_GUINT64_FORMAT ", the file has %" G_GUINT64_FORMAT
                "); the file is truncated or damaged, download it again",
-               c->file->path, what, n, c->pos, c->file->size);
+               c->file->display_path, what, n, c->pos, c->file->size);
   return FALSE;
 }
 
@@ -149,7 +150,7 @@ cursor_string (Cursor *c, GgufString *out, const char *what, GError **error)
                    "%s: string length %" G_GUINT64_FORMAT " of %s runs past the end "
                    "of the file (it starts at byte %" G_GUINT64_FORMAT ", the file has %"
                    G_GUINT64_FORMAT " bytes); the file is truncated or damaged",
-                   c->file->path, len, what, c->pos, c->file->size);
+                   c->file->display_path, len, what, c->pos, c->file->size);
       return FALSE;
     }
   out->data = (const char *) c->file->bytes + c->pos;
@@ -168,7 +169,7 @@ cursor_check_count (Cursor *c, guint64 count, guint64 min_bytes, const char *wha
   g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                "%s: %s is %" G_GUINT64_FORMAT ", more than the %" G_GUINT64_FORMAT
                " bytes left after byte %" G_GUINT64_FORMAT " can hold; the file is damaged",
-               c->file->path, what, count, cursor_remaining (c), c->pos);
+               c->file->display_path, what, count, cursor_remaining (c), c->pos);
   return FALSE;
 }
 
@@ -182,7 +183,7 @@ name_from_string (GgufFile *file, const GgufString *s, const char *what, guint64
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: %s #%" G_GUINT64_FORMAT " is empty, contains a NUL byte "
                    "or is not valid UTF-8; the file is damaged",
-                   file->path, what, index);
+                   file->display_path, what, index);
       return NULL;
     }
   return g_strndup (s->data, s->len);
@@ -217,7 +218,7 @@ read_scalar (Cursor *c, guint32 type, GgufValue *out, const char *what, GError *
         {
           g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                        "%s: bool value of %s is %" G_GUINT64_FORMAT ", not 0 or 1",
-                       c->file->path, what, u);
+                       c->file->display_path, what, u);
           return FALSE;
         }
       out->u64 = u;
@@ -257,7 +258,7 @@ read_array (Cursor *c, GgufValue *out, const char *what, guint depth, GError **e
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: arrays of %s are nested more than %d deep at byte %"
                    G_GUINT64_FORMAT "; the file is damaged or hostile",
-                   c->file->path, what, GGUF_MAX_ARRAY_DEPTH, c->pos);
+                   c->file->display_path, what, GGUF_MAX_ARRAY_DEPTH, c->pos);
       return FALSE;
     }
   if (!cursor_u32 (c, &elem_type, type_what, error) || !cursor_u64 (c, &n, len_what, error))
@@ -266,7 +267,7 @@ read_array (Cursor *c, GgufValue *out, const char *what, guint depth, GError **e
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: array of %s has unknown element type %u",
-                   c->file->path, what, elem_type);
+                   c->file->display_path, what, elem_type);
       return FALSE;
     }
 
@@ -334,7 +335,7 @@ read_key_values (Cursor *c, GError **error)
         {
           g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                        "%s: key '%s' appears twice; the file is damaged",
-                       file->path, file->keys[i]);
+                       file->display_path, file->keys[i]);
           return FALSE;
         }
       g_hash_table_insert (file->key_index, file->keys[i], GSIZE_TO_POINTER (i + 1));
@@ -346,7 +347,7 @@ read_key_values (Cursor *c, GError **error)
         {
           g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                        "%s: key '%s' has unknown value type %u",
-                       file->path, file->keys[i], type);
+                       file->display_path, file->keys[i], type);
           return FALSE;
         }
       if (!read_value (c, type, &file->values[i], value_what, 0, error))
@@ -370,7 +371,7 @@ read_tensor_shape (Cursor *c, GgufTensor *t, GError **error)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: tensor '%s' has %u dimensions, at most %d are allowed",
-                   c->file->path, t->name, t->n_dims, GGUF_MAX_DIMS);
+                   c->file->display_path, t->name, t->n_dims, GGUF_MAX_DIMS);
       return FALSE;
     }
   for (guint d = 0; d < GGUF_MAX_DIMS; d++)
@@ -389,7 +390,7 @@ read_tensor_shape (Cursor *c, GgufTensor *t, GError **error)
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: element count of tensor '%s' [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
                    ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "] overflows 63 bits",
-                   c->file->path, t->name, t->ne[0], t->ne[1], t->ne[2], t->ne[3]);
+                   c->file->display_path, t->name, t->ne[0], t->ne[1], t->ne[2], t->ne[3]);
       return FALSE;
     }
   return TRUE;
@@ -407,7 +408,7 @@ compute_tensor_size (GgufFile *file, GgufTensor *t, GError **error)
                    "%s: tensor '%s' has ggml type %u, which Hearth does not know "
                    "(a newer or removed quantization); convert the model to a common "
                    "type such as Q4_K_M or Q8_0",
-                   file->path, t->name, t->type);
+                   file->display_path, t->name, t->type);
       return FALSE;
     }
   if (t->ne[0] % traits->block_size != 0)
@@ -415,14 +416,14 @@ compute_tensor_size (GgufFile *file, GgufTensor *t, GError **error)
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: tensor '%s' of type %s has rows of %" G_GUINT64_FORMAT
                    " elements, not a multiple of the block size %u",
-                   file->path, t->name, traits->name, t->ne[0], traits->block_size);
+                   file->display_path, t->name, traits->name, t->ne[0], traits->block_size);
       return FALSE;
     }
   if (!ggml_type_bytes (t->type, n_elements, &t->n_bytes))
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: byte size of tensor '%s' (%" G_GUINT64_FORMAT " elements of %s) "
-                   "overflows 64 bits", file->path, t->name, n_elements, traits->name);
+                   "overflows 64 bits", file->display_path, t->name, n_elements, traits->name);
       return FALSE;
     }
   return TRUE;
@@ -444,7 +445,7 @@ read_tensor_info (Cursor *c, guint64 index, GError **error)
   if (g_hash_table_contains (file->tensor_index, t->name))
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                   "%s: tensor '%s' appears twice; the file is damaged", file->path, t->name);
+                   "%s: tensor '%s' appears twice; the file is damaged", file->display_path, t->name);
       return FALSE;
     }
   g_hash_table_insert (file->tensor_index, (char *) t->name, GSIZE_TO_POINTER (index + 1));
@@ -467,7 +468,7 @@ place_tensor_data (GgufFile *file, GgufTensor *t, GError **error)
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: offset %" G_GUINT64_FORMAT " of tensor '%s' is not a multiple "
                    "of the alignment %" G_GUINT64_FORMAT "; the file is damaged",
-                   file->path, t->offset, t->name, file->alignment);
+                   file->display_path, t->offset, t->name, file->alignment);
       return FALSE;
     }
   if (!g_uint64_checked_add (&start, file->data_offset, t->offset)
@@ -479,7 +480,7 @@ place_tensor_data (GgufFile *file, GgufTensor *t, GError **error)
                    G_GUINT64_FORMAT " of the data section, which starts at byte %"
                    G_GUINT64_FORMAT ") runs past the end of the file (%" G_GUINT64_FORMAT
                    " bytes); the file is truncated, download it again",
-                   file->path, t->name, t->n_bytes, t->offset, file->data_offset, file->size);
+                   file->display_path, t->name, t->n_bytes, t->offset, file->data_offset, file->size);
       return FALSE;
     }
   t->data = file->bytes + start;
@@ -515,7 +516,7 @@ read_header (Cursor *c, GError **error)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                    "%s: not a GGUF file (magic bytes %02x %02x %02x %02x, expected \"GGUF\")",
-                   file->path, (guint8) magic[0], (guint8) magic[1], (guint8) magic[2],
+                   file->display_path, (guint8) magic[0], (guint8) magic[1], (guint8) magic[2],
                    (guint8) magic[3]);
       return FALSE;
     }
@@ -523,13 +524,13 @@ read_header (Cursor *c, GError **error)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
                    "%s: GGUF version 1 (from 2023) is not supported; convert the model "
-                   "again with a current llama.cpp", file->path);
+                   "again with a current llama.cpp", file->display_path);
       return FALSE;
     }
   if (file->version != 2 && file->version != 3)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED,
-                   "%s: GGUF version %u is not supported (only 2 and 3%s)", file->path,
+                   "%s: GGUF version %u is not supported (only 2 and 3%s)", file->display_path,
                    file->version,
                    GUINT32_SWAP_LE_BE (file->version) - 1 < 3 ? "; this looks like a big-endian file" : "");
       return FALSE;
@@ -553,7 +554,7 @@ read_alignment (GgufFile *file, GError **error)
   if (alignment == 0 || (alignment & (alignment - 1)) != 0)
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                   "%s: general.alignment is %u, not a power of two", file->path, alignment);
+                   "%s: general.alignment is %u, not a power of two", file->display_path, alignment);
       return FALSE;
     }
   file->alignment = alignment;
@@ -587,6 +588,7 @@ gguf_file_open (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
 
   file->path = g_strdup (path);
+  file->display_path = g_filename_display_name (path);
   file->key_index = g_hash_table_new (g_str_hash, g_str_equal);
   file->tensor_index = g_hash_table_new (g_str_hash, g_str_equal);
   file->item_arrays = g_ptr_array_new_with_free_func (g_free);
@@ -622,6 +624,7 @@ gguf_file_free (GgufFile *file)
   g_clear_pointer (&file->item_arrays, g_ptr_array_unref);
   g_clear_pointer (&file->mapping, g_mapped_file_unref);
   g_free (file->path);
+  g_free (file->display_path);
   g_free (file);
 }
 
@@ -726,11 +729,11 @@ wrong_type (GgufFile *file, const char *key, const GgufValue *v, const char *exp
   if (v->type == GGUF_TYPE_ARRAY)
     g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                  "%s: key '%s' is an array of %s, expected %s",
-                 file->path, key, gguf_type_name (v->arr.elem_type), expected);
+                 file->display_path, key, gguf_type_name (v->arr.elem_type), expected);
   else
     g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                  "%s: key '%s' has type %s, expected %s",
-                 file->path, key, gguf_type_name (v->type), expected);
+                 file->display_path, key, gguf_type_name (v->type), expected);
   return FALSE;
 }
 
@@ -757,12 +760,12 @@ get_integer (GgufFile *file, const char *key, gint64 min, guint64 max,
         g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                      "%s: value %" G_GUINT64_FORMAT " of key '%s' is out of range "
                      "(%" G_GINT64_FORMAT " to %" G_GUINT64_FORMAT ")",
-                     file->path, v->u64, key, min, max);
+                     file->display_path, v->u64, key, min, max);
       else
         g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
                      "%s: value %" G_GINT64_FORMAT " of key '%s' is out of range "
                      "(%" G_GINT64_FORMAT " to %" G_GUINT64_FORMAT ")",
-                     file->path, v->i64, key, min, max);
+                     file->display_path, v->i64, key, min, max);
       return FALSE;
     }
   if (out_u != NULL)
@@ -849,10 +852,14 @@ gguf_file_get_string (GgufFile *file, const char *key, char **out, GError **erro
     return FALSE;
   if (v->type != GGUF_TYPE_STRING)
     return wrong_type (file, key, v, "a string", error);
-  if (memchr (v->str.data, '\0', v->str.len) != NULL)
+  /* GGUF strings are UTF-8, and these go on into labels, prompts and logs. */
+  const char *invalid;
+  if (!g_utf8_validate_len (v->str.data, v->str.len, &invalid))
     {
       g_set_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE,
-                   "%s: string value of key '%s' contains a NUL byte", file->path, key);
+                   "%s: string value of key '%s' %s at byte %" G_GSIZE_FORMAT "; the file is damaged",
+                   file->display_path, key, *invalid == '\0' ? "contains a NUL byte" : "is not valid UTF-8",
+                   (gsize) (invalid - v->str.data));
       return FALSE;
     }
   *out = g_strndup (v->str.data, v->str.len);

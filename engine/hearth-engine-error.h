@@ -17,6 +17,21 @@ typedef enum {
   HEARTH_ENGINE_ERROR_TEMPLATE,         /* chat template failed to parse, raised, or hit a limit */
   HEARTH_ENGINE_ERROR_CANCELLED,
   HEARTH_ENGINE_ERROR_FAILED,
+  HEARTH_ENGINE_ERROR_NO_DEVICE,            /* no Vulkan, or no device that can run Hearth */
+  HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY, /* the model or context does not fit the device */
+  HEARTH_ENGINE_ERROR_DEVICE_LOST,          /* the driver reset the device */
 } HearthEngineError;
+
+/* Sets HEARTH_ENGINE_ERROR_CANCELLED with "<what> was cancelled" (what: a
+ * phrase such as "loading the model"). Returns FALSE, for `return
+ * hearth_engine_set_cancelled (...)`. */
+gboolean hearth_engine_set_cancelled   (GError **error, const char *what);
+
+/* Rewrites a device error (HEARTH_VULKAN_ERROR) in *error as the engine
+ * error a caller can act on, keeping its message: _CANCELLED (as
+ * hearth_engine_set_cancelled() words it), _NO_DEVICE,
+ * _OUT_OF_DEVICE_MEMORY, _DEVICE_LOST, _UNSUPPORTED or _FAILED. Any other
+ * error, or none, is left alone. */
+void     hearth_engine_error_from_device (GError **error, const char *what);
 
 G_END_DECLS

@@ -22,7 +22,8 @@
  * one prompt chunk or one tensor upload).
  *
  * Cancellation anywhere is reported as HEARTH_ENGINE_ERROR_CANCELLED (not
- * G_IO_ERROR_CANCELLED), like the rest of the engine.
+ * G_IO_ERROR_CANCELLED), and every device error as a HEARTH_ENGINE_ERROR
+ * code (see hearth_engine_error_from_device()).
  *
  * The _finish functions accept a NULL engine, for results that arrive
  * after the engine was finalized. */
@@ -161,8 +162,9 @@ typedef gboolean (*HearthEngineJobFunc) (gpointer data, GCancellable *cancellabl
 G_DECLARE_FINAL_TYPE (HearthEngine, hearth_engine, HEARTH, ENGINE, GObject)
 
 /* Starts the engine thread. The Vulkan device is opened by the first job
- * that needs it; its errors (HEARTH_VULKAN_ERROR_NO_VULKAN, ...) come back
- * from that job. */
+ * that needs it; its errors come back from that job as engine errors
+ * (HEARTH_ENGINE_ERROR_NO_DEVICE, ...): no job returns a device's own
+ * error domain. */
 HearthEngine *hearth_engine_new (void);
 
 /* Maps the GGUF at path, reads its tokenizer and chat template and uploads
@@ -174,8 +176,8 @@ HearthEngine *hearth_engine_new (void);
  * progress (may be NULL) and callback get user_data.
  * Errors: HEARTH_ENGINE_ERROR_IO, _CORRUPT_FILE (not a GGUF, missing
  * key), _UNSUPPORTED (architecture, tensor type, tokenizer), _TEMPLATE,
- * _CANCELLED; HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY and the device's
- * errors. */
+ * _CANCELLED; _NO_DEVICE, _OUT_OF_DEVICE_MEMORY, _DEVICE_LOST and _FAILED
+ * from the device. */
 void          hearth_engine_load_model_async  (HearthEngine           *engine,
                                                const char             *path,
                                                HearthLoadProgressFunc  progress,

@@ -295,7 +295,10 @@ lex_tag (Lexer *lx, gboolean is_block, gboolean *strip_after, GError **error)
           }
       if (!matched)
         {
-          g_autofree char *what = g_strdup_printf ("unexpected character '%c' in a tag", c);
+          /* The whole character: the source is UTF-8, the message must be too. */
+          const char *at = lx->src + lx->pos;
+          g_autofree char *what = g_strdup_printf ("unexpected character '%.*s' in a tag",
+                                                   (int) (g_utf8_next_char (at) - at), at);
           lex_error (lx, lx->pos, error, what);
           return FALSE;
         }
@@ -367,6 +370,16 @@ jinja_lex (const char *name, const char *source, GError **error)
     g_string_truncate (text, text->len - 1);
 
   Lexer lx = { .name = name, .src = text->str, .len = text->len, .line = 1 };
+  /* Text between tags is copied to the prompt as it is, and literals become
+   * string values, which must be UTF-8 (see jv_string_len()). */
+  const char *invalid;
+  if (!g_utf8_validate_len (text->str, text->len, &invalid))
+    {
+      lex_error (&lx, invalid - text->str, error,
+                 "not valid UTF-8 here: the template is damaged or in another encoding "
+                 "(save it as UTF-8)");
+      return NULL;
+    }
   lx.tokens = g_array_new (FALSE, TRUE, sizeof (JToken));
   g_array_set_clear_func (lx.tokens, token_clear);
 

@@ -90,12 +90,21 @@ jv_float (double f)
   return v;
 }
 
+/* Every string value is valid UTF-8 without NUL bytes, like a Python str
+ * (a sequence of code points): the methods and filters step through it
+ * with g_utf8_next_char() and g_utf8_prev_char(), which trust what they
+ * read and would run past the end of a truncated sequence. Bytes that are
+ * not UTF-8 (a message or a name read from a damaged file, a "\0" escape)
+ * become U+FFFD here, once, where each value is made. */
 JValue *
 jv_string_len (const char *s, gsize len)
 {
   JValue *v = jv_new (JV_STRING);
-  v->str.s = g_strndup (s, len);
-  v->str.len = len;
+  if (g_utf8_validate_len (s, len, NULL))
+    v->str.s = g_strndup (s, len);
+  else
+    v->str.s = g_utf8_make_valid (s, len);
+  v->str.len = strlen (v->str.s);
   return v;
 }
 
@@ -108,6 +117,12 @@ jv_string (const char *s)
 JValue *
 jv_string_take (char *s)
 {
+  if (!g_utf8_validate (s, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (s, -1);
+      g_free (s);
+      s = valid;
+    }
   JValue *v = jv_new (JV_STRING);
   v->str.s = s;
   v->str.len = strlen (s);

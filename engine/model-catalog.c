@@ -341,7 +341,8 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
 
   if (!gguf_file_get_string (file, "general.architecture", &info->architecture, &error))
     {
-      info->error = g_strdup_printf ("%s: %s", info->path,
+      g_autofree char *display_path = g_filename_display_name (info->path);
+      info->error = g_strdup_printf ("%s: %s", display_path,
                                      error != NULL ? error->message : _("the key general.architecture is missing"));
       return;
     }
@@ -369,10 +370,12 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
     }
 }
 
+/* Shown as the model's name until its GGUF names it: UTF-8 whatever the
+ * file name's encoding. */
 static char *
 file_stem (const char *path)
 {
-  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *base = g_filename_display_basename (path);
 
   if (g_str_has_suffix (base, ".gguf") || g_str_has_suffix (base, ".GGUF"))
     base[strlen (base) - strlen (".gguf")] = '\0';
@@ -791,7 +794,8 @@ scan_ollama_manifest (Scan *scan, const char *models_dir, const char *manifest_p
 
   info = hearth_model_catalog_inspect_file (model_blob, HEARTH_MODEL_SOURCE_OLLAMA, NULL, scan->n_ctx);
   g_free (info->name);
-  info->name = g_strconcat (model, ":", tag, NULL);
+  g_autofree char *name = g_strconcat (model, ":", tag, NULL);
+  info->name = g_filename_display_name (name);
   if (projector_blob != NULL && g_file_test (projector_blob, G_FILE_TEST_IS_REGULAR))
     {
       g_autoptr (HearthModelInfo) projector =

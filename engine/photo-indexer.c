@@ -234,6 +234,31 @@ tiff_u32 (const Tiff *t, gsize at, guint32 *out)
   return TRUE;
 }
 
+/* EXIF says ASCII, but cameras and editors write Latin-1, UTF-8 or bytes
+ * that are neither; the text goes on into SQLite, the search index and
+ * GTK labels, which all take UTF-8. Up to the first NUL, invalid bytes
+ * become U+FFFD, control characters spaces, and the ends are trimmed.
+ * NULL when nothing is left. */
+static char *
+exif_text (const char *bytes, gsize size)
+{
+  g_autofree char *text = g_utf8_make_valid (bytes, strnlen (bytes, size));
+  GString *clean = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      g_string_append_unichar (clean, g_unichar_iscntrl (c) ? ' ' : c);
+    }
+  g_strstrip (clean->str);
+  if (clean->str[0] == '\0')
+    {
+      g_string_free (clean, TRUE);
+      return NULL;
+    }
+  return g_string_free (clean, FALSE);
+}
+
 /* The ASCII value of an IFD entry at @entry, or NULL. */
 static char *
 tiff_ascii (const Tiff *t, gsize entry)
@@ -253,7 +278,7 @@ tiff_ascii (const Tiff *t, gsize entry)
     }
   if (at + count > t->size)
     return NULL;
-  return g_strstrip (g_strndup ((const char *) t->data + at, count));
+  return exif_text ((const char *) t->data + at, count);
 }
 
 /* The entry of @tag in the IFD at @ifd, or 0. */
@@ -319,7 +344,7 @@ photo_exif_read (const char *path, gint64 *captured_at, char **camera)
 {
   g_autofree guint8 *data = g_malloc (EXIF_READ_MAX);
   FILE *f = fopen (path, "rb");
-  gsize size = 0, at = 2;
+  gsize size = 0;
 
   *captured_at = 0;
   *camera = NULL;
@@ -327,6 +352,16 @@ photo_exif_read (const char *path, gint64 *captured_at, char **camera)
     return;
   size = fread (data, 1, EXIF_READ_MAX, f);
   fclose (f);
+  photo_exif_parse (data, size, captured_at, camera);
+}
+
+void
+photo_exif_parse (const guint8 *data, gsize size, gint64 *captured_at, char **camera)
+{
+  gsize at = 2;
+
+  *captured_at = 0;
+  *camera = NULL;
   if (size < 4 || data[0] != 0xff || data[1] != 0xd8)
     return;
   /* Segments up to the image data: marker, big-endian length, payload. */

@@ -44,9 +44,12 @@ void photo_description_clear (PhotoDescription *d);
 gboolean photo_indexer_is_photo_name (const char *name);
 
 /* A JPEG's EXIF capture time (DateTimeOriginal, the camera's clock read
- * as UTC; 0 when missing) and camera ("Make Model"; NULL when missing).
- * Location is never read. Other formats give 0 and NULL. */
-void photo_exif_read (const char *path, gint64 *captured_at, char **camera);
+ * as UTC; 0 when missing) and camera ("Make Model" as valid UTF-8 without
+ * control characters; NULL when missing). Location is never read. Other
+ * formats give 0 and NULL. photo_exif_parse() reads the first @size bytes
+ * of the file from memory. */
+void photo_exif_read  (const char *path, gint64 *captured_at, char **camera);
+void photo_exif_parse (const guint8 *data, gsize size, gint64 *captured_at, char **camera);
 
 typedef struct {
   guint n_unchanged;

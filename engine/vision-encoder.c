@@ -103,7 +103,8 @@ vision_encoder_tokens_per_chunk (VisionEncoder *enc)
   return clip_model_get_config (enc->model)->tokens_per_tile;
 }
 
-/* The 16x16 stride-16 convolution as a matrix product: row p = y·grid + x
+/* The patch convolution (stride = patch size, trailing pixels ignored) as a
+ * matrix product: row p = y·grid + x
  * of the patch matrix holds the patch's pixels in the weight's (c, ky, kx)
  * order. pixels: one chunk, planar [3][T][T]. */
 static void

@@ -84,7 +84,7 @@ drive (UiFixture *f)
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &log);
 
   log.recording = TRUE;
-  ui_settle (IDLE_SECONDS * 1000);
+  ui_run_for_seconds (IDLE_SECONDS);
   log.recording = FALSE;
   report ("idle", log.paints);
 

@@ -341,6 +341,55 @@ test_model_fallback (void)
   g_assert_cmpstr (out, ==, "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n");
 }
 
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+/* Text from a damaged file: bytes that are not UTF-8 in the template are
+ * an error that says where; in a message each becomes U+FFFD (the lone
+ * lead byte and the truncated '€' below), and every string method and
+ * filter then works on code points, as Jinja does on the decoded text.
+ * Under ASan nothing here may read past the end of a string. */
+static void
+test_invalid_utf8 (void)
+{
+  /* A lone lead byte in the template itself, as found by fuzzing. */
+  check_error ("{%for message in messages%}{{message.content.lstrip(\"\xd6\")}}{%endfor%}",
+               "'test' 1:54", "not valid UTF-8");
+  check_error ("ok\n{{ 'caf\xc3' }}", "'test' 2:8", "not valid UTF-8");
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) messages = json_array_new ();
+  JsonObject *message = json_object_new ();
+  json_object_set_string_member (message, "role", "user");
+  json_object_set_string_member (message, "content", "\xd6" "ab\xe2\x82");
+  json_array_add_object_element (messages, message);
+  g_autoptr (HearthChatTemplate) tpl = hearth_chat_template_new ("test",
+    "{%for message in messages%}{{message.content.lstrip(\"\\xd6\")}}{%endfor%}", &error);
+  g_assert_no_error (error);
+  g_autofree char *out = hearth_chat_template_render (tpl, messages, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, REPLACEMENT "ab" REPLACEMENT REPLACEMENT);
+
+  /* Expected: Jinja 3.1 on the content "\ufffdab\ufffd\ufffd". */
+  g_autoptr (HearthChatTemplate) all = hearth_chat_template_new ("test",
+    "{% for m in messages %}"
+    "{{ m.content.lstrip('\\ufffd') }}|{{ m.content.rstrip('\\ufffd') }}|"
+    "{{ m.content|length }}|{{ m.content[0] }}|{{ m.content[-1] }}|{{ m.content[1:3] }}|"
+    "{{ m.content|upper }}|{{ m.content|title }}|{{ m.content|capitalize }}|"
+    "{{ m.content|reverse }}|{{ m.content.split('a')|join(',') }}|{{ m.content.replace('\\ufffd', '?') }}|"
+    "{{ m.content.startswith('\\ufffd') }}|{{ m.content.endswith('b') }}"
+    "{% endfor %}", &error);
+  g_assert_no_error (error);
+  g_autofree char *all_out = hearth_chat_template_render (all, messages, FALSE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (all_out, ==,
+    "ab" REPLACEMENT REPLACEMENT "|" REPLACEMENT "ab|"
+    "5|" REPLACEMENT "|" REPLACEMENT "|ab|"
+    REPLACEMENT "AB" REPLACEMENT REPLACEMENT "|" REPLACEMENT "ab" REPLACEMENT REPLACEMENT "|"
+    REPLACEMENT "ab" REPLACEMENT REPLACEMENT "|"
+    REPLACEMENT REPLACEMENT "ba" REPLACEMENT "|" REPLACEMENT ",b" REPLACEMENT REPLACEMENT "|?ab??|"
+    "True|False");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -361,5 +410,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chat-template/builtin-formats", test_builtin_formats);
   g_test_add_func ("/chat-template/format-guess", test_format_guess);
   g_test_add_func ("/chat-template/model-fallback", test_model_fallback);
+  g_test_add_func ("/chat-template/invalid-utf8", test_invalid_utf8);
   return g_test_run ();
 }

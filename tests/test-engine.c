@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hearth-engine.h"
+#include "hvk.h"
 
 /* ------------------------------------------------------------------------ */
 /* A gate: a job that holds the engine thread until the test opens it. */
@@ -338,6 +339,40 @@ test_load_errors (void)
   g_rmdir (dir);
 }
 
+/* Device errors reach the app as engine errors it can branch on, with the
+ * device's message; cancellation in the engine's words. */
+static void
+test_device_errors (void)
+{
+  static const struct {
+    HearthVulkanError device;
+    HearthEngineError engine;
+  } cases[] = {
+    { HEARTH_VULKAN_ERROR_NO_VULKAN, HEARTH_ENGINE_ERROR_NO_DEVICE },
+    { HEARTH_VULKAN_ERROR_NO_DEVICE, HEARTH_ENGINE_ERROR_NO_DEVICE },
+    { HEARTH_VULKAN_ERROR_OUT_OF_DEVICE_MEMORY, HEARTH_ENGINE_ERROR_OUT_OF_DEVICE_MEMORY },
+    { HEARTH_VULKAN_ERROR_DEVICE_LOST, HEARTH_ENGINE_ERROR_DEVICE_LOST },
+    { HEARTH_VULKAN_ERROR_SHADER, HEARTH_ENGINE_ERROR_FAILED },
+  };
+  g_autoptr (GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "io");
+  g_autoptr (GError) cancelled = g_error_new_literal (HEARTH_VULKAN_ERROR,
+                                                      HEARTH_VULKAN_ERROR_CANCELLED, "x");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = g_error_new_literal (HEARTH_VULKAN_ERROR, cases[i].device,
+                                                      "the device said so");
+      hearth_engine_error_from_device (&error, "loading the model");
+      g_assert_error (error, HEARTH_ENGINE_ERROR, (gint) cases[i].engine);
+      g_assert_cmpstr (error->message, ==, "the device said so");
+    }
+  hearth_engine_error_from_device (&cancelled, "loading the model");
+  g_assert_error (cancelled, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CANCELLED);
+  g_assert_cmpstr (cancelled->message, ==, "loading the model was cancelled");
+  hearth_engine_error_from_device (&other, "loading the model");
+  g_assert_error (other, G_IO_ERROR, G_IO_ERROR_FAILED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,5 +381,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/cancel-queued", test_cancel_queued);
   g_test_add_func ("/engine/shutdown-in-flight", test_shutdown_in_flight);
   g_test_add_func ("/engine/load-errors", test_load_errors);
+  g_test_add_func ("/engine/device-errors", test_device_errors);
   return g_test_run ();
 }

@@ -201,6 +201,22 @@ test_links (void)
                      "and https://bare.example.org");
 }
 
+/* md4c opens an emphasis whose closing '*' is inside a link's URL and
+ * never closes it (found by fuzzing): the markup still balances, in a
+ * paragraph and in a table cell. */
+static void
+test_span_left_open (void)
+{
+  g_autoptr(GPtrArray) blocks = parse ("*x [l](https://e*p.org) y\n\n| a | b |\n|---|---|\n| *c [d](https://e*f) | z |\n");
+
+  g_assert_cmpuint (blocks->len, ==, 2);
+  assert_text_block (blocks, 0, HEARTH_MARKDOWN_PARAGRAPH, 0,
+                     "<i>x <a href=\"https://e*p.org\">l</a> y</i>");
+  g_assert_cmpint (block_at (blocks, 1)->kind, ==, HEARTH_MARKDOWN_TABLE);
+  g_assert_cmpstr (g_ptr_array_index (block_at (blocks, 1)->cells, 2), ==,
+                   "<i>c <a href=\"https://e*f\">d</a></i>");
+}
+
 /* Images are never fetched: only their alt text shows. */
 static void
 test_image (void)
@@ -291,6 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/markdown/html-escaped", test_html_escaped);
   g_test_add_func ("/markdown/rule-and-control-characters", test_rule_and_control_characters);
   g_test_add_func ("/markdown/item-starting-with-code", test_item_starting_with_code);
+  g_test_add_func ("/markdown/span-left-open", test_span_left_open);
   g_test_add_func ("/markdown/plain", test_plain);
   g_test_add_func ("/markdown/equal", test_equal);
   return g_test_run ();

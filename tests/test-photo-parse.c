@@ -3,6 +3,7 @@
 /* test-photo-parse: reading a vision model's answer to the photo prompt. */
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "photo-indexer.h"
 
@@ -101,24 +102,33 @@ make_tiff (void)
   return t;
 }
 
-static void
-test_exif (void)
+/* The start of a JPEG whose APP1 segment holds @tiff. */
+static GByteArray *
+make_jpeg (const GByteArray *tiff)
 {
-  g_autoptr (GByteArray) tiff = make_tiff ();
-  g_autoptr (GByteArray) jpeg = g_byte_array_new ();
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("hearth-exif-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "exif.jpg", NULL);
-  g_autofree char *camera = NULL;
-  g_autoptr (GDateTime) expected = g_date_time_new_utc (2023, 7, 14, 18, 30, 5);
+  GByteArray *jpeg = g_byte_array_new ();
   guint len = 2 + 6 + tiff->len;
-  gint64 when;
 
   g_byte_array_append (jpeg, (const guint8 *) "\xff\xd8\xff\xe1", 4);
   g_byte_array_append (jpeg, (const guint8 []) { len >> 8, len & 0xff }, 2);
   g_byte_array_append (jpeg, (const guint8 *) "Exif\0\0", 6);
   g_byte_array_append (jpeg, tiff->data, tiff->len);
   g_byte_array_append (jpeg, (const guint8 *) "\xff\xd9", 2);
+  return jpeg;
+}
+
+static void
+test_exif (void)
+{
+  g_autoptr (GByteArray) tiff = make_tiff ();
+  g_autoptr (GByteArray) jpeg = make_jpeg (tiff);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hearth-exif-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "exif.jpg", NULL);
+  g_autofree char *camera = NULL;
+  g_autoptr (GDateTime) expected = g_date_time_new_utc (2023, 7, 14, 18, 30, 5);
+  gint64 when;
+
   g_file_set_contents (path, (const char *) jpeg->data, jpeg->len, &error);
   g_assert_no_error (error);
 
@@ -136,6 +146,33 @@ test_exif (void)
   g_rmdir (dir);
 }
 
+/* A Make that is not UTF-8 (Latin-1 'é', a bell) comes out as valid UTF-8
+ * without control characters: it goes on into SQLite, FTS and labels. */
+static void
+test_exif_not_utf8 (void)
+{
+  g_autoptr (GByteArray) tiff = make_tiff ();
+  guint8 *make = memmem (tiff->data, tiff->len, "Canon", 5);
+  g_autoptr (GByteArray) jpeg = NULL;
+  g_autofree char *camera = NULL;
+  gint64 when;
+
+  g_assert_nonnull (make);
+  memcpy (make, "Ca\xe9n\x07", 5);
+  jpeg = make_jpeg (tiff);
+  photo_exif_parse (jpeg->data, jpeg->len, &when, &camera);
+  g_assert_true (g_utf8_validate (camera, -1, NULL));
+  g_assert_cmpstr (camera, ==, "Ca\xef\xbf\xbdn EOS");
+
+  /* Only bytes that are not text: no camera at all. */
+  memcpy (make, "\x01\x02\x03\x04\x05", 5);
+  g_clear_pointer (&camera, g_free);
+  g_byte_array_unref (jpeg);
+  jpeg = make_jpeg (tiff);
+  photo_exif_parse (jpeg->data, jpeg->len, &when, &camera);
+  g_assert_cmpstr (camera, ==, "EOS");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -145,5 +182,6 @@ main (int argc, char **argv)
   g_test_add_func ("/photo-parse/one-line-and-empty", test_one_line_and_empty);
   g_test_add_func ("/photo-parse/photo-names", test_photo_names);
   g_test_add_func ("/photo-parse/exif", test_exif);
+  g_test_add_func ("/photo-parse/exif-not-utf8", test_exif_not_utf8);
   return g_test_run ();
 }

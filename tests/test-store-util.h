@@ -16,6 +16,8 @@ guint    store_test_file_mode (const char *path);
 sqlite3 *store_test_open_raw (const char *path);
 void     store_test_exec_raw (sqlite3 *db, const char *sql);
 gint64   store_test_query_int (sqlite3 *db, const char *sql);
+/* The first column of the first row as text; NULL when there is no row. */
+char    *store_test_query_text (sqlite3 *db, const char *sql);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close)
 

@@ -117,7 +117,7 @@ scroll_chat_to (UiFixture *f, guint position)
   for (guint i = 0; i < lists->len; i++)
     if (!gtk_widget_has_css_class (lists->pdata[i], "navigation-sidebar"))
       g_assert_true (gtk_widget_activate_action (lists->pdata[i], "list.scroll-to-item", "u", position));
-  ui_settle (300);
+  ui_wait_row (f, ui_message_at (f, position));
 }
 
 static gboolean
@@ -127,6 +127,12 @@ offer_shown (gpointer data)
 
   return button != NULL && gtk_widget_get_child_visible (gtk_widget_get_ancestor (button, GTK_TYPE_REVEALER)) &&
          gtk_revealer_get_child_revealed (GTK_REVEALER (gtk_widget_get_ancestor (button, GTK_TYPE_REVEALER)));
+}
+
+static gboolean
+offer_hidden (gpointer data)
+{
+  return find_labelled (data, GTK_TYPE_BUTTON, NULL, "_Drop Oldest Turns") == NULL;
 }
 
 /* Sending is refused and the text stays in the composer. */
@@ -145,35 +151,6 @@ ui_send_refused (UiFixture *f)
   g_assert_false (hearth_conversation_get_generating (ui_conversation (f)));
 }
 
-static void
-on_painted (GdkFrameClock *clock, gboolean *painted)
-{
-  *painted = TRUE;
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-/* A screenshot once the window has painted what changed: on a loaded
- * machine a layout still pending leaves the snapshot empty. */
-static void
-screenshot_after_paint (UiFixture *f, const char *name)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
-  gboolean painted = FALSE;
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &painted);
-
-  ui_settle (300);
-  painted = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (f->window));
-  ui_wait_for (is_true, &painted, "a paint");
-  g_signal_handler_disconnect (clock, handler);
-  ui_save_screenshot (GTK_WIDGET (f->window), name);
-}
-
 /* Scrolls the chat so that widget is near the top. */
 static void
 scroll_into_view (UiFixture *f, GtkWidget *widget)
@@ -184,7 +161,6 @@ scroll_into_view (UiFixture *f, GtkWidget *widget)
 
   g_assert_true (gtk_widget_compute_point (widget, scroller, &GRAPHENE_POINT_INIT (0, 0), &at));
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + at.y - 48);
-  ui_settle (300);
 }
 
 /* The engine refused the prompt: the user message waits, unanswered, and
@@ -296,11 +272,10 @@ drive_drop_oldest (UiFixture *f)
 
   /* The composer keeps what is typed while the context is full. */
   ui_send_refused (f);
-  screenshot_after_paint (f, "context-full-offer");
+  ui_save_screenshot (GTK_WIDGET (f->window), "context-full-offer");
 
   ui_click_button (GTK_WIDGET (f->window), "_Drop Oldest Turns");
   ui_wait_for (answered_after_drop, f, "the waiting message's answer after dropping turns");
-  ui_settle (300);
 
   /* Everything is still on screen; the model's context starts at a user
    * message, marked by the separator line. */
@@ -311,7 +286,7 @@ drive_drop_oldest (UiFixture *f)
   g_assert_cmpint (hearth_message_object_get_role (ui_message_at (f, start)), ==, HEARTH_ROLE_USER);
   for (guint i = 0; i < ui_n_messages (f); i++)
     g_assert_cmpint (hearth_message_object_get_starts_context (ui_message_at (f, i)), ==, i == start);
-  g_assert_null (find_labelled (f, GTK_TYPE_BUTTON, NULL, "_Drop Oldest Turns"));
+  ui_wait_for (offer_hidden, f, "the full-context offer to go");
   /* Rows exist only for what is in view: bring the first message the model
    * sees into view, as scrolling up would. */
   scroll_chat_to (f, start);
@@ -328,7 +303,7 @@ drive_drop_oldest (UiFixture *f)
   g_assert_no_error (kept);
 
   scroll_into_view (f, separator);
-  screenshot_after_paint (f, "context-separator");
+  ui_save_screenshot (GTK_WIDGET (f->window), "context-separator");
 }
 
 static void
@@ -802,19 +777,6 @@ stream_and_kill (GSubprocess *child)
   return snapshots;
 }
 
-static char *
-query_text (sqlite3 *db, const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *text = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return text;
-}
-
 /* The user message whole; the answer still "streaming", a prefix of what
  * the window showed, lacking at most what it showed in the last
  * STORE_LAG_US before the kill. */
@@ -822,18 +784,18 @@ static void
 assert_killed_store (const char *path, GArray *snapshots)
 {
   g_autoptr(sqlite3) db = store_test_open_raw (path);
-  g_autofree char *integrity = query_text (db, "PRAGMA integrity_check");
+  g_autofree char *integrity = store_test_query_text (db, "PRAGMA integrity_check");
   g_autofree char *user_sql = g_strdup_printf ("SELECT content || '|' || state FROM messages "
                                                "WHERE chat_id = %" G_GINT64_FORMAT " AND position = 0", killed_chat_id);
   g_autofree char *answer_sql = g_strdup_printf ("SELECT content FROM messages WHERE chat_id = %" G_GINT64_FORMAT
                                                  " AND position = 1 AND state = 'streaming'", killed_chat_id);
-  g_autofree char *user = query_text (db, user_sql);
+  g_autofree char *user = store_test_query_text (db, user_sql);
   Snapshot *last = &g_array_index (snapshots, Snapshot, snapshots->len - 1);
   guint n_older = 0;
 
   g_assert_cmpstr (integrity, ==, "ok");
   g_assert_cmpstr (user, ==, KILL_PROMPT "|complete");
-  stored_answer = query_text (db, answer_sql);
+  stored_answer = store_test_query_text (db, answer_sql);
   g_assert_nonnull (stored_answer);
   g_assert_true (g_str_has_prefix (last->text, stored_answer));
   g_test_message ("%zu of %zu characters stored", strlen (stored_answer), strlen (last->text));
@@ -882,8 +844,7 @@ drive_after_kill (UiFixture *f)
   answer = ui_message_at (f, 1);
   g_assert_cmpint (hearth_message_object_get_state (answer), ==, HEARTH_MESSAGE_STOPPED);
   g_assert_cmpstr (hearth_message_object_get_content (answer), ==, stored_answer);
-  ui_settle (300);
-  screenshot_after_paint (f, "context-after-kill");
+  ui_save_screenshot (GTK_WIDGET (f->window), "context-after-kill");
 }
 
 static void

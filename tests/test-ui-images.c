@@ -253,7 +253,6 @@ view_first_image (UiFixture *f, const char *summary, const char *screenshot)
   ui_wait_for (preview_shown, NULL, "the image preview");
   preview = find_preview ();
   g_assert_true (has_label_containing (GTK_WIDGET (preview), summary));
-  ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (preview), screenshot);
   /* Escape is bound to window.close. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preview), "window.close", NULL));
@@ -319,7 +318,6 @@ drive_text_only (UiFixture *f)
   g_assert_cmpuint (attached_width (f, 2), ==, 640);
 
   hearth_composer_set_text (composer_of (f), "What do you see?");
-  ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (f->window), "images-composer");
 
   /* ✕ removes the portrait. */
@@ -341,7 +339,6 @@ drive_text_only (UiFixture *f)
   text = hearth_composer_dup_text (composer_of (f));
   g_assert_cmpstr (text, ==, "What do you see?");
   g_assert_false (hearth_conversation_get_generating (ui_conversation (f)));
-  ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (f->window), "images-text-only-hint");
 
   /* A broken file: a toast, and the others stay. */
@@ -426,7 +423,6 @@ drive_vision (UiFixture *f)
   ui_wait_for (answer_done, f, "the answer about the picture");
   g_assert_cmpuint (hearth_message_object_get_state (ui_message_at (f, 1)), ==, HEARTH_MESSAGE_COMPLETE);
   g_assert_cmpuint (hearth_message_object_get_images (ui_message_at (f, 0))->len, ==, 1);
-  ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (f->window), "images-sent");
 
   /* Another chat and back: the image comes back from the store. */

@@ -193,6 +193,14 @@ generating (gpointer data)
   return hearth_conversation_get_generating (ui_conversation (data));
 }
 
+static gboolean
+editor_shown (gpointer data)
+{
+  g_autoptr(GPtrArray) editors = ui_find_all (data, GTK_TYPE_TEXT_VIEW);
+
+  return editors->len > 0;
+}
+
 static void
 edit_and_resend (UiFixture *f)
 {
@@ -202,7 +210,7 @@ edit_and_resend (UiFixture *f)
   GtkWidget *editor;
 
   click_action_button (GTK_WIDGET (row), "message.edit");
-  ui_settle (400);
+  ui_wait_for (editor_shown, row, "the editor in the question's row");
   editor = find_one (GTK_WIDGET (row), GTK_TYPE_TEXT_VIEW);
   {
     g_autofree char *text = text_view_text (GTK_TEXT_VIEW (editor));
@@ -233,7 +241,7 @@ edit_and_resend (UiFixture *f)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "message.cancel-edit", NULL));
   ui_wait_for (ui_last_answer_has_text, f, "the new answer's first text");
   ui_wait_for (ui_idle, f, "the new answer to end");
-  ui_settle (200);
+  ui_wait_row (f, question);
   g_assert_cmpstr (ui_row_text_of (f, question), ==, EDITED);
 
   messages = ui_stored_messages (f);
@@ -280,12 +288,12 @@ drive_answer (UiFixture *f)
 
   ui_wait_for (chat_ready, f, "the chat with a Markdown answer and stories260K");
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 900);
-  ui_settle (500);
+  ui_wait_row (f, ui_message_at (f, 0));
+  ui_wait_row (f, ui_message_at (f, 1));
   check_question_row (f);
   check_answer_row (f);
   ui_save_screenshot (window, "markdown");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  ui_settle (300);
   {
     GtkWidget *code_block = find_one (GTK_WIDGET (row_of (f, ui_message_at (f, 1))), HEARTH_TYPE_CODE_BLOCK);
     GtkTextView *view = GTK_TEXT_VIEW (find_one (code_block, GTK_SOURCE_TYPE_VIEW));
@@ -355,7 +363,7 @@ drive_streaming (UiFixture *f)
   for (guint i = 0; i < G_N_ELEMENTS (batches); i++)
     {
       hearth_markdown_view_set_markdown (view, batches[i]);
-      ui_settle (50);
+      ui_wait_drawn (window);
       if (intro == NULL)
         intro = gtk_widget_get_first_child (GTK_WIDGET (view));
       /* The paragraph above never changes: its label stays. */

@@ -124,10 +124,13 @@ outside_vision_ready (gpointer data)
   return model_is (data, "SmolVLM2-tiny-Q8_0.gguf") && vision_ready (data);
 }
 
+/* And its projector looked for: none beside it fits. */
 static gboolean
 stories_ready (gpointer data)
 {
-  return model_is (data, "stories260K.gguf");
+  UiFixture *f = data;
+
+  return model_is (f, "stories260K.gguf") && !hearth_window_get_loading_vision (f->window);
 }
 
 static void
@@ -153,14 +156,12 @@ drive (UiFixture *f)
   ui_wait_for (outside_vision_ready, f, "the model opened from Downloads, with the projector beside it");
   g_assert_true (hearth_window_get_model (f->window) != indexer_model);
   g_assert_true (hearth_photo_library_get_model (library) == indexer_model);
-  ui_settle (300);
   ui_save_screenshot (GTK_WIDGET (f->window), "models-share-opened-with-projector");
 
   /* The 64-wide stories260K cannot use that projector: none is loaded,
    * and no error about one is shown. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.set-model", "s", stories));
-  ui_wait_for (stories_ready, f, "stories260K from Downloads");
-  ui_settle (1000);
+  ui_wait_for (stories_ready, f, "stories260K from Downloads, its projector looked for");
   g_assert_false (hearth_model_has_vision (hearth_window_get_model (f->window)));
   g_assert_null (ui_find_message_dialog ());
 

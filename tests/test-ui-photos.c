@@ -623,7 +623,7 @@ drive_indexing (UiFixture *f)
   do
     {
       before = after;
-      ui_settle (3000);
+      ui_run_for_seconds (3);
       hearth_photo_library_get_progress (hearth_photos_view_get_library (view), &after);
     }
   while (after.done != before.done);
@@ -701,7 +701,7 @@ drive_close_while_describing (UiFixture *f)
 
   ui_wait_for (on_indexing_started, view, "indexing");
   /* Into the photo's tiles or its first tokens, far from its last. */
-  ui_settle (3000);
+  ui_run_for_seconds (3);
   g_object_add_weak_pointer (G_OBJECT (library), (gpointer *) &library);
   start = g_get_monotonic_time ();
   gtk_window_destroy (GTK_WINDOW (f->window));

@@ -73,8 +73,10 @@ drive_chat (UiFixture *f)
   ui_wait_for (ui_last_answer_has_text, f, "the first streamed text");
   answer = ui_message_at (f, 1);
   g_assert_cmpstr (hearth_message_object_get_content (answer), !=, "");
+  ui_wait_row (f, answer);
   g_assert_cmpstr (ui_row_text_of (f, answer), ==, hearth_message_object_get_content (answer));
   ui_wait_for (ui_idle, f, "the answer to end");
+  ui_wait_row (f, answer);
   g_assert_cmpstr (ui_row_text_of (f, answer), ==, hearth_message_object_get_content (answer));
   check_stored (f, 0, HEARTH_ROLE_USER, HEARTH_MESSAGE_COMPLETE);
   check_stored (f, 1, HEARTH_ROLE_ASSISTANT, HEARTH_MESSAGE_COMPLETE);
@@ -134,7 +136,8 @@ drive_history (UiFixture *f)
   g_object_unref (chat);
   g_assert_cmpuint (ui_n_messages (f), ==, 4);
   g_assert_cmpstr (hearth_message_object_get_content (ui_message_at (f, 0)), ==, PROMPT);
-  ui_settle (200);
+  ui_wait_row (f, ui_message_at (f, 0));
+  ui_wait_row (f, ui_message_at (f, 1));
   g_assert_cmpstr (ui_row_text_of (f, ui_message_at (f, 0)), ==, PROMPT);
   g_assert_cmpstr (ui_row_text_of (f, ui_message_at (f, 1)), ==,
                    hearth_message_object_get_content (ui_message_at (f, 1)));

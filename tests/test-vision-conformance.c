@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <math.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "clip-model.h"
@@ -15,8 +16,9 @@
 #include "vision-encoder.h"
 
 typedef struct {
+  const char *name;
   const char *mmproj;   /* under models/random */
-  const char *ref_dir;  /* under fixtures/reference/vlm */
+  const char *ref_dir;  /* under fixtures/reference */
   const char *stem;
 } Case;
 
@@ -51,6 +53,7 @@ test_case (gconstpointer data)
     }
   g_autoptr (GError) error = NULL;
   g_autofree char *vlm = g_build_filename (shared, "fixtures", "reference", "vlm", NULL);
+  g_autofree char *ref_dir = g_build_filename (shared, "fixtures", "reference", tc->ref_dir, NULL);
   g_autofree char *mmproj_path = g_build_filename (shared, "models", "random", tc->mmproj, NULL);
   g_autoptr (GgufFile) file = gguf_file_open (mmproj_path, &error);
   g_assert_no_error (error);
@@ -75,7 +78,7 @@ test_case (gconstpointer data)
   g_assert_no_error (error);
 
   g_autofree char *embd_name = g_strconcat (tc->stem, ".embd.f32", NULL);
-  g_autofree char *embd_path = g_build_filename (vlm, tc->ref_dir, embd_name, NULL);
+  g_autofree char *embd_path = g_build_filename (ref_dir, embd_name, NULL);
   g_autofree char *ref = NULL;
   gsize ref_len = 0;
   g_file_get_contents (embd_path, &ref, &ref_len, &error);
@@ -137,6 +140,77 @@ test_wrong_files (void)
   g_assert_nonnull (strstr (error->message, "576"));
 }
 
+/* The projector file with the u32 value of key replaced, in a temporary
+ * file: GGUF stores a key as u64 length + bytes, then its type and value. */
+static char *
+write_patched_projector (const char *mmproj_path, const char *key, guint32 value)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  g_file_get_contents (mmproj_path, &bytes, &len, &error);
+  g_assert_no_error (error);
+  gsize key_len = strlen (key);
+  char *at = memmem (bytes, len, key, key_len);
+  g_assert_nonnull (at);
+  guint32 type;
+  memcpy (&type, at + key_len, 4);
+  g_assert_cmpuint (type, ==, 4); /* GGUF_TYPE_UINT32 */
+  memcpy (at + key_len + 4, &value, 4);
+
+  g_autofree char *dir = g_dir_make_tmp ("hearth-vision-XXXXXX", &error);
+  g_assert_no_error (error);
+  char *path = g_build_filename (dir, "patched-mmproj.gguf", NULL);
+  g_file_set_contents (path, bytes, len, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+assert_projector_refused (const char *mmproj_path, const char *key, guint32 value, const char *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_patched_projector (mmproj_path, key, value);
+  g_autoptr (GgufFile) file = gguf_file_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_null (clip_model_load (test_device (), file, NULL, NULL, NULL, &error));
+  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_CORRUPT_FILE);
+  g_test_message ("%s = %u: %s", key, value, error->message);
+  g_assert_nonnull (strstr (error->message, message));
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A patch grid that does not fill the tile loads (trailing pixels are
+ * ignored); numbers that cannot work are refused with what is wrong. */
+static void
+test_patch_geometry (void)
+{
+  const char *shared = g_getenv ("HEARTH_SHARED_DIR");
+  if (shared == NULL)
+    {
+      g_test_skip ("HEARTH_SHARED_DIR is not set: no models");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p14 = g_build_filename (shared, "models", "random", "smolvlm-p14-tiny-mmproj-f16.gguf", NULL);
+  g_autoptr (GgufFile) file = gguf_file_open (p14, &error);
+  g_assert_no_error (error);
+  g_autoptr (ClipModel) model = clip_model_load (test_device (), file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  const ClipConfig *c = clip_model_get_config (model);
+  g_assert_cmpuint (c->grid, ==, 27);
+  g_assert_cmpuint (c->tokens_per_tile, ==, 81);
+
+  assert_projector_refused (p14, "clip.vision.patch_size", 0, "missing or zero");
+  assert_projector_refused (p14, "clip.vision.patch_size", 385, "a tile has no patches");
+  assert_projector_refused (p14, "clip.vision.image_size", 5000, "larger than 4096");
+  /* 384 / 13 = 29 patches per side: pixel shuffle by 3 cannot divide them */
+  assert_projector_refused (p14, "clip.vision.patch_size", 13, "29 patches per side cannot be merged by scale_factor 3");
+  assert_projector_refused (p14, "clip.vision.projector.scale_factor", 0, "missing or zero");
+}
+
 static void
 count_progress (guint done, guint n_chunks, gpointer user_data)
 {
@@ -185,19 +259,27 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  static Case cases[2 * G_N_ELEMENTS (stems)];
-  for (gsize i = 0; i < G_N_ELEMENTS (stems); i++)
-    {
-      cases[2 * i] = (Case) { "smolvlm-tiny-mmproj-f16.gguf", ".", stems[i] };
-      cases[2 * i + 1] = (Case) { "smolvlm-tiny-mmproj-q8_0.gguf", "mmproj-q8_0", stems[i] };
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *name = g_strdup_printf ("/vision/%s/%s", cases[i].ref_dir[0] == '.' ? "f16" : "q8_0",
-                                               cases[i].stem);
-      g_test_add_data_func (name, &cases[i], test_case);
-    }
+  static const Case projectors[] = {
+    { "f16", "smolvlm-tiny-mmproj-f16.gguf", "vlm", NULL },
+    { "q8_0", "smolvlm-tiny-mmproj-q8_0.gguf", "vlm/mmproj-q8_0", NULL },
+    /* SmolVLM2-2.2B's geometry: 384-pixel tiles cut into 27 x 27 patches of 14 */
+    { "p14", "smolvlm-p14-tiny-mmproj-f16.gguf", "vlm-p14", NULL },
+  };
+  static Case cases[G_N_ELEMENTS (projectors) * G_N_ELEMENTS (stems)];
+  for (gsize p = 0; p < G_N_ELEMENTS (projectors); p++)
+    for (gsize i = 0; i < G_N_ELEMENTS (stems); i++)
+      {
+        Case *c = &cases[p * G_N_ELEMENTS (stems) + i];
+        *c = projectors[p];
+        c->stem = stems[i];
+        /* llama.cpp does not composite alpha on white: no p14 reference for the RGBA banner */
+        if (g_str_equal (c->name, "p14") && g_str_has_suffix (c->stem, "-rgba"))
+          continue;
+        g_autofree char *name = g_strdup_printf ("/vision/%s/%s", c->name, c->stem);
+        g_test_add_data_func (name, c, test_case);
+      }
   g_test_add_func ("/vision/wrong-files", test_wrong_files);
+  g_test_add_func ("/vision/patch-geometry", test_patch_geometry);
   g_test_add_func ("/vision/progress-and-cancel", test_progress_and_cancel);
   int status = g_test_run ();
   g_clear_pointer (&process_device, hearth_device_free);

@@ -1,7 +1,6 @@
 #define G_LOG_DOMAIN "ui-test"
 
 #include <glib/gstdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "ui-test-util.h"
@@ -31,49 +30,109 @@ ui_wait_for (UiCondition condition, gpointer data, const char *what)
 }
 
 static gboolean
-on_tick (gpointer data)
+on_seconds_passed (gpointer data)
 {
   *(gboolean *) data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
 void
-ui_settle (guint ms)
+ui_run_for_seconds (guint seconds)
 {
-  gboolean done = FALSE;
+  gboolean passed = FALSE;
 
-  g_timeout_add (ms, on_tick, &done);
-  while (!done)
+  g_timeout_add_seconds (seconds, on_seconds_passed, &passed);
+  while (!passed)
     g_main_context_iteration (NULL, TRUE);
 }
 
+static void
+on_after_paint (GdkFrameClock *clock, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Runs the main loop until widget's frame clock has finished a frame that
+ * it was asked to draw. */
+static void
+wait_next_paint (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
+
+  gtk_widget_queue_draw (widget);
+  ui_wait_for (is_true, &painted, "a frame painted");
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static gboolean
+has_size (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 && gtk_widget_get_height (widget) > 0;
+}
+
+/* What widget drew in its last frame, or NULL when it drew none since it
+ * was mapped or since a redraw was queued (GTK drops a widget's render
+ * node when a redraw is queued and keeps the new one when the frame is
+ * painted). */
+static GskRenderNode *
+drawn_node (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
+/* A frame is asked for and waited for until one was painted with widget
+ * in it: a surface that is not shown yet on the X server paints nothing,
+ * and anything that queues a redraw in between drops what was drawn. */
+static GskRenderNode *
+wait_drawn_node (GtkWidget *widget)
+{
+  GskRenderNode *node = NULL;
+
+  ui_wait_for (has_size, widget, "the widget mapped and allocated");
+  while (node == NULL)
+    {
+      wait_next_paint (widget);
+      node = drawn_node (widget);
+    }
+  return node;
+}
+
 void
-ui_save_screenshot (GtkWidget *window, const char *name)
+ui_wait_drawn (GtkWidget *widget)
+{
+  gsk_render_node_unref (wait_drawn_node (widget));
+}
+
+void
+ui_save_screenshot (GtkWidget *widget, const char *name)
 {
   const char *dir = g_getenv ("HEARTH_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GskRenderNode) node = wait_drawn_node (widget);
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
-  int width, height;
 
   if (dir == NULL || *dir == '\0')
     return;
-  while (gtk_widget_get_width (window) == 0)
-    ui_settle (100);
-  ui_settle (400);
   g_mkdir_with_parents (dir, 0755);
-  width = gtk_widget_get_width (window);
-  height = gtk_widget_get_height (window);
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
   file = g_strconcat (name, ".png", NULL);
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
@@ -189,6 +248,25 @@ ui_row_text_of (UiFixture *f, HearthMessageObject *message)
     if (hearth_message_row_get_message (rows->pdata[i]) == message)
       return hearth_message_row_get_text (rows->pdata[i]);
   return NULL;
+}
+
+typedef struct {
+  UiFixture           *f;
+  HearthMessageObject *message;
+} RowOf;
+
+static gboolean
+row_shown (gpointer data)
+{
+  RowOf *row = data;
+
+  return ui_row_text_of (row->f, row->message) != NULL;
+}
+
+void
+ui_wait_row (UiFixture *f, HearthMessageObject *message)
+{
+  ui_wait_for (row_shown, &(RowOf) { f, message }, "a row showing the message");
 }
 
 gboolean
@@ -378,21 +456,6 @@ remove_tree (GFile *file)
   g_file_delete (file, NULL, NULL);
 }
 
-/* GTK 4.8's list views warn when asked to scroll to an item before their
- * first allocation; the file chooser's own lists do that when it opens,
- * depending on timing.  That one GTK-internal warning is written but not
- * fatal; every other message goes to GLib's writer, which aborts on
- * warnings under G_DEBUG=fatal-warnings. */
-static GLogWriterOutput
-write_log (GLogLevelFlags log_level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
-        strstr (fields[i].value, "GtkListView failed to scroll to given position") != NULL)
-      return g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
 void
 ui_test_init (int *argc, char ***argv)
 {
@@ -407,7 +470,6 @@ ui_test_init (int *argc, char ***argv)
   link_test_model ();
 
   g_test_init (argc, argv, NULL);
-  g_log_set_writer_func (write_log, NULL, NULL);
   gtk_init ();
   /* Screenshots of finished states, not of transitions. */
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);

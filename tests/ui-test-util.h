@@ -25,9 +25,15 @@ typedef gboolean (*UiCondition) (gpointer data);
 /* Runs the main loop until condition holds; fails the test after 300 s (a
  * hang, not a timing assertion). */
 void        ui_wait_for          (UiCondition condition, gpointer data, const char *what);
-/* Lets layout and drawing catch up for ms milliseconds. */
-void        ui_settle            (guint ms);
-void        ui_save_screenshot   (GtkWidget *window, const char *name);
+/* Runs the main loop for seconds: to measure over a time span, or to let
+ * the engine's work advance. Never to wait for drawing: ui_wait_drawn(). */
+void        ui_run_for_seconds   (guint seconds);
+/* Runs the main loop until widget is mapped, allocated and has painted a
+ * frame since this call, with nothing queued to redraw it since: what is
+ * on screen then is what the widget tree holds now. */
+void        ui_wait_drawn        (GtkWidget *widget);
+/* ui_wait_drawn(), then saves what widget drew as name.png. */
+void        ui_save_screenshot   (GtkWidget *widget, const char *name);
 
 /* Mapped widgets of type below root, in tree order. */
 GPtrArray  *ui_find_all          (GtkWidget *root, GType type);
@@ -51,6 +57,9 @@ HearthMessageObject *ui_message_at        (UiFixture *f, guint position);
 guint                ui_n_messages        (UiFixture *f);
 /* The text shown in the visible row of message, or NULL. */
 const char          *ui_row_text_of       (UiFixture *f, HearthMessageObject *message);
+/* Runs the main loop until a mapped row shows message: the list view makes
+ * rows only for what is in view, when it is allocated. */
+void                 ui_wait_row          (UiFixture *f, HearthMessageObject *message);
 gboolean             ui_page_is           (UiFixture *f, const char *name);
 
 /* Conditions for ui_wait_for(); data is the UiFixture. */

@@ -30,7 +30,8 @@ struct _HearthChatView {
   gboolean            at_bottom;
   double              last_value;
   double              last_upper;
-  guint               scroll_source;
+  GdkFrameClock      *scroll_clock;    /* its next after-paint scrolls to the bottom, or NULL */
+  gulong              scroll_handler;
   gint64              reveal_id;      /* message to scroll to once loaded, or 0 */
   guint               reveal_source;
   HearthMessageObject *highlighted;   /* the revealed message, for a moment */
@@ -140,28 +141,52 @@ on_scrolled (HearthChatView *self, GtkAdjustment *adjustment)
   self->last_upper = upper;
 }
 
-static gboolean
-scroll_to_bottom (gpointer user_data)
+static void
+cancel_scroll_to_bottom (HearthChatView *self)
 {
-  HearthChatView *self = user_data;
+  if (self->scroll_clock == NULL)
+    return;
+  g_clear_signal_handler (&self->scroll_handler, self->scroll_clock);
+  g_clear_object (&self->scroll_clock);
+}
+
+static void
+scroll_to_bottom (GdkFrameClock *clock, HearthChatView *self)
+{
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  self->scroll_source = 0;
-  if (self->at_bottom)
+  cancel_scroll_to_bottom (self);
+  if (self->at_bottom && gtk_widget_get_mapped (GTK_WIDGET (self->list_view)))
     gtk_adjustment_set_value (adjustment,
                               gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
-  return G_SOURCE_REMOVE;
+}
+
+/* Scrolls once the next frame is laid out and painted: the list view's
+ * rows then stand for its items.  Scrolled any earlier (items added or
+ * replaced, a chat switched, the list not allocated yet), GTK 4.8's list
+ * view finds no row at the new position: it warns that it "failed to
+ * scroll to given position" and ignores it; its own allocation would also
+ * put back its scroll position.  A list view that is not shown scrolls
+ * when it is allocated again (its upper changes then). */
+static void
+queue_scroll_to_bottom (HearthChatView *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->list_view));
+
+  if (self->scroll_clock != NULL || clock == NULL)
+    return;
+  self->scroll_clock = g_object_ref (clock);
+  self->scroll_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (scroll_to_bottom), self);
+  gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
 }
 
 /* The content grew (a new row, or text in the streaming one): keep the
- * newest text in view when the user had not scrolled up.  Deferred until
- * the list view has finished its allocation, which would otherwise put
- * back its own scroll position. */
+ * newest text in view when the user had not scrolled up. */
 static void
 on_content_resized (HearthChatView *self, GParamSpec *pspec, GtkAdjustment *adjustment)
 {
-  if (self->at_bottom && self->scroll_source == 0)
-    self->scroll_source = g_idle_add (scroll_to_bottom, self);
+  if (self->at_bottom)
+    queue_scroll_to_bottom (self);
 }
 
 /* ---- revealing a message (a search hit) ---- */
@@ -238,7 +263,7 @@ scroll_to_revealed (gpointer user_data)
     return G_SOURCE_REMOVE;
   self->reveal_id = 0;
   self->at_bottom = FALSE;
-  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  cancel_scroll_to_bottom (self);
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
   g_clear_object (&self->highlighted);
   self->highlighted = g_list_model_get_item (messages, position);
@@ -306,8 +331,7 @@ update_context_full (HearthChatView *self)
   if (why != NULL)
     {
       self->at_bottom = TRUE;
-      g_clear_handle_id (&self->scroll_source, g_source_remove);
-      self->scroll_source = g_timeout_add (100, scroll_to_bottom, self);
+      queue_scroll_to_bottom (self);
     }
 }
 
@@ -594,7 +618,7 @@ hearth_chat_view_dispose (GObject *object)
 {
   HearthChatView *self = HEARTH_CHAT_VIEW (object);
 
-  g_clear_handle_id (&self->scroll_source, g_source_remove);
+  cancel_scroll_to_bottom (self);
   g_clear_handle_id (&self->reveal_source, g_source_remove);
   g_clear_handle_id (&self->highlight_source, g_source_remove);
   g_clear_object (&self->highlighted);

@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
   GPtrArray           *blocks;
   GString             *markup;         /* the text block being written; NULL between them */
+  GPtrArray           *open_spans;     /* its opening tags not closed yet, innermost last */
   char                *pending_marker; /* of a list item whose text has not started */
   GArray              *lists;          /* of List, outermost first */
   guint                quote_depth;
@@ -200,6 +201,64 @@ start_text (Walk *walk)
     }
 }
 
+/* The length of the tag name in an opening tag ("<a href=…>": 1). */
+static gsize
+tag_name_length (const char *opening)
+{
+  return strcspn (opening + 1, " >");
+}
+
+static void
+append_closing (GString *markup, const char *opening)
+{
+  g_string_append_printf (markup, "</%.*s>", (int) tag_name_length (opening), opening + 1);
+}
+
+static void
+open_span (Walk *walk, char *opening)
+{
+  g_string_append (walk->markup, opening);
+  g_ptr_array_add (walk->open_spans, opening);
+}
+
+/* md4c does not always close what it opened (an emphasis whose closing '*'
+ * is inside a link's URL is never left), and Pango rejects the whole text
+ * over one unbalanced tag: a span is closed only if it is open, and the
+ * spans opened inside it are closed and opened again around the close. */
+static void
+close_span (Walk *walk, const char *name)
+{
+  gsize name_len = strlen (name);
+  guint i = walk->open_spans->len;
+
+  while (i > 0)
+    {
+      const char *opening = g_ptr_array_index (walk->open_spans, i - 1);
+      if (tag_name_length (opening) == name_len && strncmp (opening + 1, name, name_len) == 0)
+        break;
+      i--;
+    }
+  if (i == 0)
+    return;
+  for (guint k = walk->open_spans->len; k >= i; k--)
+    append_closing (walk->markup, g_ptr_array_index (walk->open_spans, k - 1));
+  g_ptr_array_remove_index (walk->open_spans, i - 1);
+  for (guint k = i - 1; k < walk->open_spans->len; k++)
+    g_string_append (walk->markup, g_ptr_array_index (walk->open_spans, k));
+}
+
+/* The text block being written, every span in it closed. */
+static char *
+take_markup (Walk *walk)
+{
+  while (walk->open_spans->len > 0)
+    {
+      append_closing (walk->markup, g_ptr_array_index (walk->open_spans, walk->open_spans->len - 1));
+      g_ptr_array_set_size (walk->open_spans, walk->open_spans->len - 1);
+    }
+  return g_string_free (g_steal_pointer (&walk->markup), FALSE);
+}
+
 /* Ends the text block being written, if any. */
 static void
 flush_text (Walk *walk)
@@ -220,7 +279,7 @@ flush_text (Walk *walk)
     }
   else
     block = block_new (walk, HEARTH_MARKDOWN_PARAGRAPH);
-  block->markup = g_string_free (g_steal_pointer (&walk->markup), FALSE);
+  block->markup = take_markup (walk);
   g_ptr_array_add (walk->blocks, block);
 }
 
@@ -358,7 +417,8 @@ leave_block (MD_BLOCKTYPE type, void *detail, void *user_data)
       break;
     case MD_BLOCK_TH:
     case MD_BLOCK_TD:
-      g_ptr_array_add (walk->table->cells, g_string_free (g_steal_pointer (&walk->markup), FALSE));
+      start_text (walk);
+      g_ptr_array_add (walk->table->cells, take_markup (walk));
       break;
     case MD_BLOCK_TR:
       /* A row with fewer cells than the header gets empty ones. */
@@ -390,11 +450,13 @@ enter_link (Walk *walk, const MD_SPAN_A_DETAIL *detail)
 
   /* A link that will not open is shown as its text; the closing tag is
    * written only for links that were opened (see leave_span). */
+  g_autoptr (GString) opening = g_string_new ("<a href=\"");
+
   if (!is_openable_link (href))
     return;
-  g_string_append (walk->markup, "<a href=\"");
-  append_escaped (walk->markup, href, strlen (href));
-  g_string_append (walk->markup, "\">");
+  append_escaped (opening, href, strlen (href));
+  g_string_append (opening, "\">");
+  open_span (walk, g_string_free (g_steal_pointer (&opening), FALSE));
 }
 
 static const char *
@@ -427,7 +489,7 @@ enter_span (MD_SPANTYPE type, void *detail, void *user_data)
   if (type == MD_SPAN_A)
     enter_link (walk, detail);
   else if (tag != NULL)
-    g_string_append_printf (walk->markup, "<%s>", tag);
+    open_span (walk, g_strdup_printf ("<%s>", tag));
   return 0;
 }
 
@@ -442,10 +504,10 @@ leave_span (MD_SPANTYPE type, void *detail, void *user_data)
       g_autofree char *href = attribute_to_string (&((MD_SPAN_A_DETAIL *) detail)->href);
 
       if (is_openable_link (href))
-        g_string_append (walk->markup, "</a>");
+        close_span (walk, "a");
     }
   else if (tag != NULL)
-    g_string_append_printf (walk->markup, "</%s>", tag);
+    close_span (walk, tag);
   return 0;
 }
 
@@ -510,6 +572,7 @@ walk_clear (Walk *walk)
     g_string_free (walk->markup, TRUE);
   g_free (walk->pending_marker);
   g_array_unref (walk->lists);
+  g_ptr_array_unref (walk->open_spans);
   hearth_markdown_block_free (walk->code);
   if (walk->code_text != NULL)
     g_string_free (walk->code_text, TRUE);
@@ -534,6 +597,7 @@ hearth_markdown_parse (const char *text)
 
   walk.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) hearth_markdown_block_free);
   walk.lists = g_array_new (FALSE, FALSE, sizeof (List));
+  walk.open_spans = g_ptr_array_new_with_free_func (g_free);
   rc = md_parse (valid, (MD_SIZE) strlen (valid), &parser, &walk);
   walk_clear (&walk);
   if (rc != 0)

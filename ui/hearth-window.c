@@ -503,7 +503,7 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   stop_loading (self);
   if (model == NULL)
     {
-      g_autofree char *name = g_path_get_basename (path);
+      g_autofree char *name = g_filename_display_basename (path);
       g_autofree char *heading = g_strdup_printf (_("Could Not Load “%s”"), name);
 
       show_error_dialog (self, heading, error->message);
@@ -532,7 +532,7 @@ model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 start_loading (HearthWindow *self, const char *path)
 {
-  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *name = g_filename_display_basename (path);
   g_autofree char *label = g_strdup_printf (_("Loading %s"), name);
   ModelLoad *load = g_new (ModelLoad, 1);
 
@@ -1475,6 +1475,13 @@ hearth_window_get_ready (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
   return self->ready;
+}
+
+gboolean
+hearth_window_get_loading_vision (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
+  return self->vision_cancellable != NULL;
 }
 
 const char *

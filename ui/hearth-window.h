@@ -21,6 +21,9 @@ GListModel     *hearth_window_get_chats      (HearthWindow *self);
 HearthModel    *hearth_window_get_model      (HearthWindow *self);
 /* Whether the chat history was read (chats can be made from then on). */
 gboolean        hearth_window_get_ready      (HearthWindow *self);
+/* Whether the loaded model's projector is still being looked for or
+ * loaded (FALSE once it is, or once none was found). */
+gboolean        hearth_window_get_loading_vision (HearthWindow *self);
 /* The name of the visible page of the chat pane: "no-chats", "no-model" or "chat". */
 const char     *hearth_window_get_page_name  (HearthWindow *self);
 /* photos-ui: the Photos page. */

@@ -65,6 +65,9 @@ allocate_memory (HvkBuffer *self, GError **error)
   if (req.size > heap_size)
     return out_of_memory (device, req.size, heap_size, "the whole memory heap", error);
 
+  if (device->heap_limit != 0 && device->heap_used[heap] + req.size > heap_size)
+    return out_of_memory (device, req.size, heap_size, "the heap is already used by other buffers", error);
+
   VkMemoryAllocateInfo info = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
     .allocationSize = req.size,
@@ -73,8 +76,13 @@ allocate_memory (HvkBuffer *self, GError **error)
   VkResult result = vkAllocateMemory (device->device, &info, NULL, &self->memory);
   if (result == VK_ERROR_OUT_OF_DEVICE_MEMORY)
     return out_of_memory (device, req.size, heap_size, "the heap is already used by other buffers", error);
-  if (!_hvk_check (result, "Allocating GPU memory", error) ||
-      !_hvk_check (vkBindBufferMemory (device->device, self->buffer, self->memory, 0),
+  if (!_hvk_check (result, "Allocating GPU memory", error))
+    return FALSE;
+  self->heap = heap;
+  self->allocated = req.size;
+  if (device->heap_limit != 0)
+    device->heap_used[heap] += req.size;
+  if (!_hvk_check (vkBindBufferMemory (device->device, self->buffer, self->memory, 0),
                    "Binding GPU memory", error))
     return FALSE;
   if (self->kind == HVK_BUFFER_HOST)
@@ -121,6 +129,8 @@ hvk_buffer_free (HvkBuffer *self)
     return;
   vkDestroyBuffer (self->device->device, self->buffer, NULL);
   vkFreeMemory (self->device->device, self->memory, NULL);
+  if (self->device->heap_limit != 0)
+    self->device->heap_used[self->heap] -= self->allocated;
   g_free (self);
 }
 

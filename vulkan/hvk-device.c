@@ -471,6 +471,25 @@ log_device (const HvkDevice *self)
            i->subgroup_size, i->has_fp16_arithmetic, i->has_int8_storage, i->has_integer_dot);
 }
 
+/* HEARTH_VULKAN_HEAP_LIMIT_MIB=N makes every memory heap at most N MiB,
+ * allocations beyond it failing as the driver's do, with
+ * VK_ERROR_OUT_OF_DEVICE_MEMORY's error.  A CPU device's heap is the host's
+ * RAM: tests reach "out of device memory" under this cap instead. */
+static void
+apply_heap_limit (HvkDevice *self)
+{
+  const char *limit = g_getenv ("HEARTH_VULKAN_HEAP_LIMIT_MIB");
+  guint64 mib;
+
+  if (limit == NULL || !g_ascii_string_to_unsigned (limit, 10, 1, G_MAXUINT32, &mib, NULL))
+    return;
+  self->heap_limit = mib << 20;
+  for (guint32 i = 0; i < self->memory.memoryHeapCount; i++)
+    self->memory.memoryHeaps[i].size = MIN (self->memory.memoryHeaps[i].size, self->heap_limit);
+  self->info.device_local_bytes = MIN (self->info.device_local_bytes, self->heap_limit);
+  g_debug ("memory heaps capped at %" G_GUINT64_FORMAT " MiB (HEARTH_VULKAN_HEAP_LIMIT_MIB)", mib);
+}
+
 HvkDevice *
 hvk_device_new (GError **error)
 {
@@ -489,6 +508,7 @@ hvk_device_new (GError **error)
   self->physical = physical->pdata[chosen];
   fill_info (self->physical, &self->info);
   vkGetPhysicalDeviceMemoryProperties (self->physical, &self->memory);
+  apply_heap_limit (self);
 
   VkPhysicalDeviceProperties props;
   vkGetPhysicalDeviceProperties (self->physical, &props);

@@ -28,7 +28,9 @@ struct _HvkDevice {
   VkQueue                  queue;
   guint32                  queue_family;
   HvkDeviceInfo            info;
-  VkPhysicalDeviceMemoryProperties memory;
+  VkPhysicalDeviceMemoryProperties memory;  /* heap sizes capped at heap_limit */
+  guint64                  heap_limit;       /* 0: the driver's heaps as they are */
+  guint64                  heap_used[VK_MAX_MEMORY_HEAPS]; /* counted while heap_limit is set */
   guint8                   pipeline_cache_uuid[VK_UUID_SIZE];
   guint32                  driver_version;
 
@@ -47,6 +49,8 @@ struct _HvkBuffer {
   HvkDevice     *device;
   VkBuffer       buffer;
   VkDeviceMemory memory;
+  guint32        heap;
+  guint64        allocated;  /* bytes of memory, counted against the heap */
   guint64        size;
   HvkBufferKind  kind;
   void          *map;
