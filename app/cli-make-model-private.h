@@ -19,6 +19,9 @@ typedef struct {
   guint32 n_embd, n_ff, n_layer, n_head, n_head_kv, head_dim, n_vocab;
   float   rope_base;
   gboolean tied;
+  const char *arch;         /* general.architecture (NULL: llama) */
+  const char *size_label;   /* general.size_label, or NULL */
+  guint32 n_expert, n_expert_used, n_ff_exp, moe_step;  /* llama4 only */
 } Preset;
 
 typedef struct {

@@ -1,7 +1,7 @@
 #define G_LOG_DOMAIN "hearth-cli"
 
-/* hearth-cli make-model: writes a random-weight Llama GGUF of a real
- * model's shape, for benchmarks (random weights do not change speed).
+/* hearth-cli make-model: writes a random-weight Llama or Llama 4 GGUF of a
+ * real model's shape, for benchmarks (random weights do not change speed).
  * Quantized blocks are random bytes with small positive scales; no
  * quantizer is involved. No tokenizer is written: feed token ids (the
  * SmolVLM2 pairs of cli-make-model-vision.c can copy one). */
@@ -23,7 +23,19 @@ static const Preset presets[] = {
   { "3b",    3072,  8192, 28, 24, 8, 128, 128256, 5e5f, TRUE },   /* Llama 3.2 3B */
   { "8b",    4096, 14336, 32, 32, 8, 128, 128256, 5e5f, FALSE },  /* Llama 3.1 8B */
   { "12b",   5120, 14336, 40, 32, 8, 128, 131072, 1e6f, FALSE },  /* Mistral Nemo 12B */
+  /* Llama Guard 4 12B: a dense Llama 4 pruned from Scout (expert_count 0) */
+  { "llama4-compact-12b", 5120, 8192, 48, 40, 8, 128, 202048, 5e5f, FALSE, "llama4", "12B", 0, 0, 8192, 0 },
+  /* Scout's layout (every layer MoE, 16 experts, top-1, a shared expert) at
+   * a size whose expert stacks fit one binding of most devices in F16 */
+  { "llama4-moe-mini",    2048, 8192, 16, 16, 4, 128, 202048, 5e5f, FALSE, "llama4", NULL, 16, 1, 1536, 1 },
 };
+
+/* Whether layer il of a preset routes through experts. */
+static gboolean
+is_moe_layer (const Preset *p, guint il)
+{
+  return p->n_expert > 0 && p->moe_step > 0 && (il + 1) % p->moe_step == 0;
+}
 
 /* A K-quant (or IQ4_XS) needs rows of 256; otherwise fall back as
  * llama-quantize does. */
@@ -99,6 +111,26 @@ add_tensor (GArray *specs, const char *name, guint64 ne0, guint64 ne1, GgmlType 
   add_tensor_nd (specs, name, ne0, ne1, 0, 0, type);
 }
 
+/* A Llama 4 MoE layer's FFN: the F32 router, the expert stacks
+ * [n_expert][n_out][n_in] and the shared expert. */
+static void
+add_moe_layer (GArray *specs, const Preset *p, guint il, guint n_layer, GgmlType ftype)
+{
+  char name[64];
+
+#define X(suffix, ne0, ne1, ne2, role) \
+  (g_snprintf (name, sizeof name, "blk.%u." suffix ".weight", il), \
+   add_tensor_nd (specs, name, ne0, ne1, ne2, 0, matrix_type (ftype, role, il, n_layer)))
+  X ("ffn_gate_inp", p->n_embd, p->n_expert, 0, "norm");
+  X ("ffn_gate_exps", p->n_embd, p->n_ff_exp, p->n_expert, "ffn_gate");
+  X ("ffn_up_exps", p->n_embd, p->n_ff_exp, p->n_expert, "ffn_up");
+  X ("ffn_down_exps", p->n_ff_exp, p->n_embd, p->n_expert, "ffn_down");
+  X ("ffn_gate_shexp", p->n_embd, p->n_ff_exp, 0, "ffn_gate");
+  X ("ffn_up_shexp", p->n_embd, p->n_ff_exp, 0, "ffn_up");
+  X ("ffn_down_shexp", p->n_ff_exp, p->n_embd, 0, "ffn_down");
+#undef X
+}
+
 GArray *
 plan_tensors (const Preset *p, guint n_layer, GgmlType ftype)
 {
@@ -122,6 +154,11 @@ plan_tensors (const Preset *p, guint n_layer, GgmlType ftype)
       T ("attn_v", p->n_embd, kv_dim, "attn_v");
       T ("attn_output", q_dim, p->n_embd, "attn_output");
       T ("ffn_norm", p->n_embd, 0, "norm");
+      if (is_moe_layer (p, il))
+        {
+          add_moe_layer (specs, p, il, n_layer, ftype);
+          continue;
+        }
       T ("ffn_gate", p->n_embd, p->n_ff, "ffn_gate");
       T ("ffn_up", p->n_embd, p->n_ff, "ffn_up");
       T ("ffn_down", p->n_ff, p->n_embd, "ffn_down");
@@ -191,30 +228,57 @@ put_tensor_infos (GString *s, GArray *specs)
     g_string_append_c (s, '\0');
 }
 
+/* The metadata; returns the number of keys written. */
+static guint64
+write_metadata (GString *s, const Preset *p, guint n_layer)
+{
+  const char *arch = p->arch != NULL ? p->arch : "llama";
+  g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
+  guint64 n_kv = 12;
+  char key[96];
+
+#define KEY(suffix) (g_snprintf (key, sizeof key, "%s." suffix, arch), key)
+  kv_str (s, "general.architecture", arch);
+  kv_str (s, "general.name", name);
+  kv_u32 (s, KEY ("block_count"), n_layer);
+  kv_u32 (s, KEY ("context_length"), 8192);
+  kv_u32 (s, KEY ("embedding_length"), p->n_embd);
+  kv_u32 (s, KEY ("feed_forward_length"), p->n_ff);
+  kv_u32 (s, KEY ("attention.head_count"), p->n_head);
+  kv_u32 (s, KEY ("attention.head_count_kv"), p->n_head_kv);
+  kv_u32 (s, KEY ("attention.key_length"), p->head_dim);
+  kv_u32 (s, KEY ("attention.value_length"), p->head_dim);
+  kv_f32 (s, KEY ("rope.freq_base"), p->rope_base);
+  kv_f32 (s, KEY ("attention.layer_norm_rms_epsilon"), 1e-5f);
+  if (p->size_label != NULL)
+    {
+      kv_str (s, "general.size_label", p->size_label);
+      n_kv++;
+    }
+  if (strcmp (arch, "llama4") == 0)
+    {
+      kv_u32 (s, KEY ("expert_count"), p->n_expert);
+      kv_u32 (s, KEY ("expert_used_count"), p->n_expert_used);
+      kv_u32 (s, KEY ("expert_feed_forward_length"), p->n_ff_exp);
+      kv_u32 (s, KEY ("interleave_moe_layer_step"), p->moe_step);
+      n_kv += 4;
+    }
+#undef KEY
+  return n_kv;
+}
+
 GString *
 build_header (const Preset *p, guint n_layer, GArray *specs, const GString *extra_kv, guint n_extra_kv)
 {
   GString *s = g_string_new ("GGUF");
+  g_autoptr (GString) kv = g_string_new (NULL);
   guint32 version = 3;
-  guint64 n_tensors = specs->len, n_kv = 12 + n_extra_kv;
-  g_autofree char *name = g_strdup_printf ("hearth random %s", p->name);
+  guint64 n_tensors = specs->len, n_kv = write_metadata (kv, p, n_layer) + n_extra_kv;
 
   put (s, &version, 4);
   put (s, &n_tensors, 8);
   put (s, &n_kv, 8);
-  kv_str (s, "general.architecture", "llama");
-  kv_str (s, "general.name", name);
-  kv_u32 (s, "llama.block_count", n_layer);
-  kv_u32 (s, "llama.context_length", 8192);
-  kv_u32 (s, "llama.embedding_length", p->n_embd);
-  kv_u32 (s, "llama.feed_forward_length", p->n_ff);
-  kv_u32 (s, "llama.attention.head_count", p->n_head);
-  kv_u32 (s, "llama.attention.head_count_kv", p->n_head_kv);
-  kv_u32 (s, "llama.attention.key_length", p->head_dim);
-  kv_u32 (s, "llama.attention.value_length", p->head_dim);
-  kv_f32 (s, "llama.rope.freq_base", p->rope_base);
-  kv_f32 (s, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-
+  put (s, kv->str, kv->len);
   if (extra_kv != NULL)
     g_string_append_len (s, extra_kv->str, extra_kv->len);
   put_tensor_infos (s, specs);
@@ -313,7 +377,7 @@ hearth_cli_make_model (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "File to write", "OUT.gguf" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset_name,
-      "Shape: 135m, 1b, 3b, 8b, 12b; smolvlm2-256m, smolvlm2-500m, smolvlm2-2.2b (with --mmproj)", "NAME" },
+      "Shape: 135m, 1b, 3b, 8b, 12b, llama4-compact-12b, llama4-moe-mini; smolvlm2-256m, smolvlm2-500m, smolvlm2-2.2b (with --mmproj)", "NAME" },
     { "mmproj", 0, 0, G_OPTION_ARG_FILENAME, &mmproj_path, "smolvlm2-*: the projector to write", "MMPROJ.gguf" },
     { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &tokenizer_path,
       "smolvlm2-*: copy the tokenizer (and chat template) of this GGUF", "FILE.gguf" },
@@ -352,7 +416,7 @@ hearth_cli_make_model (int argc, char **argv)
     }
   if (out_path == NULL || p == NULL || n_layer < 0 || mmproj_path != NULL || tokenizer_path != NULL)
     {
-      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b (or "
+      fprintf (stderr, "hearth-cli make-model: need -o OUT.gguf, --preset 135m|1b|3b|8b|12b|llama4-compact-12b|llama4-moe-mini (or "
                "smolvlm2-256m|smolvlm2-500m|smolvlm2-2.2b with --mmproj OUT.gguf) and "
                "optionally a --type\n");
       return 2;

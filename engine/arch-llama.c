@@ -23,23 +23,8 @@ llama_read_config (GgufFile *file, LlamaConfig *c, GError **error)
 static gboolean
 llama_plan_layer (WeightPlan *plan, LlamaConfig *c, guint il, LlamaLayerWeights *l, GError **error)
 {
-  guint32 q_dim = c->n_head * c->head_dim_k;
-  guint32 k_dim = c->n_head_kv * c->head_dim_k;
-  guint32 v_dim = c->n_head_kv * c->head_dim_v;
-  guint32 o_dim = c->n_head * c->head_dim_v;
-  char name[96];
-
-#define BLK(suffix) (g_snprintf (name, sizeof name, "blk.%u." suffix, il), name)
-  return _weight_plan_vector (plan, BLK ("attn_norm.weight"), c->n_embd, &l->attn_norm, error) &&
-         _weight_plan_matrix (plan, BLK ("attn_q.weight"), c->n_embd, q_dim, &l->wq, error) &&
-         _weight_plan_matrix (plan, BLK ("attn_k.weight"), c->n_embd, k_dim, &l->wk, error) &&
-         _weight_plan_matrix (plan, BLK ("attn_v.weight"), c->n_embd, v_dim, &l->wv, error) &&
-         _weight_plan_matrix (plan, BLK ("attn_output.weight"), o_dim, c->n_embd, &l->wo, error) &&
-         _weight_plan_vector (plan, BLK ("ffn_norm.weight"), c->n_embd, &l->ffn_norm, error) &&
-         _weight_plan_matrix (plan, BLK ("ffn_gate.weight"), c->n_embd, c->n_ff, &l->w_gate, error) &&
-         _weight_plan_matrix (plan, BLK ("ffn_up.weight"), c->n_embd, c->n_ff, &l->w_up, error) &&
-         _weight_plan_matrix (plan, BLK ("ffn_down.weight"), c->n_ff, c->n_embd, &l->w_down, error);
-#undef BLK
+  return _weight_plan_attention (plan, c, il, l, error) &&
+         _weight_plan_dense_ffn (plan, c, il, l, error);
 }
 
 static void
@@ -74,6 +59,7 @@ const LmArch lm_arch_llama = {
   .name = "llama",
   .aliases = llama_aliases,
   .label = "Llama",
+  .accepts_projector = TRUE,
   .read_config = llama_read_config,
   .plan_layer = llama_plan_layer,
   .forward = llama_forward,

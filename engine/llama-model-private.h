@@ -85,4 +85,12 @@ gboolean _weight_plan_experts (WeightPlan *plan, const char *name, guint32 n_in,
 gboolean _weight_plan_vector (WeightPlan *plan, const char *name, guint32 n, HvkView *out,
                               GError **error);
 
+/* blk.<il>: attn_norm, attn_q/k/v/output (no biases) and ffn_norm, as
+ * Llama-family files name them. */
+gboolean _weight_plan_attention (WeightPlan *plan, const LlamaConfig *c, guint il,
+                                 LlamaLayerWeights *l, GError **error);
+/* blk.<il>: ffn_gate, ffn_up [n_ff][n_embd] and ffn_down [n_embd][n_ff]. */
+gboolean _weight_plan_dense_ffn (WeightPlan *plan, const LlamaConfig *c, guint il,
+                                 LlamaLayerWeights *l, GError **error);
+
 G_END_DECLS

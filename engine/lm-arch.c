@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-static const LmArch *const registry[] = { &lm_arch_llama };
+static const LmArch *const registry[] = { &lm_arch_llama, &lm_arch_llama4 };
 
 const LmArch *
 lm_arch_lookup (const char *name)

@@ -18,6 +18,8 @@ struct _LmArch {
   const char        *name;         /* general.architecture */
   const char *const *aliases;      /* other names with the same graph, NULL-terminated, or NULL */
   const char        *label;        /* for people: "Llama", "Llama 4" */
+  gboolean           has_experts;  /* the family has mixture-of-experts models */
+  gboolean           accepts_projector; /* a vision projector's embeddings may feed it */
   /* Reads the architecture's own keys and fills cfg->layers, after the keys
    * every architecture shares have been read into cfg. */
   gboolean (*read_config) (GgufFile *file, LlamaConfig *cfg, GError **error);

@@ -120,3 +120,40 @@ lm_residual (LmGraph *g, HvkBuffer *delta)
 {
   add_to_stream (g, whole (delta));
 }
+
+void
+lm_residual_slot (LmGraph *g, guint slot)
+{
+  guint64 block = (guint64) g->n * g->cfg->n_embd * 4;
+
+  add_to_stream (g, (HvkView) { .buffer = g->s->moe_out, .offset = slot * block });
+}
+
+/* y [k·n][e.n_out] = E[ids[r]] · x [k·n][e.n_in]: every slot row with its own expert. */
+static void
+experts_linear (LmGraph *g, const LlamaExperts *e, HvkBuffer *x, HvkBuffer *y)
+{
+  if (failed (g))
+    return;
+  hvk_op_matmul_id (g->ops, g->rec, e->type, e->view, e->n_expert, whole (g->s->expert_id),
+                    whole (x), whole (y), e->n_in, e->n_out, g->n * g->cfg->n_expert_used, &g->error);
+}
+
+void
+lm_moe_swiglu (LmGraph *g, const LlamaLayerWeights *l, HvkBuffer *x)
+{
+  const LlamaConfig *c = g->cfg;
+  LmRunState *s = g->s;
+  guint n_rows = g->n * c->n_expert_used;
+
+  lm_linear (g, &l->router, x, s->router);
+  if (!failed (g))
+    hvk_op_moe_route (g->ops, g->rec, whole (s->router), whole (x), whole (s->expert_id),
+                      whole (s->moe_in), g->n, c->n_expert, c->n_expert_used, c->n_embd, &g->error);
+  experts_linear (g, &l->gate_exps, s->moe_in, s->moe_gate);
+  experts_linear (g, &l->up_exps, s->moe_in, s->moe_up);
+  if (!failed (g))
+    hvk_op_gated (g->ops, g->rec, HVK_UNARY_SILU, whole (s->moe_gate), whole (s->moe_up),
+                  whole (s->moe_ffn), (guint64) n_rows * c->n_ff_exp, &g->error);
+  experts_linear (g, &l->down_exps, s->moe_ffn, s->moe_out);
+}

@@ -73,7 +73,13 @@ void lm_attention (LmGraph *g, guint il, HvkBuffer *q, HvkBuffer *k, HvkBuffer *
 /* out = down(silu(gate·x) · up·x), the dense FFN of width gate->n_out. */
 void lm_swiglu    (LmGraph *g, const LlamaMatrix *gate, const LlamaMatrix *up,
                    const LlamaMatrix *down, HvkBuffer *x, HvkBuffer *out);
+/* Routed experts of layer l: for each token the top-k experts by router
+ * logit, each run on sigmoid(logit) · x (Llama 4 weights the expert's
+ * input); slot j's outputs land in block j of s->moe_out. */
+void lm_moe_swiglu (LmGraph *g, const LlamaLayerWeights *l, HvkBuffer *x);
 /* x = x + delta */
 void lm_residual  (LmGraph *g, HvkBuffer *delta);
+/* x = x + block slot of s->moe_out */
+void lm_residual_slot (LmGraph *g, guint slot);
 
 G_END_DECLS

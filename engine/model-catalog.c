@@ -41,6 +41,7 @@ hearth_model_info_copy (const HearthModelInfo *info)
   copy->name = g_strdup (info->name);
   copy->path = g_strdup (info->path);
   copy->architecture = g_strdup (info->architecture);
+  copy->family = g_strdup (info->family);
   copy->quantization = g_strdup (info->quantization);
   copy->mmproj_path = g_strdup (info->mmproj_path);
   copy->projector_type = g_strdup (info->projector_type);
@@ -57,6 +58,7 @@ hearth_model_info_free (HearthModelInfo *info)
   g_free (info->name);
   g_free (info->path);
   g_free (info->architecture);
+  g_free (info->family);
   g_free (info->quantization);
   g_free (info->mmproj_path);
   g_free (info->projector_type);
@@ -252,6 +254,37 @@ estimate_memory (GgufFile *file, const char *arch, guint32 n_ctx)
   return weights_bytes (file) + kv_cache + scratch;
 }
 
+/* The architecture's name for people and, for a family with
+ * mixture-of-experts models, which kind this is: "Llama 4 · 16 experts",
+ * "Llama 4 · dense 12B" (the file's general.size_label, else its
+ * parameter count). */
+static char *
+describe_family (GgufFile *file, const char *arch, guint64 n_params)
+{
+  const LmArch *lm = lm_arch_lookup (arch);
+  g_autofree char *size = NULL;
+  LlamaConfig cfg;
+  char *family;
+
+  if (lm == NULL)
+    return g_strdup (arch);
+  if (!lm->has_experts || !lm_config_read (file, &cfg, NULL))
+    return g_strdup (lm->label);
+  if (cfg.n_expert > 0)
+    /* Translators: "Llama 4 · 16 experts": a mixture-of-experts model */
+    family = g_strdup_printf (_("%s · %u experts"), lm->label, cfg.n_expert);
+  else
+    {
+      if (!gguf_file_get_string (file, "general.size_label", &size, NULL))
+        size = n_params >= 1000000000 ? g_strdup_printf ("%.0fB", n_params / 1e9)
+                                      : hearth_model_format_n_params (n_params);
+      /* Translators: "Llama 4 · dense 12B": a model without experts, and its size */
+      family = g_strdup_printf (_("%s · dense %s"), lm->label, size);
+    }
+  lm_config_clear (&cfg);
+  return family;
+}
+
 static char *
 unsupported_reason (GgufFile *file, const char *arch, const GgufTensor *unrunnable)
 {
@@ -313,6 +346,7 @@ describe_gguf (GgufFile *file, HearthModelInfo *info, guint32 n_ctx)
   info->n_ctx = info->context_length > 0 ? MIN (n_ctx, info->context_length) : n_ctx;
   info->memory_estimate = estimate_memory (file, info->architecture, info->n_ctx);
   info->unsupported_reason = unsupported_reason (file, info->architecture, unrunnable);
+  info->family = describe_family (file, info->architecture, info->n_params);
   info->runnable = info->unsupported_reason == NULL;
   info->n_embd = (guint32) MIN (arch_u64 (file, info->architecture, "embedding_length", 0), G_MAXUINT32);
 
@@ -435,7 +469,12 @@ attach_projector (HearthModelInfo *model, HearthModelInfo *projector)
 static gboolean
 projector_fits (const HearthModelInfo *model, const HearthModelInfo *projector)
 {
-  return model->error == NULL && projector->error == NULL && projector->projection_dim > 0 &&
+  const LmArch *lm = lm_arch_lookup (model->architecture);
+
+  /* Only architectures with a vision path take a projector (not Llama 4
+   * yet, whatever its width). */
+  return lm != NULL && lm->accepts_projector &&
+         model->error == NULL && projector->error == NULL && projector->projection_dim > 0 &&
          clip_check_text_width (projector->projection_dim, model->n_embd, NULL);
 }
 

@@ -35,6 +35,9 @@ typedef struct {
   guint64 file_size;           /* bytes on disk */
   /* The fields below are unset (NULL / 0) when error is set. */
   char   *architecture;        /* general.architecture: "llama", ... */
+  char   *family;              /* for people: "Llama", "Llama 4 · 16 experts",
+                                * "Llama 4 · dense 12B"; the architecture when Hearth
+                                * does not run it */
   guint64 n_params;            /* sum of the tensors' element counts */
   char   *quantization;        /* llama.cpp's name: "Q4_K - Medium", "F16", ... */
   guint32 context_length;      /* trained context, 0 if the file does not say */

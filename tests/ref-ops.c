@@ -147,6 +147,23 @@ ref_attention (const float *q, const guint16 *k, const guint16 *v, float *out,
                guint n_tokens, guint n_kv, guint q_pos0, guint n_head, guint n_head_kv,
                guint head_dim, float scale, gboolean causal)
 {
+  ref_attention_masked (q, k, v, out, n_tokens, n_kv, q_pos0, n_head, n_head_kv, head_dim, scale,
+                        causal, 0, 0, 0.0f);
+}
+
+/* Llama 4's NoPE query temperature, as llama.cpp computes it per position. */
+static double
+ref_attn_temperature (guint pos, guint floor_step, float temp_scale)
+{
+  return 1.0 + temp_scale * log (1.0 + floor ((pos + 1.0) / floor_step));
+}
+
+void
+ref_attention_masked (const float *q, const guint16 *k, const guint16 *v, float *out,
+                      guint n_tokens, guint n_kv, guint q_pos0, guint n_head, guint n_head_kv,
+                      guint head_dim, float scale, gboolean causal, guint chunk,
+                      guint temp_floor, float temp_scale)
+{
   guint group = n_head / n_head_kv;
   g_autofree double *scores = g_new (double, n_kv);
 
@@ -156,19 +173,22 @@ ref_attention (const float *q, const guint16 *k, const guint16 *v, float *out,
         const float *qh = q + ((gsize) t * n_head + h) * head_dim;
         float *oh = out + ((gsize) t * n_head + h) * head_dim;
         guint hk = h / group;
-        guint n_visible = causal ? MIN (n_kv, q_pos0 + t + 1) : n_kv;
+        guint pos = q_pos0 + t;
+        guint n_visible = causal ? MIN (n_kv, pos + 1) : n_kv;
+        guint first = chunk > 0 ? pos / chunk * chunk : 0;
+        double q_scale = temp_scale > 0.0f ? ref_attn_temperature (pos, temp_floor, temp_scale) : 1.0;
         double m = -INFINITY, sum = 0.0;
 
-        for (guint j = 0; j < n_visible; j++)
+        for (guint j = first; j < n_visible; j++)
           {
             const guint16 *kj = k + ((gsize) j * n_head_kv + hk) * head_dim;
             double dot = 0.0;
             for (guint d = 0; d < head_dim; d++)
-              dot += (double) qh[d] * ref_f16_to_f32 (kj[d]);
+              dot += (double) qh[d] * q_scale * ref_f16_to_f32 (kj[d]);
             scores[j] = dot * scale;
             m = fmax (m, scores[j]);
           }
-        for (guint j = 0; j < n_visible; j++)
+        for (guint j = first; j < n_visible; j++)
           {
             scores[j] = exp (scores[j] - m);
             sum += scores[j];
@@ -176,7 +196,7 @@ ref_attention (const float *q, const guint16 *k, const guint16 *v, float *out,
         for (guint d = 0; d < head_dim; d++)
           {
             double acc = 0.0;
-            for (guint j = 0; j < n_visible; j++)
+            for (guint j = first; j < n_visible; j++)
               acc += scores[j] * ref_f16_to_f32 (v[((gsize) j * n_head_kv + hk) * head_dim + d]);
             oh[d] = (float) (acc / sum);
           }

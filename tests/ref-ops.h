@@ -27,6 +27,13 @@ void ref_rope (float *x, guint n_tokens, guint n_heads, guint head_dim, guint n_
 void ref_attention (const float *q, const guint16 *k, const guint16 *v, float *out,
                     guint n_tokens, guint n_kv, guint q_pos0, guint n_head, guint n_head_kv,
                     guint head_dim, float scale, gboolean causal);
+/* The same with Llama 4's masks: chunk > 0 hides keys before
+ * chunk·⌊P/chunk⌋ from the query at P; temp_scale > 0 scales that query by
+ * 1 + temp_scale·ln(1 + ⌊(P+1)/temp_floor⌋). */
+void ref_attention_masked (const float *q, const guint16 *k, const guint16 *v, float *out,
+                           guint n_tokens, guint n_kv, guint q_pos0, guint n_head, guint n_head_kv,
+                           guint head_dim, float scale, gboolean causal, guint chunk,
+                           guint temp_floor, float temp_scale);
 
 float ref_silu      (float x);
 float ref_gelu_tanh (float x);

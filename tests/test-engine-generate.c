@@ -147,17 +147,18 @@ test_load (void)
   g_assert_false (hearth_model_has_vision (m));
 }
 
-/* A valid GGUF of an architecture we do not run comes back as UNSUPPORTED. */
+/* A valid GGUF of an architecture we do not run as a language model (a
+ * vision projector, `clip`) comes back as UNSUPPORTED. */
 static void
 test_load_unsupported (void)
 {
-  g_autofree char *path = shared_model_path ("random/llama4-tiny-f16.gguf");
+  g_autofree char *path = shared_model_path ("random/smolvlm-tiny-mmproj-f16.gguf");
   g_autoptr (HearthEngine) e = NULL;
   Load l = { 0 };
 
   if (path == NULL)
     {
-      g_test_skip ("llama4-tiny-f16.gguf not found; set HEARTH_SHARED_DIR to ../shared");
+      g_test_skip ("smolvlm-tiny-mmproj-f16.gguf not found; set HEARTH_SHARED_DIR to ../shared");
       return;
     }
   e = hearth_engine_new ();

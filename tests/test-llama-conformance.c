@@ -322,28 +322,6 @@ test_stories_greedy_text (void)
   g_assert_cmpstr (text->str, ==, expected);
 }
 
-/* A llama4 file must be refused cleanly, naming the architecture. */
-static void
-test_llama4_unsupported (void)
-{
-  g_autofree char *path = hearth_test_shared_path ("models/random/llama4-tiny-f16.gguf");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (HearthDevice) device = NULL;
-  g_autoptr (GgufFile) file = NULL;
-  g_autoptr (LlamaModel) model = NULL;
-
-  if (path == NULL)
-    return;
-  device = hearth_device_open (&error);
-  g_assert_no_error (error);
-  file = gguf_file_open (path, &error);
-  g_assert_no_error (error);
-  model = llama_model_load (device, file, NULL, NULL, NULL, &error);
-  g_assert_null (model);
-  g_assert_error (error, HEARTH_ENGINE_ERROR, HEARTH_ENGINE_ERROR_UNSUPPORTED);
-  g_assert_nonnull (strstr (error->message, "'llama4'"));
-}
-
 /* Of the reference's top-40 ids at the last prompt position, how many are
  * among our 40 largest logits. */
 static guint
@@ -508,7 +486,6 @@ main (int argc, char **argv)
       g_autofree char *test_path = g_strdup_printf ("/llama/reference/%s", ref_models[i].name);
       g_test_add_data_func (test_path, &ref_models[i], test_reference);
     }
-  g_test_add_func ("/llama/llama4-unsupported", test_llama4_unsupported);
   g_test_add_func ("/llama/stories260K-greedy-text", test_stories_greedy_text);
   g_test_add_func ("/llama/vlm-text-only", test_vlm_text_only);
   for (guint i = 0; i < G_N_ELEMENTS (qmix_presets); i++)

@@ -6,7 +6,9 @@
  * (n_tokens == 1) and blocks of queries, query-row counts (n_tokens · g)
  * that do and do not fill the kernel's tiles of 4, key counts below and
  * above its key block (128), head_dim with and without the 8-aligned fast
- * path. The reference reads the same f16 K/V values. */
+ * path, and Llama 4's chunk mask and NoPE query temperature (at positions
+ * on both sides of 8,192 and past 16,384, where the temperature steps).
+ * The reference reads the same f16 K/V values. */
 
 #include <math.h>
 
@@ -23,6 +25,9 @@ typedef struct {
   guint    n_kv;          /* 0: q_pos0 + n_tokens, the causal cache length */
   gboolean causal;
   float    q_range;       /* q ~ U(-q_range, q_range): larger makes softmax peakier */
+  guint    chunk;         /* HvkAttentionMask */
+  guint    temp_floor;
+  float    temp_scale;
 } AttentionCase;
 
 static const AttentionCase cases[] = {
@@ -48,6 +53,16 @@ static const AttentionCase cases[] = {
   { 4, 2, 20, 5, 30, 0, TRUE, 1.0f },
   { 3, 1, 36, 1, 140, 0, TRUE, 1.0f },
   { 4, 4, 6, 17, 0, 150, FALSE, 1.0f },
+  /* chunked: a query sees only its own chunk of keys (decode, prefill,
+   * chunks smaller and larger than the key block, Llama 4's 8192) */
+  { 4, 2, 64, 1, 17, 0, TRUE, 1.0f, 8 },
+  { 4, 2, 64, 33, 0, 0, TRUE, 1.0f, 8 },
+  { 8, 4, 72, 20, 120, 0, TRUE, 4.0f, 128 },
+  { 8, 2, 64, 6, 8189, 0, TRUE, 4.0f, 8192 },
+  /* NoPE temperature: 1 below position 8191, then steps at 8191 and 16383 */
+  { 4, 2, 64, 5, 8188, 0, TRUE, 4.0f, 0, 8192, 0.1f },
+  { 4, 2, 64, 1, 16400, 0, TRUE, 4.0f, 0, 8192, 0.1f },
+  { 4, 1, 16, 9, 0, 0, TRUE, 4.0f, 0, 2, 0.5f },
 };
 
 static void
@@ -82,20 +97,23 @@ check_attention (const AttentionCase *c)
   g_autoptr(HvkBuffer) out_buf = hvk_test_buffer_zeroed (n_q * sizeof (float));
 
   HvkRecorder *rec = ops_test_begin ();
-  hvk_op_attention (ops_test_ops (), rec, ops_test_view (q_buf), ops_test_view (k_buf),
-                    ops_test_view (v_buf), ops_test_view (out_buf), c->n_tokens, n_kv,
-                    c->q_pos0, c->n_head, c->n_head_kv, c->head_dim, scale, c->causal, &error);
+  HvkAttentionMask mask = {
+    .causal = c->causal, .chunk = c->chunk, .temp_floor = c->temp_floor, .temp_scale = c->temp_scale,
+  };
+  hvk_op_attention_masked (ops_test_ops (), rec, ops_test_view (q_buf), ops_test_view (k_buf),
+                           ops_test_view (v_buf), ops_test_view (out_buf), c->n_tokens, n_kv,
+                           c->q_pos0, c->n_head, c->n_head_kv, c->head_dim, scale, &mask, &error);
   g_assert_no_error (error);
   ops_test_submit (rec);
   hvk_test_download (out_buf, got, n_q * sizeof (float));
 
-  ref_attention (q, k, v, ref, c->n_tokens, n_kv, c->q_pos0, c->n_head, c->n_head_kv,
-                 c->head_dim, scale, c->causal);
+  ref_attention_masked (q, k, v, ref, c->n_tokens, n_kv, c->q_pos0, c->n_head, c->n_head_kv,
+                        c->head_dim, scale, c->causal, c->chunk, c->temp_floor, c->temp_scale);
   g_autofree char *what = g_strdup_printf ("attention %s heads=%u/%u dim=%u tokens=%u "
-                                           "q_pos0=%u n_kv=%u",
+                                           "q_pos0=%u n_kv=%u chunk=%u temperature=%g/%u",
                                            c->causal ? "causal" : "non-causal", c->n_head,
                                            c->n_head_kv, c->head_dim, c->n_tokens, c->q_pos0,
-                                           n_kv);
+                                           n_kv, c->chunk, c->temp_scale, c->temp_floor);
   ops_test_check_close (what, ref, got, n_q, ATTENTION_ABS_TOL, ATTENTION_REL_TOL);
 }
 

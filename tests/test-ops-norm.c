@@ -77,6 +77,8 @@ test_rms_norm (void)
         check_norm (NORM_RMS, lengths[i], row_counts[r], FALSE, FALSE);
         check_norm (NORM_RMS, lengths[i], row_counts[r], TRUE, FALSE);
       }
+  /* Llama 4's q/k norm: weightless, one row per head of 128 (5 tokens, 40 heads). */
+  check_norm (NORM_RMS, 128, 5 * 40, FALSE, FALSE);
 }
 
 static void

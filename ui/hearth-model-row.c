@@ -8,7 +8,7 @@
 
 /* ---- models already on disk ---- */
 
-/* What the file is, then what it costs: "llama · 260.0 K parameters · Q8_0 ·
+/* What the file is, then what it costs: "Llama · 260.0 K parameters · Q8_0 ·
  * 2048 tokens of context" over "1.1 MB on disk · about 3 MB of memory". */
 static char *
 found_model_details (const HearthModelInfo *info)
@@ -25,7 +25,7 @@ found_model_details (const HearthModelInfo *info)
   /* Translators: %s is an amount of memory, estimated for loading the model */
   g_autofree char *memory_text = g_strdup_printf (_("about %s of memory"), memory);
 
-  return g_strdup_printf ("%s · %s · %s%s%s\n%s · %s · %s", info->architecture, params_text,
+  return g_strdup_printf ("%s · %s · %s%s%s\n%s · %s · %s", info->family, params_text,
                           info->quantization != NULL ? info->quantization : "?",
                           info->context_length > 0 ? " · " : "", info->context_length > 0 ? context_text : "",
                           size_text, memory_text, hearth_model_source_to_string (info->source));

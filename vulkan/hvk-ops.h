@@ -44,6 +44,23 @@ gboolean hvk_op_matmul (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w,
                         HvkView x, HvkView y, guint n_in, guint n_out, guint n_tokens,
                         GError **error);
 
+/* Mixture of experts, y[r] = W[ids[r]] · x[r] for r < n_rows:
+ * W: [n_expert][n_out][n_in] of wtype (one contiguous slab per expert);
+ * ids: i32 [n_rows], read on the device; x: f32 [n_rows][n_in];
+ * y: f32 [n_rows][n_out]. n_rows <= max_workgroup_count[2]. */
+gboolean hvk_op_matmul_id (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w, guint n_expert,
+                           HvkView ids, HvkView x, HvkView y, guint n_in, guint n_out, guint n_rows,
+                           GError **error);
+
+/* Llama 4 routing, per token t: the n_used experts with the largest
+ * logits (raw, lowest index on ties), and for slot j with expert e_j:
+ * ids[j][t] = e_j and xs[j][t] = sigmoid(logits[t][e_j]) · x[t].
+ * logits: f32 [n_tokens][n_expert]; x: f32 [n_tokens][n_embd];
+ * ids: i32 [n_used][n_tokens]; xs: f32 [n_used][n_tokens][n_embd]. */
+gboolean hvk_op_moe_route (HvkOps *ops, HvkRecorder *rec, HvkView logits, HvkView x, HvkView ids,
+                           HvkView xs, guint n_tokens, guint n_expert, guint n_used, guint n_embd,
+                           GError **error);
+
 /* out[i][c] = dequant(table[ids[i]][c]); table: [n_rows][n_cols] of type;
  * ids: i32 [n_ids]; out: f32 [n_ids][n_cols]. */
 gboolean hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,

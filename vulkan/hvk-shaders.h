@@ -16,6 +16,7 @@ typedef struct {
  * weight_kernels, same order and names). */
 typedef enum {
   HVK_KERNEL_MATVEC,
+  HVK_KERNEL_MATVEC_ID,
   HVK_KERNEL_MATMUL,
   HVK_KERNEL_MATMUL_RB,
   HVK_KERNEL_GET_ROWS,

@@ -19,7 +19,9 @@ typedef struct {
   guint32 n_tokens;
   guint32 row0;       /* row of y that this dispatch's first weight row writes */
   guint32 y_stride;   /* floats between tokens of y: the full n_out */
-  guint32 pad[3];
+  guint32 expert0;    /* matvec_id: first expert bound in this dispatch */
+  guint32 n_experts;  /* matvec_id: experts bound */
+  guint32 pad0;
 } MatmulPush;
 _Static_assert (sizeof (MatmulPush) == 32, "MatmulPush must match matvec.comp / matmul.comp");
 
@@ -302,6 +304,59 @@ hvk_op_get_rows (HvkOps *ops, HvkRecorder *rec, HvkType type, HvkView table,
       hvk_recorder_dispatch (rec, pipeline, bindings, 3, &push, sizeof push,
                              (units + GET_ROWS_WG - 1) / GET_ROWS_WG,
                              MIN (n_ids, info->max_workgroup_count[1]), 1);
+    }
+  return TRUE;
+}
+
+gboolean
+hvk_op_matmul_id (HvkOps *ops, HvkRecorder *rec, HvkType wtype, HvkView w, guint n_expert,
+                  HvkView ids, HvkView x, HvkView y, guint n_in, guint n_out, guint n_rows,
+                  GError **error)
+{
+  const HvkDeviceInfo *info = hvk_device_get_info (hvk_ops_get_device (ops));
+  guint64 row_bytes, expert_bytes, experts_per_slice;
+  guint32 spec[3], gx, gy;
+  HvkBinding bids, bx, by;
+  MatmulPush push = { .n_in = n_in, .n_out = n_out, .n_tokens = n_rows, .y_stride = n_out };
+  const char *name;
+  HvkPipeline *pipeline;
+
+  g_return_val_if_fail (n_in > 0 && n_out > 0 && n_rows > 0 && n_expert > 0, FALSE);
+  g_return_val_if_fail (n_rows <= info->max_workgroup_count[2], FALSE);
+  g_return_val_if_fail (n_in % hvk_type_block_size (wtype) == 0, FALSE);
+  g_return_val_if_fail (w.offset % offset_alignment (ops) == 0, FALSE);
+  row_bytes = hvk_type_row_size (wtype, n_in);
+  expert_bytes = row_bytes * n_out;
+
+  matvec_shape (ops, spec);
+  name = hvk_weight_shader (HVK_KERNEL_MATVEC_ID, wtype)->name;
+  pipeline = _hvk_ops_pipeline (ops, name, 4, sizeof (MatmulPush), spec, 3, error);
+  if (pipeline == NULL)
+    return FALSE;
+
+  /* Whole experts per binding, each slice starting aligned. */
+  experts_per_slice = rows_per_slice (ops, expert_bytes, n_expert, name, error);
+  if (experts_per_slice == 0)
+    return FALSE;
+  if (!bind_activations (ops, ids, (guint64) n_rows * 4, FALSE, name, &bids, error) ||
+      !bind_activations (ops, x, (guint64) n_rows * n_in * 4, FALSE, name, &bx, error) ||
+      !bind_activations (ops, y, (guint64) n_rows * n_out * 4, TRUE, name, &by, error))
+    return FALSE;
+
+  _hvk_groups_1d (ops, (n_out + spec[1] - 1) / spec[1], &gx, &gy);
+  for (guint64 e0 = 0; e0 < n_expert; e0 += experts_per_slice)
+    {
+      guint64 count = MIN (experts_per_slice, n_expert - e0);
+      HvkBinding bindings[4] = {
+        _hvk_bind ((HvkView) { w.buffer, w.offset + e0 * expert_bytes }, count * expert_bytes, FALSE),
+        bx,
+        by,
+        bids,
+      };
+
+      push.expert0 = e0;
+      push.n_experts = count;
+      hvk_recorder_dispatch (rec, pipeline, bindings, 4, &push, sizeof push, gx, gy, n_rows);
     }
   return TRUE;
 }

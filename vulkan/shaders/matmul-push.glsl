@@ -6,5 +6,7 @@ layout(push_constant) uniform Push {
   uint n_tokens;
   uint row0;      // row of y written by the first bound weight row
   uint y_stride;  // floats between tokens of y
-  uint pad0, pad1, pad2;
+  uint expert0;   // MUL_MAT_ID: first expert bound in this dispatch
+  uint n_experts; // MUL_MAT_ID: experts bound
+  uint pad0;
 } pc;
