@@ -71,6 +71,18 @@ model_handle_new (guint id, GgufFile *file, LlamaModel *llama, HearthTokenizer *
   return h;
 }
 
+/* A file of an architecture Hearth does not run (a vision projector, say)
+ * is UNSUPPORTED, whatever else it lacks. */
+static gboolean
+check_architecture (GgufFile *file, GError **error)
+{
+  LlamaConfig cfg;
+  gboolean runnable = lm_config_read (file, &cfg, error);
+
+  lm_config_clear (&cfg);
+  return runnable;
+}
+
 static LoadedModel *
 load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancellable *cancel,
             GError **error)
@@ -81,6 +93,7 @@ load_model (EngineState *st, guint id, const char *path, Outbox *outbox, GCancel
   LoadedModel *m;
 
   if ((file = gguf_file_open (path, error)) == NULL ||
+      !check_architecture (file, error) ||
       (tok = hearth_tokenizer_new_from_gguf (file, error)) == NULL ||
       !_engine_state_ensure_device (st, error) ||
       (llama = llama_model_load (st->device, file, load_progress_cb, outbox, cancel,
