@@ -178,10 +178,10 @@ test_bad_files (void)
 
   if (path == NULL)
     return;
-  /* Tensor info: name, n_dims u32, ne u64 × 2, type u32. Q5_0 (6) is a
-   * real type Hearth does not run. */
-  expect_load_error (patched_copy (path, "blk.0.attn_q.weight", NULL, 4 + 16, 6),
-                     HEARTH_ENGINE_ERROR_UNSUPPORTED, "'blk.0.attn_q.weight' has type Q5_0");
+  /* Tensor info: name, n_dims u32, ne u64 × 2, type u32. MXFP4 (39) is a
+   * real type Hearth does not run; the message names it and the tensor. */
+  expect_load_error (patched_copy (path, "blk.0.attn_q.weight", NULL, 4 + 16, 39),
+                     HEARTH_ENGINE_ERROR_UNSUPPORTED, "'blk.0.attn_q.weight' has type MXFP4");
   /* Metadata: key, type u32, value. */
   expect_load_error (patched_copy (path, "llama.feed_forward_length", NULL, 4, 176),
                      HEARTH_ENGINE_ERROR_CORRUPT_FILE, "'blk.0.ffn_gate.weight' has shape");
