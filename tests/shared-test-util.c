@@ -71,3 +71,16 @@ hearth_test_link_vision_pair (const char *models_dir)
     }
   return TRUE;
 }
+
+GArray *
+hearth_test_json_ids (JsonArray *array)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      gint32 id = json_array_get_int_element (array, i);
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}

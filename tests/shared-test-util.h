@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -17,5 +18,8 @@ char *hearth_test_run_cli (const char *const *args, int *wait_status);
  * models_dir under the names the model catalog pairs ("<name>-f16.gguf"
  * and "mmproj-<name>-f16.gguf"); FALSE when the pair is missing. */
 gboolean hearth_test_link_vision_pair (const char *models_dir);
+
+/* A JSON array of token ids as gint32s. */
+GArray *hearth_test_json_ids (JsonArray *array);
 
 G_END_DECLS

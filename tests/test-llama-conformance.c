@@ -53,19 +53,6 @@ file_sha256 (const char *path)
                                       g_mapped_file_get_length (map));
 }
 
-static GArray *
-json_ids (JsonArray *array)
-{
-  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      gint32 id = json_array_get_int_element (array, i);
-      g_array_append_val (ids, id);
-    }
-  return ids;
-}
-
 static gint32
 argmax (const float *x, guint n)
 {
@@ -167,8 +154,8 @@ static void
 run_case (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) prompt = json_ids (json_object_get_array_member (c, "prompt_ids"));
-  g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+  g_autoptr (GArray) prompt = hearth_test_json_ids (json_object_get_array_member (c, "prompt_ids"));
+  g_autoptr (GArray) greedy = hearth_test_json_ids (json_object_get_array_member (c, "greedy_ids"));
   guint n_steps = json_array_get_length (json_object_get_array_member (c, "greedy_steps_top2"));
   guint n_vocab = llama_model_get_config (llama_context_get_model (ctx))->n_vocab;
   gboolean binding = TRUE;
@@ -354,8 +341,8 @@ static void
 check_results_case (Checker *ck, Loaded *l, JsonObject *c, gboolean parse_special, guint min_overlap)
 {
   const char *prompt = json_object_get_string_member (c, "prompt");
-  g_autoptr (GArray) ref_ids = json_ids (json_object_get_array_member (c, "prompt_ids"));
-  g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+  g_autoptr (GArray) ref_ids = hearth_test_json_ids (json_object_get_array_member (c, "prompt_ids"));
+  g_autoptr (GArray) greedy = hearth_test_json_ids (json_object_get_array_member (c, "greedy_ids"));
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autoptr (GError) error = NULL;
   JsonArray *top = json_object_get_array_member (c, "top40_last_logits");

@@ -39,19 +39,6 @@ typedef struct {
   double      max_delta;
 } Checker;
 
-static GArray *
-json_ids (JsonArray *array)
-{
-  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint32));
-
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      gint32 id = json_array_get_int_element (array, i);
-      g_array_append_val (ids, id);
-    }
-  return ids;
-}
-
 /* The ids of the k largest logits, largest first. */
 static void
 top_ids (const float *logits, guint n_vocab, gint32 *out, guint k)
@@ -131,8 +118,8 @@ static void
 run_prompt (Checker *ck, LlamaContext *ctx, HearthTokenizer *tok, JsonObject *c)
 {
   const char *prompt = json_object_get_string_member (c, "prompt");
-  g_autoptr (GArray) ref_ids = json_ids (json_object_get_array_member (c, "prompt_ids"));
-  g_autoptr (GArray) greedy = json_ids (json_object_get_array_member (c, "greedy_ids"));
+  g_autoptr (GArray) ref_ids = hearth_test_json_ids (json_object_get_array_member (c, "prompt_ids"));
+  g_autoptr (GArray) greedy = hearth_test_json_ids (json_object_get_array_member (c, "greedy_ids"));
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autoptr (GError) error = NULL;
   guint n_vocab = llama_model_get_config (llama_context_get_model (ctx))->n_vocab;
